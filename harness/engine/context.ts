@@ -1,0 +1,80 @@
+/**
+ * What the engine hands to faults, probes, expectations and setup actions. Plan-time contexts carry only
+ * readers; run-time contexts add the mutating ports, the journal and the timeline.
+ */
+import type { LabDescription, StartedLab } from "../../cluster/provider.ts";
+import type { KafkaReader, KubePort, KubeReader, RttMeter } from "../lab/ports.ts";
+import type { Clock } from "./clock.ts";
+import type { Rng } from "./rng.ts";
+import type { SafetyPolicy } from "./safety.ts";
+import type { Timeline } from "./timeline.ts";
+
+export interface Log {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export const silentLog: Log = { info: () => undefined, warn: () => undefined };
+
+export interface ReadPorts {
+  kube: KubeReader;
+  /** Kafka through the direct listener: the instruments' path, never behind a fault proxy. */
+  kafka: KafkaReader;
+  /** Kafka as the workloads reach it (through fault proxies on the sim): for addresses and evidence. */
+  kafkaWorkloads: KafkaReader;
+}
+
+export interface PlanContext extends ReadPorts {
+  scenario: string;
+  description: LabDescription;
+  safety: SafetyPolicy;
+  seed: number;
+  /** A seeded Rng for one labelled decision (`rng("iteration", "1")`); the label scopes it to the caller. */
+  rng(...labels: string[]): Rng;
+  log: Log;
+}
+
+/** Long-lived helpers shared by probes of one run (a ledger consumer); closed when the scenario ends. */
+export interface SharedResources {
+  get<T extends { close(): Promise<void> }>(key: string, create: () => Promise<T> | T): Promise<T>;
+}
+
+export interface RunPorts extends ReadPorts {
+  kube: KubePort;
+  rtt: RttMeter;
+}
+
+export interface RunContextBase extends RunPorts {
+  runId: string;
+  scenario: string;
+  description: LabDescription;
+  lab: StartedLab;
+  clock: Clock;
+  timeline: Timeline;
+  signal: AbortSignal;
+  shared: SharedResources;
+  log: Log;
+}
+
+/** Handed to `revert`: enough to undo a journaled action from a fresh process (`chaoslab cleanup`). */
+export interface RevertContext {
+  lab: StartedLab;
+  kube: KubePort;
+  clock: Clock;
+  log: Log;
+  signal?: AbortSignal;
+}
+
+export interface Leak {
+  /** What leaked, for the report: `toxic latency-kill-1 on broker 2`, `broker 3 is down`. */
+  what: string;
+  /** How to clean it by hand if `chaoslab cleanup` cannot. */
+  fix: string;
+}
+
+export interface AuditContext {
+  lab: StartedLab;
+  kube: KubeReader;
+  runId?: string;
+  namespaces: string[];
+}

@@ -1,0 +1,74 @@
+/**
+ * The expectation contract: one module per expectation kind in this folder, registered in
+ * `registry.ts`. Every probe kind is also usable as an expectation (see `probe-expectation.ts`); the
+ * modules here add what a probe cannot say alone — causality (`healer.replaced`) and "nothing else
+ * changed" (`stableFor`).
+ *
+ * The runner starts every expectation when the faults phase starts (so it can watch the fault window)
+ * and waits for all of them to decide.
+ */
+import type { z } from "zod";
+import type { ProbeContext } from "../probes/probe.ts";
+import type { DurationMs } from "../scenario/duration.ts";
+
+export interface FaultWindow {
+  fault: string;
+  type: string;
+  injectedAt: number;
+  revertedAt?: number;
+}
+
+export interface ExpectationContext extends ProbeContext {
+  /** Resolves the reference moment `since` (`faults`, `setup`, or a fault's name) once it is known. */
+  reference(since: string | undefined): Promise<number>;
+  /** Resolves when every fault has been injected and reverted: the window `during` samples over. */
+  faultWindow: Promise<{ start: number; end: number; faults: FaultWindow[] }>;
+  /** Absolute time at which the scenario's timeout expires. */
+  scenarioDeadline: number;
+  /** Record a sample in the timeline under this expectation's name. */
+  recordSample(sample: { at?: number; outcome: "ok" | "not-ok" | "no-data"; value?: unknown; detail?: string }): void;
+}
+
+export interface Recovery {
+  reference: number;
+  detectedAt?: number;
+  recoveredAt?: number;
+  mttrMs?: DurationMs;
+}
+
+export interface LedgerCounts {
+  produced: number;
+  acked: number;
+  consumed: number;
+  lost: number;
+  duplicated: number;
+}
+
+export interface ExpectationOutcome {
+  verdict: "passed" | "failed" | "inconclusive" | "broken";
+  message: string;
+  recovery?: Recovery;
+  ledger?: LedgerCounts;
+  evidence?: Record<string, unknown>;
+}
+
+export interface Expectation {
+  describe(): string;
+  evaluate(ctx: ExpectationContext): Promise<ExpectationOutcome>;
+}
+
+export interface ExpectationType<Params = unknown> {
+  kind: string;
+  summary: string;
+  params: z.ZodType<Params>;
+  create(params: Params): Expectation;
+}
+
+export function defineExpectation<Schema extends z.ZodType>(definition: {
+  kind: string;
+  summary: string;
+  params: Schema;
+  create(params: z.output<Schema>): Expectation;
+}): ExpectationType<z.output<Schema>> {
+  return definition;
+}

@@ -1,0 +1,105 @@
+/**
+ * The fault contract. One module per fault type in this folder, each a `FaultType` added to
+ * `registry.ts`; the runner and the schema code only ever see this interface.
+ *
+ * Lifecycle of one fault in a run: `plan` (resolve targets, check safety, touch nothing) → `inject`
+ * (journal how to revert BEFORE each mutation, mutate, return evidence that the effect landed) → the
+ * runner waits out `duration` → every journaled action is replayed through `revert`. `revert` is static
+ * and takes only the journaled action, so `chaoslab cleanup` can run it from a fresh process after a crash.
+ */
+import type { z } from "zod";
+import type { DurationMs } from "../scenario/duration.ts";
+import type { AuditContext, Leak, PlanContext, RevertContext, RunContextBase } from "../engine/context.ts";
+import type { SafetyVerdict } from "../engine/safety.ts";
+
+export interface FaultSpec<Target, Params> {
+  /** Unique within the scenario (defaults to `<type>-<index>`); timeline, journal and report key on it. */
+  name: string;
+  type: string;
+  target: Target;
+  params: Params;
+  /** For types with `duration: "required"`: how long the fault stays in effect. */
+  durationMs?: DurationMs;
+  /** How long the effect may take to show before the fault is declared inconclusive. */
+  confirmWithinMs: DurationMs;
+}
+
+export interface PlannedTarget {
+  kind: "pod" | "broker" | "proxy";
+  /** `streamforge/loader-1-abcde`, `broker 2`, `workloads → broker 2 (127.0.0.1:31292)`. */
+  id: string;
+  namespace?: string;
+  uid?: string;
+  detail?: string;
+}
+
+export interface FaultPlan {
+  fault: string;
+  type: string;
+  /** What would be hit now. For faults that re-select on every iteration, the first iteration's pick. */
+  targets: PlannedTarget[];
+  candidates: number;
+  safety: SafetyVerdict;
+  notes: string[];
+}
+
+export interface FaultEvidence {
+  /** One line for humans: `pod loader-1-abcde (uid 1234) gone; replaced by loader-1-fghij`. */
+  summary: string;
+  effectConfirmedAt: number;
+  observations: Record<string, unknown>;
+}
+
+/** Thrown by `inject` when the effect cannot be shown within `confirmWithinMs`: verdict inconclusive. */
+export class NoEvidenceError extends Error {
+  override name = "NoEvidenceError";
+  constructor(
+    message: string,
+    readonly observations: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown when a fault cannot run on this lab at all (e.g. no Toxiproxy): verdict skipped, not broken. */
+export class UnsupportedFaultError extends Error {
+  override name = "UnsupportedFaultError";
+}
+
+export interface FaultJournal<Action> {
+  /** Writes how to undo the next mutation to disk; call BEFORE mutating. */
+  record(action: Action, description: string): Promise<void>;
+}
+
+/** Everything a plan has (so `inject` can re-plan per iteration), plus the run's mutating ports. */
+export interface FaultContext<Action> extends RunContextBase, PlanContext {
+  kube: RunContextBase["kube"];
+  journal: FaultJournal<Action>;
+  /** Marks the moment the first mutation took effect (the fault window's start). */
+  markInjected(detail: string): void;
+}
+
+export interface Fault<Action> {
+  plan(ctx: PlanContext): Promise<FaultPlan>;
+  inject(ctx: FaultContext<Action>): Promise<FaultEvidence>;
+}
+
+export interface FaultType<Target = unknown, Params = unknown, Action = unknown> {
+  type: string;
+  summary: string;
+  target: z.ZodType<Target>;
+  params: z.ZodType<Params>;
+  /** `required`: the runner reverts after `duration`; `none`: the fault is instantaneous or self-timed. */
+  duration: "required" | "none";
+  revertAction: z.ZodType<Action>;
+  create(spec: FaultSpec<Target, Params>): Fault<Action>;
+  /** Idempotent: reverting something already reverted succeeds. */
+  revert(action: Action, ctx: RevertContext): Promise<void>;
+  /** Leaks this type of fault could leave behind, looked for after every scenario whatever ran. */
+  audit?(ctx: AuditContext): Promise<Leak[]>;
+}
+
+/** Identity helper that keeps a module's types checked while the registry stores them erased. */
+export function defineFault<Target, Params, Action>(definition: FaultType<Target, Params, Action>): FaultType<Target, Params, Action> {
+  return definition;
+}

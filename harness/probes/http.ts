@@ -1,0 +1,58 @@
+/**
+ * `http`: an HTTP endpoint answers with an expected status (and optionally body text), in time.
+ *
+ *   http: {service: streamforge/queue-manager, path: /healthz, status: 200}
+ *
+ * `service` is resolved through the lab description's serviceUrls (per provider), so scenarios never
+ * hard-code a port. A connection error or timeout is "not holding" (the endpoint is down), not no-data.
+ */
+import { z } from "zod";
+import { defineProbe } from "./probe.ts";
+import { duration } from "../scenario/duration.ts";
+
+export const httpProbe = defineProbe({
+  kind: "http",
+  summary: "An HTTP endpoint answers with the expected status (and body text).",
+  params: z
+    .object({
+      url: z.url().optional().meta({ description: "Absolute URL; or use service + path." }),
+      service: z.string().regex(/^[^/]+\/[^/]+$/, { error: "service is <namespace>/<name>" }).optional(),
+      path: z.string().startsWith("/").default("/"),
+      method: z.enum(["GET", "HEAD", "POST"]).default("GET"),
+      status: z.number().int().min(100).max(599).default(200),
+      bodyContains: z.string().optional(),
+      timeout: duration({ description: "Per-request timeout. Default 2s." }).optional(),
+    })
+    .strict(),
+  check(value, ctx) {
+    if ((value.url === undefined) === (value.service === undefined)) ctx.addIssue({ code: "custom", path: ["url"], message: "give exactly one of url or service" });
+  },
+  create: (spec) => ({
+    describe: () => `${spec.method} ${spec.url ?? `${spec.service}${spec.path}`} → ${spec.status}`,
+    async sample(ctx) {
+      let url = spec.url;
+      if (!url) {
+        const base = ctx.description.serviceUrls[spec.service!];
+        if (!base) {
+          return { outcome: "no-data", detail: `service ${spec.service} has no URL in the lab description (known: ${Object.keys(ctx.description.serviceUrls).join(", ") || "none"})` };
+        }
+        url = new URL(spec.path, base).toString();
+      }
+      const started = ctx.clock.now();
+      try {
+        const response = await fetch(url, { method: spec.method, signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(spec.timeout ?? 2_000)]) });
+        const body = spec.bodyContains !== undefined ? await response.text() : (await response.arrayBuffer(), "");
+        const elapsedMs = ctx.clock.now() - started;
+        const statusOk = response.status === spec.status;
+        const bodyOk = spec.bodyContains === undefined || body.includes(spec.bodyContains);
+        return {
+          outcome: statusOk && bodyOk ? "ok" : "not-ok",
+          value: { status: response.status, elapsedMs },
+          detail: `${response.status}${bodyOk ? "" : `, body lacks ${JSON.stringify(spec.bodyContains)}`} in ${elapsedMs}ms`,
+        };
+      } catch (error) {
+        return { outcome: "not-ok", detail: `${url}: ${(error as Error).message}` };
+      }
+    },
+  }),
+});

@@ -1,0 +1,64 @@
+/**
+ * The probe contract: one module per probe kind in this folder, registered in `registry.ts`. A probe
+ * takes one sample of the world and says whether its condition holds, does not hold, or had no data.
+ * Probes are read-only. Steady-state checks and timed expectations are built from them by the engine.
+ */
+import type { z } from "zod";
+import type { LabDescription } from "../../cluster/provider.ts";
+import type { Clock } from "../engine/clock.ts";
+import type { Log, ReadPorts, SharedResources } from "../engine/context.ts";
+import type { SampleOutcome, Timeline } from "../engine/timeline.ts";
+import type { LedgerCounts } from "../expectations/expectation.ts";
+
+export interface ProbeContext extends ReadPorts {
+  description: LabDescription;
+  timeline: Timeline;
+  clock: Clock;
+  signal: AbortSignal;
+  shared: SharedResources;
+  log: Log;
+}
+
+export interface ProbeSample {
+  outcome: SampleOutcome;
+  /** What was measured, for the timeline and the report (lag, partition counts, ledger counts, ...). */
+  value?: unknown;
+  /** Why it holds or not, in one line: `lag 1520 > max 1000`. */
+  detail: string;
+  /** When the observation is older than the sample (an event's own time). */
+  at?: number;
+}
+
+export interface Probe {
+  describe(): string;
+  sample(ctx: ProbeContext): Promise<ProbeSample>;
+}
+
+export interface ProbeType<Params = unknown> {
+  kind: string;
+  summary: string;
+  /** A strict zod object without refinements: expectations extend it with the timing fields. */
+  params: z.ZodObject;
+  /** Cross-field rules (kept apart from `params` because refined objects cannot be extended). */
+  check?(value: Params, ctx: z.RefinementCtx): void;
+  create(params: Params): Probe;
+  /** For probes that measure the Kafka ledger: its counts, for the summary. */
+  ledger?(value: unknown): LedgerCounts | undefined;
+}
+
+export function defineProbe<Schema extends z.ZodObject>(definition: {
+  kind: string;
+  summary: string;
+  params: Schema;
+  check?(value: z.output<Schema>, ctx: z.RefinementCtx): void;
+  create(params: z.output<Schema>): Probe;
+  ledger?(value: unknown): LedgerCounts | undefined;
+}): ProbeType<z.output<Schema>> {
+  return definition as ProbeType<z.output<Schema>>;
+}
+
+/** The probe's schema with its cross-field rules applied: what steady-state entries validate against. */
+export function probeParamsSchema(probe: ProbeType): z.ZodType {
+  const check = probe.check;
+  return check ? probe.params.superRefine((value, ctx) => check(value, ctx)) : probe.params;
+}
