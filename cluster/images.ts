@@ -23,6 +23,7 @@ export const LAB_IMAGES: readonly LabImage[] = [
   { repository: "chaoslab/arango-connector", entry: "workloads/arango-connector/main.ts", dockerfile: "workloads/Dockerfile" },
   { repository: "chaoslab/queue-manager", entry: "workloads/queue-manager/main.ts", dockerfile: "workloads/Dockerfile" },
   { repository: "chaoslab/healer", entry: "healer/src/main.ts", dockerfile: "healer/Dockerfile" },
+  { repository: "chaoslab/task", entry: "workloads/task/main.ts", dockerfile: "workloads/Dockerfile" },
 ];
 
 /** Tags the sim knows for stage exclusions; any tag works for the process runtime itself. */

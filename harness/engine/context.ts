@@ -47,6 +47,8 @@ export interface RunPorts extends ReadPorts {
 export interface RunContextBase extends RunPorts {
   runId: string;
   scenario: string;
+  /** Directory of the scenario file: relative paths in it (manifests) resolve against this. */
+  scenarioDir: string;
   description: LabDescription;
   lab: StartedLab;
   clock: Clock;

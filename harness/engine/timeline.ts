@@ -54,6 +54,8 @@ export type TimelineEntry =
       replacementJobUid?: string;
       /** Where the decision was seen: the healer's queue-events record or its Kubernetes Event. */
       source: "queue-events" | "k8s-event";
+      /** How long the harness itself had seen no event from that Job before the decision (evidence). */
+      observedSilenceMs?: number;
     }
   | { at: number; kind: "note"; level: "info" | "warning"; message: string };
 

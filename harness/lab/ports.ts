@@ -56,6 +56,8 @@ export interface KubePort extends KubeReader {
   /** Deletes with a UID precondition in the body, so a pod that was already replaced is never hit. */
   deletePod(namespace: string, name: string, options: { uid: string; gracePeriodSeconds?: number }): Promise<DeleteResult>;
   create(object: KubeObject): Promise<KubeObject>;
+  /** Server-side apply (field manager `chaoslab`). */
+  apply(object: KubeObject): Promise<KubeObject>;
   /** Background propagation by default: the API default for Jobs orphans their pods. */
   delete(ref: ObjectRef, options?: { uid?: string; propagationPolicy?: "Background" | "Foreground" }): Promise<DeleteResult>;
 }

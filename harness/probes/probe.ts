@@ -17,6 +17,13 @@ export interface ProbeContext extends ReadPorts {
   signal: AbortSignal;
   shared: SharedResources;
   log: Log;
+  /**
+   * Whether a timeline source is being recorded: `healer` (healer decisions), `k8s-events`,
+   * `objects:<Kind>`. Probes that read the timeline return no-data when their source is not recorded.
+   */
+  observing(source: string): boolean;
+  /** When this scenario's run started: data older than this belongs to someone else. */
+  runStartedAt: number;
 }
 
 export interface ProbeSample {

@@ -78,3 +78,30 @@ export async function withTimeout<T>(
     clearTimeout(timer);
   }
 }
+
+export type Settled<T> = { status: "ok"; value: T } | { status: "error"; error: unknown } | { status: "aborted" };
+
+/**
+ * Waits for `promise`, but gives up `graceMs` after `signal` aborts (the promise goes on unobserved:
+ * kafkajs cannot cancel a request). Never rejects. Removes its listener, so a long-lived signal can
+ * watch millions of calls without leaking.
+ */
+export function settle<T>(promise: Promise<T>, signal: AbortSignal, graceMs = 0): Promise<Settled<T>> {
+  return new Promise((resolve) => {
+    let graceTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      graceTimer = setTimeout(() => resolve({ status: "aborted" }), graceMs);
+    };
+    const done = (result: Settled<T>) => {
+      signal.removeEventListener("abort", onAbort);
+      clearTimeout(graceTimer);
+      resolve(result);
+    };
+    promise.then(
+      (value) => done({ status: "ok", value }),
+      (error: unknown) => done({ status: "error", error }),
+    );
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

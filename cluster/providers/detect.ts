@@ -1,0 +1,150 @@
+/**
+ * Which cluster provider `make chaos` uses: `CLUSTER=kind|sim|existing` forces one; otherwise `kind` when a
+ * Docker engine answers, else `sim` — and it always says which it picked and why.
+ *
+ * The Docker probe asks testcontainers first (it knows DOCKER_HOST, ~/.testcontainers.properties, rootless
+ * and Docker Desktop sockets, and reports the engine's CPUs and memory), then the docker CLI (whose
+ * `docker context` setups testcontainers does not read). Provider modules are imported lazily, by path, so
+ * picking `sim` never loads kind's dependencies and the other way round.
+ */
+import { PROVIDER_NAMES, type ClusterProvider, type ProviderName } from "../provider.ts";
+import { type CommandRunner, zxCommandRunner } from "../kind/command-runner.ts";
+
+export interface DockerProbeResult {
+  reachable: boolean;
+  /** Where and what answered, or why nothing did. */
+  detail: string;
+  memoryBytes?: number;
+}
+
+export type DockerProbe = () => Promise<DockerProbeResult>;
+
+export interface ProviderPick {
+  name: ProviderName;
+  forced: boolean;
+  /** One line for humans: "kind (a Docker engine answered: …)". */
+  reason: string;
+  warnings: string[];
+}
+
+/** What three Kafka brokers, Strimzi, Argo Rollouts and the workloads need from Docker, roughly. */
+export const KIND_MIN_DOCKER_MEMORY_BYTES = 6 * 1024 ** 3;
+
+export function isProviderName(value: string): value is ProviderName {
+  return (PROVIDER_NAMES as readonly string[]).includes(value);
+}
+
+export async function pickProvider(env: Readonly<Record<string, string | undefined>>, dockerProbe: DockerProbe): Promise<ProviderPick> {
+  const forced = env.CLUSTER?.trim();
+  if (forced) {
+    if (!isProviderName(forced)) {
+      throw new Error(
+        `CLUSTER=${forced} is not a cluster provider. What to do: use one of ${PROVIDER_NAMES.join(", ")}, ` +
+          "or unset CLUSTER to get kind when a Docker engine answers and sim otherwise.",
+      );
+    }
+    return { name: forced, forced: true, reason: `forced by CLUSTER=${forced}`, warnings: [] };
+  }
+  let probe: DockerProbeResult;
+  try {
+    probe = await dockerProbe();
+  } catch (error) {
+    probe = { reachable: false, detail: (error as Error).message };
+  }
+  if (!probe.reachable) {
+    return { name: "sim", forced: false, reason: `no Docker engine answered (${probe.detail}); CLUSTER=kind forces kind`, warnings: [] };
+  }
+  const warnings: string[] = [];
+  if (probe.memoryBytes !== undefined && probe.memoryBytes < KIND_MIN_DOCKER_MEMORY_BYTES) {
+    warnings.push(
+      `the Docker engine has ${formatGiB(probe.memoryBytes)} of memory; the kind lab wants at least ${formatGiB(KIND_MIN_DOCKER_MEMORY_BYTES)} ` +
+        "(3 Kafka brokers of ~1 GiB each plus operators and workloads). Raise it, or use CLUSTER=sim.",
+    );
+  }
+  return { name: "kind", forced: false, reason: `a Docker engine answered (${probe.detail}); CLUSTER=sim forces the embedded lab`, warnings };
+}
+
+export function describePick(pick: ProviderPick): string {
+  return `cluster provider: ${pick.name} — ${pick.reason}`;
+}
+
+function formatGiB(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+const PROBE_TIMEOUT_MS = 10_000;
+
+/** testcontainers' runtime discovery, then `docker info`; never throws. */
+export function dockerEngineProbe(runner: CommandRunner = zxCommandRunner): DockerProbe {
+  return async () => {
+    const viaTestcontainers = await withTimeout(testcontainersProbe(), PROBE_TIMEOUT_MS, "testcontainers did not answer in time");
+    if (viaTestcontainers.reachable) return viaTestcontainers;
+    const cli = await runner({ command: "docker", args: ["info", "--format", "{{.ServerVersion}} {{.MemTotal}}"], timeoutMs: PROBE_TIMEOUT_MS });
+    if (cli.exitCode === 0) {
+      const [version, memory] = cli.stdout.trim().split(/\s+/);
+      return { reachable: true, detail: `docker CLI: engine ${version}`, memoryBytes: memory ? Number(memory) : undefined };
+    }
+    const cliReason = cli.stderr.trim().split("\n").pop() || `docker info exited ${cli.exitCode}`;
+    return { reachable: false, detail: `testcontainers: ${viaTestcontainers.detail}; docker CLI: ${cliReason}` };
+  };
+}
+
+async function testcontainersProbe(): Promise<DockerProbeResult> {
+  try {
+    const { getContainerRuntimeClient } = await import("testcontainers");
+    const client = await getContainerRuntimeClient();
+    const runtime = client.info.containerRuntime;
+    return {
+      reachable: true,
+      detail: `testcontainers: engine ${runtime.serverVersion} at ${runtime.remoteSocketPath || runtime.host}, ${runtime.cpus} CPUs, ${formatGiB(runtime.memory)}`,
+      memoryBytes: runtime.memory,
+    };
+  } catch (error) {
+    return { reachable: false, detail: (error as Error).message };
+  }
+}
+
+async function withTimeout(promise: Promise<DockerProbeResult>, ms: number, detail: string): Promise<DockerProbeResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<DockerProbeResult>((resolve) => {
+    timer = setTimeout(() => resolve({ reachable: false, detail }), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Module of each provider; each exports `createProvider(): ClusterProvider`. */
+export const PROVIDER_MODULES: Record<ProviderName, string> = {
+  kind: "./kind.ts",
+  sim: "./sim.ts",
+  existing: "./existing.ts",
+};
+
+export async function loadProvider(name: ProviderName): Promise<ClusterProvider> {
+  const modulePath = new URL(PROVIDER_MODULES[name], import.meta.url).href;
+  let module: { createProvider?: () => ClusterProvider };
+  try {
+    module = (await import(modulePath)) as typeof module;
+  } catch (error) {
+    throw new Error(`cannot load the ${name} cluster provider from cluster/providers/${PROVIDER_MODULES[name].slice(2)}: ${(error as Error).message}`);
+  }
+  if (typeof module.createProvider !== "function") {
+    throw new Error(`cluster/providers/${PROVIDER_MODULES[name].slice(2)} does not export createProvider(): ClusterProvider`);
+  }
+  return module.createProvider();
+}
+
+/** Picks, says which and why, loads. */
+export async function selectProvider(
+  options: { env?: Readonly<Record<string, string | undefined>>; probe?: DockerProbe; log?: (line: string) => void } = {},
+): Promise<{ provider: ClusterProvider; pick: ProviderPick }> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const pick = await pickProvider(options.env ?? process.env, options.probe ?? dockerEngineProbe());
+  log(describePick(pick));
+  for (const warning of pick.warnings) log(`warning: ${warning}`);
+  return { provider: await loadProvider(pick.name), pick };
+}

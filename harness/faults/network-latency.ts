@@ -1,0 +1,164 @@
+/**
+ * `network-latency`: add latency (and jitter) on the workloads' path to the chosen brokers, for a
+ * duration. The instruments' path (direct listener) is never touched, so probes stay truthful.
+ *
+ *   - type: network-latency
+ *     target: {leaderOf: {topic: loader-data, partition: 0}}
+ *     params: {latency: 300ms, jitter: 50ms, direction: both}
+ *     duration: 30s
+ *
+ * Evidence: the round trip of a Kafka request over the workloads' path to each targeted broker rose by
+ * at least half the configured delay, while the controls did not (the same broker's direct path, and an
+ * untargeted broker's workloads path). Observed latency is reported next to configured.
+ *
+ * Scope on the sim: one Toxiproxy proxy per broker, so the fault hits every workload's traffic to that
+ * broker; picking individual workloads is not possible there and is not offered.
+ */
+import { z } from "zod";
+import { defineFault, NoEvidenceError, type FaultContext } from "./fault.ts";
+import { brokerTargetSchema, selectBrokers } from "./broker-target.ts";
+import { SafetyViolationError } from "../engine/safety.ts";
+import { duration, formatDuration } from "../scenario/duration.ts";
+import type { LatencyToxicSpec, ToxicRef } from "../../cluster/provider.ts";
+import type { BrokerAddress } from "../lab/ports.ts";
+
+const RTT_SAMPLES = 5;
+/** The effect must show as at least this share of the configured delay (jitter and scheduling noise). */
+const EVIDENCE_SHARE = 0.5;
+
+const params = z
+  .object({
+    latency: duration({ min: 1, description: "Added delay per direction." }),
+    jitter: duration({ description: "± random variation of the delay." }).prefault("0ms"),
+    direction: z.enum(["downstream", "upstream", "both"]).default("downstream").meta({ description: "downstream = broker → client responses; upstream = client → broker requests." }),
+  })
+  .strict();
+
+const revertAction = z.object({ nodeId: z.number().int(), name: z.string().min(1) }).strict();
+
+export function toxicName(runId: string, fault: string, direction: string): string {
+  return `chaoslab-${runId}-${fault}-${direction}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 100);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+interface Path {
+  label: string;
+  address: { host: string; port: number };
+  targeted: boolean;
+}
+
+async function measure(paths: Path[], ctx: FaultContext<unknown>): Promise<Map<string, number>> {
+  const result = new Map<string, number>();
+  for (const path of paths) result.set(path.label, median(await ctx.rtt.measure(path.address, RTT_SAMPLES, ctx.signal)));
+  return result;
+}
+
+export const networkLatencyFault = defineFault({
+  type: "network-latency",
+  summary: "Add latency (and jitter) on the workloads' path to chosen Kafka brokers for a duration.",
+  target: brokerTargetSchema,
+  params,
+  duration: "required",
+  revertAction,
+  create: (spec) => {
+    const directions: LatencyToxicSpec["direction"][] = spec.params.direction === "both" ? ["upstream", "downstream"] : [spec.params.direction];
+    const perRoundTripMs = spec.params.latency * directions.length;
+    return {
+      async plan(ctx) {
+        const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
+        const advertised = await ctx.kafkaWorkloads.brokers().catch(() => [] as BrokerAddress[]);
+        return {
+          fault: spec.name,
+          type: spec.type,
+          targets: selection.selected.map((nodeId) => {
+            const address = advertised.find((broker) => broker.nodeId === nodeId);
+            return { kind: "proxy" as const, id: `workloads → broker ${nodeId}${address ? ` (${address.host}:${address.port})` : ""}` };
+          }),
+          candidates: selection.candidates.length,
+          safety: selection.safety,
+          notes: [
+            selection.resolution,
+            `${formatDuration(spec.params.latency)} ± ${formatDuration(spec.params.jitter)} ${spec.params.direction} for ${formatDuration(spec.durationMs ?? 0)}`,
+            "the direct listener (healer, probes) is not affected",
+          ],
+        };
+      },
+      async inject(ctx) {
+        const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
+        if (!selection.safety.ok) throw new SafetyViolationError(spec.name, selection.safety.violations);
+        const workloads = await ctx.kafkaWorkloads.brokers();
+        const direct = await ctx.kafka.brokers();
+        const paths: Path[] = [];
+        for (const nodeId of selection.selected) {
+          const address = workloads.find((broker) => broker.nodeId === nodeId);
+          if (!address) throw new Error(`broker ${nodeId} is not advertised on the workloads' listener (seen: ${workloads.map((b) => b.nodeId).join(", ")})`);
+          paths.push({ label: `workloads→${nodeId}`, address, targeted: true });
+          const directAddress = direct.find((broker) => broker.nodeId === nodeId);
+          if (directAddress) paths.push({ label: `direct→${nodeId}`, address: directAddress, targeted: false });
+        }
+        const control = workloads.find((broker) => !selection.selected.includes(broker.nodeId));
+        if (control) paths.push({ label: `workloads→${control.nodeId}`, address: control, targeted: false });
+
+        const baseline = await measure(paths, ctx);
+        const refs: ToxicRef[] = [];
+        for (const direction of directions) {
+          const name = toxicName(ctx.runId, spec.name, direction);
+          for (const nodeId of selection.selected) {
+            await ctx.journal.record({ nodeId, name }, `remove toxic ${name} from broker ${nodeId}'s workloads proxy`);
+          }
+          refs.push(
+            ...(await ctx.lab.network.addLatency(selection.selected, name, {
+              latencyMs: spec.params.latency,
+              jitterMs: spec.params.jitter,
+              direction,
+            })),
+          );
+          if (refs.length > 0) ctx.markInjected(`toxic ${name} on broker(s) ${selection.selected.join(", ")}`);
+        }
+
+        const deadline = ctx.clock.now() + spec.confirmWithinMs;
+        let observed = new Map<string, number>();
+        for (;;) {
+          observed = await measure(paths, ctx);
+          const rise = (path: Path) => (observed.get(path.label) ?? Number.NaN) - (baseline.get(path.label) ?? Number.NaN);
+          const threshold = perRoundTripMs * EVIDENCE_SHARE;
+          const targetedRose = paths.filter((path) => path.targeted).every((path) => rise(path) >= threshold);
+          const controlsQuiet = paths.filter((path) => !path.targeted).every((path) => !(rise(path) >= threshold));
+          const table = Object.fromEntries(paths.map((path) => [path.label, { baselineMs: baseline.get(path.label), observedMs: observed.get(path.label), targeted: path.targeted }]));
+          const observations = { configuredMs: perRoundTripMs, thresholdMs: threshold, paths: table, toxics: refs };
+          if (targetedRose && controlsQuiet) {
+            const shown = paths.filter((path) => path.targeted).map((path) => `${path.label} +${rise(path).toFixed(0)}ms`).join(", ");
+            return {
+              summary: `round trip rose ${shown} (configured +${perRoundTripMs}ms per round trip); controls unchanged`,
+              effectConfirmedAt: ctx.clock.now(),
+              observations,
+            };
+          }
+          if (ctx.clock.now() >= deadline) {
+            const why = !targetedRose ? "the targeted paths did not slow down enough" : "a control path slowed down too (the fault is not confined to its target)";
+            throw new NoEvidenceError(`${why}: ${JSON.stringify(table)}`, observations);
+          }
+          await ctx.clock.sleep(500, ctx.signal);
+        }
+      },
+    };
+  },
+  async revert(action, ctx) {
+    const present = await ctx.lab.network.listToxics();
+    if (!present.some((ref) => ref.nodeId === action.nodeId && ref.name === action.name)) return;
+    await ctx.lab.network.removeToxic(action);
+  },
+  async audit(ctx) {
+    const toxics = await ctx.lab.network.listToxics();
+    return toxics.map((ref) => ({
+      what: `toxic ${ref.name} on broker ${ref.nodeId}'s workloads proxy`,
+      fix: `run \`chaoslab cleanup\`, or DELETE /proxies/<proxy of broker ${ref.nodeId}>/toxics/${ref.name} on the Toxiproxy API`,
+    }));
+  },
+});

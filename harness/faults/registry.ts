@@ -1,0 +1,7 @@
+/** Every fault type. A new fault is one module in this folder plus one line here. */
+import type { FaultType } from "./fault.ts";
+import { kafkaBrokerFailureFault } from "./kafka-broker-failure.ts";
+import { networkLatencyFault } from "./network-latency.ts";
+import { podDeleteFault } from "./pod-delete.ts";
+
+export const FAULT_TYPES: readonly FaultType[] = [podDeleteFault, networkLatencyFault, kafkaBrokerFailureFault] as FaultType[];

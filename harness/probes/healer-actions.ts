@@ -1,0 +1,63 @@
+/**
+ * `healer.actions`: the healer took (or did not take) an action, as seen on the timeline — its
+ * `healer.*` records on queue-events and its Kubernetes Events.
+ *
+ *   healer.actions: {action: suppressed, min: 1}             # the breaker held during the outage
+ *   healer.actions: {action: replaced, max: 0}               # ... and replaced nothing
+ *
+ * `job` matches the Job name or the task id (a task keeps its id across replacements).
+ */
+import { z } from "zod";
+import { defineProbe } from "./probe.ts";
+import type { EntryOf } from "../engine/timeline.ts";
+
+export const HEALER_ACTIONS = ["detected", "replaced", "suppressed"] as const;
+
+export function healerEntryMatches(entry: EntryOf<"healer">, filter: { action?: string; job?: string; reason?: string }): boolean {
+  return (
+    (filter.action === undefined || entry.action === filter.action) &&
+    (filter.job === undefined || entry.jobName === filter.job || entry.taskId === filter.job) &&
+    (filter.reason === undefined || entry.reason === filter.reason)
+  );
+}
+
+/** One decision can be seen twice (queue-events and a Kubernetes Event): count it once. */
+export function distinctHealerDecisions(entries: readonly EntryOf<"healer">[]): EntryOf<"healer">[] {
+  const seen = new Set<string>();
+  return entries.filter((entry) => {
+    const key = `${entry.action}/${entry.jobUid || entry.jobName}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export const healerActionsProbe = defineProbe({
+  kind: "healer.actions",
+  summary: "Counts the healer's decisions (detected, replaced, suppressed) since the run started.",
+  params: z
+    .object({
+      action: z.enum(HEALER_ACTIONS),
+      job: z.string().min(1).optional().meta({ description: "Job name or task id." }),
+      reason: z.string().min(1).optional().meta({ description: "STOP, STALL, REWIND, FAULT, DISRUPTED, ..." }),
+      min: z.number().int().min(0).default(1),
+      max: z.number().int().min(0).optional(),
+    })
+    .strict(),
+  create: (spec) => ({
+    describe: () => `healer ${spec.action}${spec.job ? ` ${spec.job}` : ""} ×[${spec.min}..${spec.max ?? "∞"}]`,
+    async sample(ctx) {
+      if (!ctx.observing("healer")) return { outcome: "no-data", detail: "healer decisions are not being recorded (queue-events recorder not running)" };
+      const matching = distinctHealerDecisions(
+        ctx.timeline.ofKind("healer").filter((entry) => entry.at >= ctx.runStartedAt && healerEntryMatches(entry, spec)),
+      );
+      const holds = matching.length >= spec.min && (spec.max === undefined || matching.length <= spec.max);
+      const last = matching.at(-1);
+      return {
+        outcome: holds ? "ok" : "not-ok",
+        value: { count: matching.length, jobs: matching.map((entry) => entry.jobName) },
+        detail: `${matching.length} ${spec.action} decision(s)${last ? `, last: ${last.jobName}${last.reason ? ` (${last.reason})` : ""}` : ""}`,
+      };
+    },
+  }),
+});

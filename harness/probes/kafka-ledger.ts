@@ -1,0 +1,73 @@
+/**
+ * `kafka.ledger`: what the loaders say Kafka acknowledged (topic `loader-ledger`) versus what a consumer
+ * of `loader-data` reads — lost and duplicated counted separately (workloads/ledger/compute.ts).
+ *
+ *   kafka.ledger: {lost: 0, duplicated: 0}
+ *
+ * Holds only when the reader has caught up with both topics and (by default) every task in scope has
+ * completed: judged earlier, a loss could still happen or an acknowledgement could still be unread.
+ */
+import { z } from "zod";
+import { defineProbe } from "./probe.ts";
+import { computeLedgerFromRecords, foldLedgerRecords, type LedgerSummary } from "../../workloads/ledger/compute.ts";
+import { LEDGER_FEED_KEY, type LedgerFeed } from "./ledger/ledger-feed.ts";
+import type { ProbeContext } from "./probe.ts";
+
+async function ledgerFeed(ctx: ProbeContext): Promise<LedgerFeed> {
+  return ctx.shared.get(LEDGER_FEED_KEY, async () => {
+    const { createKafkaLedgerFeed } = await import("./ledger/kafka-ledger-feed.ts");
+    return createKafkaLedgerFeed({ brokers: ctx.description.kafka.bootstrapDirect, runStartedAt: ctx.runStartedAt });
+  });
+}
+
+export const kafkaLedgerProbe = defineProbe({
+  kind: "kafka.ledger",
+  summary: "Acknowledged vs consumed loader records: lost and duplicated within bounds.",
+  params: z
+    .object({
+      lost: z.number().int().min(0).default(0).meta({ description: "Most acknowledged records allowed missing from loader-data." }),
+      duplicated: z.number().int().min(0).optional().meta({ description: "Most extra copies allowed (default: not checked; at-least-once may duplicate)." }),
+      tasks: z.array(z.string().min(1)).min(1).optional().meta({ description: "Task ids in scope (default: every task with a ledger record in this run)." }),
+      requireComplete: z.boolean().default(true).meta({ description: "Hold only once every task in scope reports complete." }),
+      minAcked: z.number().int().min(0).default(1).meta({ description: "At least this many acknowledged records, so an empty ledger is no data, not a pass." }),
+    })
+    .strict(),
+  ledger: (value) => {
+    const summary = value as Partial<LedgerSummary> | undefined;
+    if (!summary || typeof summary.lost !== "number") return undefined;
+    const { produced = 0, acked = 0, consumed = 0, lost, duplicated = 0 } = summary;
+    return { produced, acked, consumed, lost, duplicated };
+  },
+  create: (spec) => ({
+    describe: () => `ledger lost ≤ ${spec.lost}${spec.duplicated !== undefined ? `, duplicated ≤ ${spec.duplicated}` : ""}`,
+    async sample(ctx) {
+      let snapshot;
+      try {
+        snapshot = await (await ledgerFeed(ctx)).snapshot();
+      } catch (error) {
+        return { outcome: "no-data", detail: `cannot read the ledger topics: ${(error as Error).message}` };
+      }
+      if (!snapshot.caughtUp) return { outcome: "no-data", detail: `ledger reader not caught up (${snapshot.detail})` };
+      const summary = computeLedgerFromRecords(snapshot.records, snapshot.consumed, spec.tasks);
+      const { tasks, ...totals } = summary;
+      const value = { ...totals, invalidRecords: snapshot.invalidRecords };
+      if (summary.acked < spec.minAcked) {
+        return { outcome: "no-data", value, detail: `only ${summary.acked} acknowledged record(s) in scope (need ${spec.minAcked})` };
+      }
+      if (spec.requireComplete) {
+        const folded = foldLedgerRecords(snapshot.records);
+        const incomplete = Object.keys(tasks).filter((taskId) => !folded.get(taskId)?.complete);
+        if (incomplete.length > 0) {
+          return { outcome: "not-ok", value, detail: `tasks not complete yet: ${incomplete.slice(0, 5).join(", ")}${incomplete.length > 5 ? ", ..." : ""}` };
+        }
+      }
+      const lostTasks = Object.entries(tasks).filter(([, task]) => task.lost > 0).map(([taskId, task]) => `${taskId}: ${task.lostRanges}`);
+      const holds = summary.lost <= spec.lost && (spec.duplicated === undefined || summary.duplicated <= spec.duplicated);
+      return {
+        outcome: holds ? "ok" : "not-ok",
+        value,
+        detail: `acked ${summary.acked}, consumed ${summary.consumed}, lost ${summary.lost}, duplicated ${summary.duplicated}${lostTasks.length ? ` (lost ${lostTasks.slice(0, 3).join("; ")})` : ""}`,
+      };
+    },
+  }),
+});

@@ -1,0 +1,112 @@
+/**
+ * `loaders`: start N loader Jobs (`loader-1` .. `loader-N`), some of them with a fault profile.
+ *
+ *   - loaders: {count: 3, messages: 5000, rate: 200/s, profile: {stallAfter: 10s, for: [loader-1]}}
+ *
+ * The Jobs carry the healer's opt-in labels, the chaos opt-in label, and the run's label; teardown
+ * deletes every Job with the run's label (replacements included).
+ */
+import { z } from "zod";
+import { defineSetupAction } from "./setup-action.ts";
+import { deleteLabelled, deleteLabelledAction } from "./delete-labelled.ts";
+import { duration } from "../scenario/duration.ts";
+import { loaderJob } from "./loader-job.ts";
+import type { Fault } from "../../workloads/loader/fault-profile.ts";
+
+const RATE = /^(\d+(?:\.\d+)?)\/(s|m)$/;
+
+const profile = z
+  .object({
+    for: z.array(z.string().min(1)).min(1).meta({ description: "Which loaders (by name) get this profile." }),
+    stallAfter: duration({ description: "Stop all events and production (healer: STOP)." }).optional(),
+    heartbeatOnlyAfter: duration({ description: "Keep heartbeats, stop production (healer: STALL)." }).optional(),
+    crashAfter: duration({ description: "Exit at once (Job: pod failed)." }).optional(),
+    exitCode: z.number().int().min(1).max(255).optional().meta({ description: "With crashAfter (default 1)." }),
+    fatalAfter: duration({ description: "Exit with the fatal code (Job: FailJob)." }).optional(),
+    criticalErrorAfter: duration({ description: "Emit a critical error event (healer: FAULT)." }).optional(),
+    rewindAfter: duration({ description: "Event seq jumps back (healer: REWIND)." }).optional(),
+    rewindBy: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+export function profileFaults(value: z.output<typeof profile>): Fault[] {
+  const faults: Fault[] = [];
+  if (value.stallAfter !== undefined) faults.push({ kind: "stall", afterMs: value.stallAfter });
+  if (value.heartbeatOnlyAfter !== undefined) faults.push({ kind: "heartbeat-only", afterMs: value.heartbeatOnlyAfter });
+  if (value.crashAfter !== undefined) faults.push({ kind: "crash", afterMs: value.crashAfter, exitCode: value.exitCode ?? 1 });
+  if (value.fatalAfter !== undefined) faults.push({ kind: "fatal", afterMs: value.fatalAfter });
+  if (value.criticalErrorAfter !== undefined) faults.push({ kind: "critical-error", afterMs: value.criticalErrorAfter });
+  if (value.rewindAfter !== undefined) faults.push({ kind: "rewind", afterMs: value.rewindAfter, by: value.rewindBy });
+  return faults;
+}
+
+const params = z
+  .object({
+    count: z.number().int().min(1).max(100),
+    messages: z.number().int().min(0),
+    rate: z
+      .string()
+      .regex(RATE, { error: (issue) => `rate: expected records per second or minute like 200/s or 600/m, found ${JSON.stringify(issue.input)}` })
+      .transform((text) => {
+        const [, amount, unit] = RATE.exec(text)!;
+        return Number(amount) / (unit === "m" ? 60 : 1);
+      })
+      .prefault("100/s"),
+    namePrefix: z.string().regex(/^[a-z][a-z0-9-]*$/).default("loader"),
+    namespace: z.string().min(1).default("streamforge"),
+    image: z.string().min(1).default("chaoslab/loader:dev"),
+    heartbeat: duration({ min: 100, description: "Heartbeat interval (loader env and healer annotation)." }).optional(),
+    silenceThreshold: duration({ description: "Per-Job healer override (annotation; ≥ 3× heartbeat)." }).optional(),
+    backoffLimit: z.number().int().min(0).default(0),
+    profile: z.union([profile, z.array(profile).min(1)]).optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    const names = new Set(Array.from({ length: value.count }, (_, i) => `${value.namePrefix}-${i + 1}`));
+    const profiles = value.profile === undefined ? [] : Array.isArray(value.profile) ? value.profile : [value.profile];
+    profiles.forEach((entry, index) => {
+      const path = Array.isArray(value.profile) ? ["profile", index] : ["profile"];
+      for (const name of entry.for) {
+        if (!names.has(name)) ctx.addIssue({ code: "custom", path: [...path, "for"], message: `${name} is not one of the loaders created here (${[...names].join(", ")})` });
+      }
+      if (profileFaults(entry).length === 0) ctx.addIssue({ code: "custom", path, message: "a profile needs at least one fault (stallAfter, crashAfter, ...)" });
+    });
+  });
+
+export const loadersSetup = defineSetupAction({
+  kind: "loaders",
+  summary: "Start loader Jobs (optionally with fault profiles) that the healer manages.",
+  params,
+  revertAction: deleteLabelledAction,
+  create: (spec) => ({
+    describe: () => `${spec.count} loader Job(s) ${spec.namePrefix}-1..${spec.count}, ${spec.messages} messages at ${spec.rate}/s`,
+    async run(ctx) {
+      const labelSelector = Object.entries(ctx.runLabels).map(([key, value]) => `${key}=${value}`).join(",");
+      await ctx.journal.record(
+        { namespace: spec.namespace, labelSelector, kinds: [{ apiVersion: "batch/v1", kind: "Job" }] },
+        `delete loader Jobs with ${labelSelector} in ${spec.namespace}`,
+      );
+      const profiles = spec.profile === undefined ? [] : Array.isArray(spec.profile) ? spec.profile : [spec.profile];
+      for (let index = 1; index <= spec.count; index++) {
+        const name = `${spec.namePrefix}-${index}`;
+        const faults = profiles.filter((entry) => entry.for.includes(name)).flatMap(profileFaults);
+        await ctx.kube.create(
+          loaderJob({
+            name,
+            namespace: spec.namespace,
+            image: spec.image,
+            messages: spec.messages,
+            ratePerSec: spec.rate,
+            heartbeatIntervalMs: spec.heartbeat,
+            silenceThresholdMs: spec.silenceThreshold,
+            faults,
+            labels: ctx.runLabels,
+            backoffLimit: spec.backoffLimit,
+          }),
+        );
+        ctx.timeline.record({ kind: "note", level: "info", message: `created Job ${spec.namespace}/${name}${faults.length ? ` with fault profile` : ""}` });
+      }
+    },
+  }),
+  revert: deleteLabelled,
+});

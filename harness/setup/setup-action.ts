@@ -1,0 +1,40 @@
+/**
+ * The setup-action contract: one module per action kind in this folder, registered in `registry.ts`.
+ * A setup action creates what the scenario needs (loader Jobs, manifests); before creating anything it
+ * journals how to remove it, so teardown — normal, after a failure, or `chaoslab cleanup` after a crash —
+ * goes through the same replay as fault reverts.
+ */
+import type { z } from "zod";
+import type { RevertContext, RunContextBase } from "../engine/context.ts";
+
+export interface SetupContext<Action> extends RunContextBase {
+  journal: { record(action: Action, description: string): Promise<void> };
+  /** Labels to put on everything created: the run id (for teardown and the leak audit). */
+  runLabels: Record<string, string>;
+}
+
+export interface SetupAction<Action> {
+  describe(): string;
+  run(ctx: SetupContext<Action>): Promise<void>;
+}
+
+export interface SetupActionType<Params = unknown, Action = unknown> {
+  kind: string;
+  summary: string;
+  params: z.ZodType<Params>;
+  revertAction: z.ZodType<Action>;
+  create(params: Params): SetupAction<Action>;
+  /** Removes what a journaled action created. Idempotent. */
+  revert(action: Action, ctx: RevertContext): Promise<void>;
+}
+
+export function defineSetupAction<Schema extends z.ZodType, Action>(definition: {
+  kind: string;
+  summary: string;
+  params: Schema;
+  revertAction: z.ZodType<Action>;
+  create(params: z.output<Schema>): SetupAction<Action>;
+  revert(action: Action, ctx: RevertContext): Promise<void>;
+}): SetupActionType<z.output<Schema>, Action> {
+  return definition;
+}
