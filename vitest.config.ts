@@ -1,16 +1,22 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: `unit` (fakes, simulated time, seconds) and `lab` (the real API server, Kafka and Argo
-// Rollouts of a running lab). Lab test files share one lab, so they run one file at a time.
+// Three projects, run in this order by `make test`:
+//  - unit: fakes and simulated time, seconds;
+//  - lab: the real API server, Kafka and Argo Rollouts of one shared running lab (one file at a time);
+//  - lifecycle: `chaoslab lab up|status|down` end to end — last, because it takes the lab down.
+// Each run writes a JSON report (reports/out/tests/<run>.json) that reports/test-summary.ts totals.
+const run = process.env.CHAOSLAB_TEST_RUN ?? "all";
+
 export default defineConfig({
   test: {
-    reporters: ["default", ["allure-vitest/reporter", { resultsDir: "allure-results" }]],
+    reporters: ["default", "json", ["allure-vitest/reporter", { resultsDir: "allure-results" }]],
+    outputFile: { json: `reports/out/tests/${run}.json` },
     projects: [
       {
         test: {
           name: "unit",
           include: ["{cluster,harness,healer,workloads,scenarios,reports}/**/*.test.ts"],
-          exclude: ["**/*.lab.test.ts", "**/node_modules/**"],
+          exclude: ["**/*.lab.test.ts", "**/*.lifecycle.test.ts", "**/node_modules/**"],
           testTimeout: 20_000,
         },
       },
@@ -21,8 +27,16 @@ export default defineConfig({
           exclude: ["**/node_modules/**"],
           globalSetup: ["cluster/testing/lab-global-setup.ts"],
           fileParallelism: false,
-          testTimeout: 180_000,
+          testTimeout: 300_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: "lifecycle",
+          include: ["{cluster,harness}/**/*.lifecycle.test.ts"],
+          fileParallelism: false,
+          testTimeout: 25 * 60_000,
         },
       },
     ],

@@ -93,7 +93,7 @@ export function validateAgainstSchema(value: unknown, schema: JsonSchemaProps, a
 }
 
 function validateValue(value: unknown, schema: JsonSchemaProps, at: string, result: ValidationResult, mode: Mode): void {
-  const problem = (message: string) => result.problems.push({ path: at, message });
+  const problem = (message: string) => result.problems.push({ path: at || ".", message });
 
   for (const rule of schema["x-kubernetes-validations"] ?? []) {
     result.unchecked.push(`${at || "."}: CEL rule not evaluated: ${rule.rule}`);
@@ -177,7 +177,7 @@ function validateObjectFields(
   result: ValidationResult,
   mode: Mode,
 ): void {
-  const problem = (message: string) => result.problems.push({ path: at, message });
+  const problem = (message: string) => result.problems.push({ path: at || ".", message });
   const keys = Object.keys(value);
   for (const name of schema.required ?? []) {
     if (!(name in value)) problem(`missing required field "${name}"`);
@@ -216,7 +216,7 @@ function validateCombinators(value: unknown, schema: JsonSchemaProps, at: string
     validateValue(value, branch, at, branchResult, VALUE_ONLY);
     return branchResult.problems.length === 0;
   };
-  const problem = (message: string) => result.problems.push({ path: at, message });
+  const problem = (message: string) => result.problems.push({ path: at || ".", message });
   if (schema.allOf) {
     for (const branch of schema.allOf) validateValue(value, branch, at, result, VALUE_ONLY);
   }

@@ -70,5 +70,5 @@ export function defineExpectation<Schema extends z.ZodType>(definition: {
   params: Schema;
   create(params: z.output<Schema>): Expectation;
 }): ExpectationType<z.output<Schema>> {
-  return definition;
+  return definition as unknown as ExpectationType<z.output<Schema>>;
 }

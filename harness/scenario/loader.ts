@@ -58,7 +58,7 @@ export function parseScenario(text: string, file: string, catalog: Catalog = DEF
   } catch (error) {
     return { ok: false, file, diagnostics: [at(0, `YAML: ${(error as Error).message}`)] };
   }
-  const parsed = schemaFor(catalog).safeParse(value);
+  const parsed = schemaFor(catalog).safeParse(value, { reportInput: true });
   if (parsed.success) return { ok: true, file, scenario: parsed.data };
 
   const seen = new Set<string>();
@@ -82,7 +82,7 @@ function firstLine(message: string): string {
 function describeIssue(issue: z.core.$ZodIssue, missingKey: string | undefined): string {
   const where = issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ` : "";
   if (missingKey !== undefined && issue.code === "invalid_type" && issue.input === undefined) {
-    return `${where}required key "${missingKey}" is missing (${issue.message.replace(/^Invalid input: /, "")})`;
+    return `${where}required key "${missingKey}" is missing`;
   }
   if (issue.code === "unrecognized_keys" && issue.message.startsWith("Unrecognized key")) {
     return `${where}unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")} (keys are case-sensitive; see scenarios/schema.json)`;

@@ -189,7 +189,7 @@ export function buildScenarioSchema(catalog: Catalog) {
           ctx.addIssue({
             code: "custom",
             path: ["spec", "expect", index, entry.kind, "since"],
-            message: `since: "${since}" is neither a phase (${PHASE_REFERENCES.join(", ")}) nor a fault of this scenario (${names.join(", ") || "none"})${suggest(since, references)}`,
+            message: `since: "${since}" is neither a phase (${PHASE_REFERENCES.join(", ")}) nor a fault of this scenario (${[...new Set(names)].join(", ") || "none"})${suggest(since, references)}`,
           });
         }
       });

@@ -36,5 +36,5 @@ export function defineSetupAction<Schema extends z.ZodType, Action>(definition: 
   create(params: z.output<Schema>): SetupAction<Action>;
   revert(action: Action, ctx: RevertContext): Promise<void>;
 }): SetupActionType<z.output<Schema>, Action> {
-  return definition;
+  return definition as unknown as SetupActionType<z.output<Schema>, Action>;
 }

@@ -32,7 +32,8 @@ export type RemediationResult =
   | "dry-run"
   | "not-leader"
   | "recovered"
-  | "skipped";
+  | "skipped"
+  | "stalled";
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();

@@ -102,6 +102,12 @@ export class JobTracker {
     return [...uids].map((uid) => this.jobs.get(uid)).filter((job): job is TrackedJob => job !== undefined);
   }
 
+  /** The tracked Job that replaces `uid` (the healer's replacement carries its predecessor's UID). */
+  replacementOf(uid: string): TrackedJob | undefined {
+    for (const entry of this.jobs.values()) if (entry.replacesUid === uid) return entry;
+    return undefined;
+  }
+
   isRetired(uid: string): boolean {
     return this.retired.has(uid);
   }

@@ -107,3 +107,10 @@ export const ANNOTATIONS = {
 
 /** Exit code by which a loader says "fatal, do not retry" (matched by the Job's podFailurePolicy FailJob). */
 export const LOADER_FATAL_EXIT_CODE = 42;
+
+/**
+ * The healer's canary: `heartbeat` events with this task id, produced by the healer to every partition
+ * and consumed back to prove its own ingest path (circuit breaker). Every other consumer ignores them.
+ * The leading underscore makes it an impossible label value, so it can never be a real task id.
+ */
+export const HEALER_CANARY_TASK_ID = "_healer-canary";

@@ -9,7 +9,7 @@ export { summarizeAnalysisRun, measurementsWithValue, type AnalysisRunSummary, t
 export {
   collectRolloutSnapshot,
   findStepAnalysisRun,
-  kubernetesRolloutReader,
+  kubeReaderRolloutReader,
   type RolloutReader,
   type RolloutSnapshot,
   type RolloutTarget,

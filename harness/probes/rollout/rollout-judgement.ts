@@ -7,7 +7,7 @@
  * show the whole chain of evidence.
  */
 import type { EndpointSlice, Pod } from "./argo-rollouts-types.ts";
-import { POD_TEMPLATE_HASH_LABEL, ROLLOUT_ABORTED_REASON } from "./argo-rollouts-types.ts";
+import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, ROLLOUT_ABORTED_REASON } from "./argo-rollouts-types.ts";
 import { measurementsWithValue, summarizeAnalysisRun, type AnalysisRunSummary, type MetricSummary } from "./analysis-run-summary.ts";
 import { findStepAnalysisRun, type RolloutSnapshot } from "./rollout-snapshot.ts";
 import { findCondition, summarizeRollout, type RolloutSummary } from "./rollout-summary.ts";
@@ -42,6 +42,23 @@ export interface RolloutTiming {
   revisionToOutcomeMs?: number;
   /** Change applied by the harness → aborted / promoted: mixes the harness's and the API server's clocks. */
   updateToOutcomeMs?: number;
+}
+
+/**
+ * The stable hash of revision N read back from ReplicaSet history: the hash of the highest revision
+ * below the current one. Weaker than a baseline recorded before the change (it is read from the same
+ * state being judged), so prefer recording `status.stableRS` while revision N is Healthy.
+ */
+export function previousRevisionHash(snapshot: RolloutSnapshot): string | undefined {
+  const revisionOf = (replicaSet: RolloutSnapshot["replicaSets"][number]) => Number(replicaSet.metadata.annotations?.[REVISION_ANNOTATION] ?? Number.NaN);
+  const currentHash = snapshot.rollout.status?.currentPodHash;
+  const current = snapshot.replicaSets.find((replicaSet) => hashOf(replicaSet) === currentHash);
+  if (!current || !Number.isFinite(revisionOf(current))) return undefined;
+  const older = snapshot.replicaSets
+    .filter((replicaSet) => revisionOf(replicaSet) < revisionOf(current))
+    .sort((a, b) => revisionOf(b) - revisionOf(a));
+  const previous = older[0];
+  return previous ? hashOf(previous) : undefined;
 }
 
 export const WRONG_CAUSE = "rolled back for the wrong cause";

@@ -4,7 +4,7 @@
  * are plain JSON (timestamps as strings) so that the same pure judges run on live reads and on
  * recorded fixtures, and a snapshot can be attached to a report as-is.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeReader } from "../../lab/ports.ts";
 import type { AnalysisRun, EndpointSlice, Pod, ReplicaSet, Rollout } from "./argo-rollouts-types.ts";
 import { POD_TEMPLATE_HASH_LABEL, ROLLOUT_TYPE_LABEL } from "./argo-rollouts-types.ts";
 
@@ -98,35 +98,33 @@ export function findStepAnalysisRun(snapshot: RolloutSnapshot, podTemplateHash: 
   return latest ? { run: latest, foundBy: "labels" } : undefined;
 }
 
-/** Plain JSON, as recorded fixtures hold it: the typed client returns Dates and class instances. */
+/** Plain JSON, as recorded fixtures hold it: the typed client hands back Dates for timestamps. */
 function plain<T>(value: unknown): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-export async function kubernetesRolloutReader(kubeConfig: KubeConfig): Promise<RolloutReader> {
-  const { AppsV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api } = await import("@kubernetes/client-node");
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const apps = kubeConfig.makeApiClient(AppsV1Api);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
-  const argo = { group: "argoproj.io", version: "v1alpha1" };
+const ARGO = "argoproj.io/v1alpha1";
+
+/** The snapshot's reads through the harness's Kubernetes port (`ctx.kube`). */
+export function kubeReaderRolloutReader(kube: KubeReader): RolloutReader {
   return {
     async getRollout(namespace, name) {
-      return plain<Rollout>(await custom.getNamespacedCustomObject({ ...argo, namespace, plural: "rollouts", name }));
+      const rollout = await kube.get({ apiVersion: ARGO, kind: "Rollout", namespace, name });
+      if (!rollout) throw new Error(`Rollout ${namespace}/${name} not found: apply workloads/queue-manager/manifests first`);
+      return plain<Rollout>(rollout);
     },
     async listAnalysisRuns(namespace) {
-      const list = plain<{ items: AnalysisRun[] }>(await custom.listNamespacedCustomObject({ ...argo, namespace, plural: "analysisruns" }));
-      return list.items;
+      return plain<AnalysisRun[]>(await kube.list({ apiVersion: ARGO, kind: "AnalysisRun", namespace }));
     },
     async listReplicaSets(namespace, labelSelector) {
-      return plain<ReplicaSet[]>((await apps.listNamespacedReplicaSet({ namespace, labelSelector })).items);
+      return plain<ReplicaSet[]>(await kube.list({ apiVersion: "apps/v1", kind: "ReplicaSet", namespace, labelSelector }));
     },
     async listPods(namespace, labelSelector) {
-      return plain<Pod[]>((await core.listNamespacedPod({ namespace, labelSelector })).items);
+      return plain<Pod[]>(await kube.list({ apiVersion: "v1", kind: "Pod", namespace, labelSelector }));
     },
     async listEndpointSlices(namespace, serviceName) {
       const labelSelector = `kubernetes.io/service-name=${serviceName}`;
-      return plain<EndpointSlice[]>((await discovery.listNamespacedEndpointSlice({ namespace, labelSelector })).items);
+      return plain<EndpointSlice[]>(await kube.list({ apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", namespace, labelSelector }));
     },
   };
 }

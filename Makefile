@@ -1,0 +1,74 @@
+# StreamForge Chaos Lab. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+CHAOSLAB := node bin/chaoslab.mjs
+VITEST := npx vitest run
+
+.PHONY: help deps setup chaos test test-unit test-lab test-lifecycle typecheck lab-up lab-down lab-status \
+        validate report bench bench-lab bench-healer clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.installed ## install the npm packages (pinned by package-lock.json)
+
+setup: deps ## build/fetch the sim lab's upstream components into the cache (no-op when cached)
+	$(CHAOSLAB) lab setup
+
+chaos: setup ## run the resilience suite (kind if Docker answers, else sim; CLUSTER= forces) and render the report
+	$(CHAOSLAB) chaos
+
+test: setup ## type-check, then unit, lab and lifecycle tests; prints "N passed, N failed"
+	@rm -rf reports/out/tests allure-results
+	npx tsc --noEmit -p .
+	npx tsc -p workloads/queue-manager/load
+	@status=0; \
+	CHAOSLAB_TEST_RUN=unit $(VITEST) --project unit || status=1; \
+	CHAOSLAB_TEST_RUN=lab $(VITEST) --project lab || status=1; \
+	CHAOSLAB_TEST_RUN=lifecycle $(VITEST) --project lifecycle || status=1; \
+	npx tsx reports/test-summary.ts || status=1; \
+	exit $$status
+
+test-unit: deps ## unit tests only (fakes, simulated time; no lab)
+	CHAOSLAB_TEST_RUN=unit $(VITEST) --project unit
+
+test-lab: setup ## lab tests only (reuses a running lab, else starts and stops one)
+	CHAOSLAB_TEST_RUN=lab $(VITEST) --project lab
+
+test-lifecycle: setup ## lab up/status/down end to end (takes the lab down)
+	CHAOSLAB_TEST_RUN=lifecycle $(VITEST) --project lifecycle
+
+typecheck: deps ## tsc on the whole project and on the k6 scripts
+	npx tsc --noEmit -p .
+	npx tsc -p workloads/queue-manager/load
+
+lab-up: setup ## start the sim lab (no-op when it is up)
+	$(CHAOSLAB) lab up
+
+lab-status: deps ## health of every lab component
+	$(CHAOSLAB) lab status
+
+lab-down: deps ## stop the sim lab and remove its state
+	$(CHAOSLAB) lab down
+
+validate: deps ## validate every scenario file
+	$(CHAOSLAB) validate scenarios/*.yaml
+
+report: deps ## re-render the HTML report from the last results
+	$(CHAOSLAB) report
+
+bench: bench-lab bench-healer ## every benchmark (figures in reports/out/bench/)
+
+bench-lab: setup ## lab figures: cold build times, warm up/down time, resident memory
+	npx tsx bench/lab.ts
+
+bench-healer: setup ## healer figures: events/s, ingest lag, detection and remediation latency, RSS
+	npx tsx bench/healer.ts
+
+clean: ## stop the lab and remove outputs (the component cache in ~/.cache/chaoslab stays)
+	-$(CHAOSLAB) lab down
+	rm -rf reports/out allure-results .chaoslab

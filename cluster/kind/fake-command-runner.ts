@@ -1,0 +1,39 @@
+/**
+ * A scripted CommandRunner for unit tests: records every command and answers by the first matching rule
+ * (rules added later win, so a test can override a default). Unmatched commands succeed with no output.
+ */
+import { type CommandResult, type CommandRunner, type CommandSpec, commandLine } from "./command-runner.ts";
+
+type Response = Partial<CommandResult> | ((spec: CommandSpec, line: string) => Partial<CommandResult> | Promise<Partial<CommandResult>>);
+
+export class FakeCommandRunner {
+  readonly calls: CommandSpec[] = [];
+  private readonly rules: { pattern: RegExp; response: Response }[] = [];
+
+  /** Answers commands whose line (without `--kubeconfig <file>`) matches `pattern`. */
+  on(pattern: RegExp | string, response: Response): this {
+    this.rules.unshift({ pattern: typeof pattern === "string" ? new RegExp(`^${escape(pattern)}`) : pattern, response });
+    return this;
+  }
+
+  readonly run: CommandRunner = async (spec) => {
+    this.calls.push(spec);
+    const line = FakeCommandRunner.line(spec);
+    const rule = this.rules.find((candidate) => candidate.pattern.test(line));
+    const partial = rule ? (typeof rule.response === "function" ? await rule.response(spec, line) : rule.response) : {};
+    return { exitCode: 0, stdout: "", stderr: "", timedOut: false, ...partial };
+  };
+
+  /** Command lines so far, without `--kubeconfig <file>` (the same in every kubectl call). */
+  lines(): string[] {
+    return this.calls.map((spec) => FakeCommandRunner.line(spec));
+  }
+
+  static line(spec: Pick<CommandSpec, "command" | "args">): string {
+    return commandLine(spec).replace(/ --kubeconfig \S+/, "");
+  }
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
