@@ -41,11 +41,13 @@ export class Kubectl {
   }
 
   /**
-   * Server-side apply of objects. Each is sent as JSON (a YAML document kubectl splits on `---`): JSON
-   * strings are quoted, so YAML 1.1 readings (`yes`, `on` → booleans) cannot change what was written.
+   * Server-side apply of objects, sent as one JSON `v1 List` (kubectl flattens it). JSON, not YAML: strings
+   * stay quoted, so YAML 1.1 readings (`yes`, `on` → booleans) cannot change what was written. One List,
+   * not JSON documents between `---`: kubectl reads input that starts with `{` as a JSON stream and
+   * fails on the separator (found with a server-side dry-run).
    */
   apply(objects: readonly KubeObject[], step: Step, options: { namespace?: string; timeoutMs?: number } = {}): Promise<string> {
-    return this.applyText(objects.map((object) => JSON.stringify(object)).join("\n---\n"), step, options);
+    return this.applyText(JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }), step, options);
   }
 
   applyText(manifests: string, step: Step, options: { namespace?: string; timeoutMs?: number } = {}): Promise<string> {

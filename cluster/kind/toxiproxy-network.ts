@@ -106,9 +106,14 @@ export class ToxiproxyNetworkHandles implements KafkaNetworkHandles {
           `What to do: check the kafka-proxy Deployment in namespace kafka and that the lab is up (\`chaoslab lab status\`).`,
       );
     }
-    if (response.ok || acceptedStatuses.includes(response.status)) {
+    if (acceptedStatuses.includes(response.status)) return undefined;
+    if (response.ok) {
       const text = await response.text();
-      return text === "" ? undefined : (JSON.parse(text) as unknown);
+      try {
+        return text === "" ? undefined : (JSON.parse(text) as unknown);
+      } catch {
+        throw new Error(`${what}: ${method} ${url} answered ${response.status} with non-JSON: ${text.slice(0, 200)}. What to do: is ${this.apiUrl} really Toxiproxy's API?`);
+      }
     }
     const detail = (await response.text()).trim();
     const hint =

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { LAB_TOPICS } from "../topics.ts";
 import versions from "../versions.json" with { type: "json" };
 import { publishedHostPorts, readKindConfigTemplate, renderKindConfig } from "../kind/config.ts";
 import {
@@ -59,8 +60,9 @@ describe("kind lab manifests", () => {
     expect(topology.nodeIds).toEqual([1, 2, 3]);
   });
 
-  it("topics: queue-events, loader-data, loader-ledger with 3 replicas and min.insync.replicas 2 on the lab's Kafka", () => {
+  it("topics: the list of cluster/topics.ts (names, partitions) with 3 replicas and min.insync.replicas 2 on the lab's Kafka", () => {
     expect(topology.topics).toEqual(["queue-events", "loader-data", "loader-ledger"]);
+    expect(manifests.topics.map((topic) => ({ topic: topic.metadata.name, numPartitions: (topic.spec as { partitions: number }).partitions }))).toEqual(LAB_TOPICS);
     for (const topic of manifests.topics) {
       expect(topic.metadata.namespace).toBe(kafka.metadata.namespace);
       expect(topic.metadata.labels?.["strimzi.io/cluster"]).toBe(kafka.metadata.name);

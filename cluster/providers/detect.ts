@@ -75,9 +75,9 @@ function formatGiB(bytes: number): string {
 const PROBE_TIMEOUT_MS = 10_000;
 
 /** testcontainers' runtime discovery, then `docker info`; never throws. */
-export function dockerEngineProbe(runner: CommandRunner = zxCommandRunner): DockerProbe {
+export function dockerEngineProbe(runner: CommandRunner = zxCommandRunner, viaLibrary: DockerProbe = testcontainersProbe): DockerProbe {
   return async () => {
-    const viaTestcontainers = await withTimeout(testcontainersProbe(), PROBE_TIMEOUT_MS, "testcontainers did not answer in time");
+    const viaTestcontainers = await withTimeout(viaLibrary(), PROBE_TIMEOUT_MS, "testcontainers did not answer in time");
     if (viaTestcontainers.reachable) return viaTestcontainers;
     const cli = await runner({ command: "docker", args: ["info", "--format", "{{.ServerVersion}} {{.MemTotal}}"], timeoutMs: PROBE_TIMEOUT_MS });
     if (cli.exitCode === 0) {
@@ -89,7 +89,7 @@ export function dockerEngineProbe(runner: CommandRunner = zxCommandRunner): Dock
   };
 }
 
-async function testcontainersProbe(): Promise<DockerProbeResult> {
+export async function testcontainersProbe(): Promise<DockerProbeResult> {
   try {
     const { getContainerRuntimeClient } = await import("testcontainers");
     const client = await getContainerRuntimeClient();
@@ -117,7 +117,10 @@ async function withTimeout(promise: Promise<DockerProbeResult>, ms: number, deta
   }
 }
 
-/** Module of each provider; each exports `createProvider(): ClusterProvider`. */
+/**
+ * Module of each provider. Each exports `createProvider(): ClusterProvider` (kind, existing) or a
+ * ClusterProvider object as its default export (sim).
+ */
 export const PROVIDER_MODULES: Record<ProviderName, string> = {
   kind: "./kind.ts",
   sim: "./sim.ts",
@@ -125,17 +128,19 @@ export const PROVIDER_MODULES: Record<ProviderName, string> = {
 };
 
 export async function loadProvider(name: ProviderName): Promise<ClusterProvider> {
+  const file = `cluster/providers/${PROVIDER_MODULES[name].slice(2)}`;
   const modulePath = new URL(PROVIDER_MODULES[name], import.meta.url).href;
-  let module: { createProvider?: () => ClusterProvider };
+  let module: { createProvider?: () => ClusterProvider; default?: Partial<ClusterProvider> };
   try {
     module = (await import(modulePath)) as typeof module;
   } catch (error) {
-    throw new Error(`cannot load the ${name} cluster provider from cluster/providers/${PROVIDER_MODULES[name].slice(2)}: ${(error as Error).message}`);
+    throw new Error(`cannot load the ${name} cluster provider from ${file}: ${(error as Error).message}`);
   }
-  if (typeof module.createProvider !== "function") {
-    throw new Error(`cluster/providers/${PROVIDER_MODULES[name].slice(2)} does not export createProvider(): ClusterProvider`);
+  const provider = typeof module.createProvider === "function" ? module.createProvider() : module.default;
+  if (!provider || typeof provider.up !== "function" || typeof provider.attach !== "function" || provider.name !== name) {
+    throw new Error(`${file} exports neither createProvider(): ClusterProvider nor a default ClusterProvider named "${name}"`);
   }
-  return module.createProvider();
+  return provider as ClusterProvider;
 }
 
 /** Picks, says which and why, loads. */

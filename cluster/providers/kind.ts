@@ -134,7 +134,11 @@ export class KindProvider implements ClusterProvider {
       return undefined;
     }
     if (description.provider !== "kind") return undefined;
-    if (!(await this.clusterExists())) return undefined;
+    try {
+      if (!(await this.clusterExists())) return undefined;
+    } catch {
+      return undefined; // Docker down or kind missing: whatever lab.json says, nothing to attach to
+    }
     const readyz = await this.kubectl.try(["get", "--raw", "/readyz"], { timeoutMs: 15_000 });
     if (readyz.exitCode !== 0) return undefined;
     return this.startedLab(description);
@@ -142,6 +146,11 @@ export class KindProvider implements ClusterProvider {
 
   async up(options: UpOptions = {}): Promise<StartedLab> {
     const log = options.log ?? this.deps.log;
+    const running = await this.attach();
+    if (running) {
+      log(`kind: the lab is already up (${this.paths.labJson}); attaching. \`lab down\` first to rebuild it (e.g. after changing the lab's images).`);
+      return running;
+    }
     const stage = async <T>(title: string, work: () => Promise<T>): Promise<T> => {
       const startedAt = this.deps.clock.now();
       log(`kind: ${title} …`);

@@ -82,12 +82,20 @@ export interface DisruptionEvidence {
 /** Pods of a Job, fresh from the API: DisruptionTarget on any, or failures the remaining pods cannot explain. */
 export function disruptionEvidenceFromPods(job: JobJson, pods: PodJson[]): DisruptionEvidence {
   const disruptionTarget = pods.some((pod) => conditionOf(pod.status?.conditions, "DisruptionTarget") !== undefined);
-  // A Job keeps its failed pods; a failed count higher than the failed pods still present means some
-  // failed pod was deleted: the deletion (not the loader) is what failed it. This survives healer restarts.
   const failedPodsPresent = pods.filter((pod) => pod.status?.phase === "Failed" && !pod.metadata.deletionTimestamp).length;
   const podDeletionObserved =
-    pods.some((pod) => pod.metadata.deletionTimestamp !== undefined) || (job.status?.failed ?? 0) > failedPodsPresent;
+    pods.some((pod) => pod.metadata.deletionTimestamp !== undefined) || failedPodsUnaccounted(job, failedPodsPresent);
   return { disruptionTarget, podDeletionObserved };
+}
+
+/**
+ * A Job keeps its failed pods, so more failures counted than failed pods present means a failed pod
+ * was deleted — the deletion, not the loader, failed it. Only for single-pod Jobs: when a parallel Job
+ * fails, the Job controller itself deletes the other active pods and counts them as failed.
+ */
+export function failedPodsUnaccounted(job: JobJson, failedPodsPresent: number): boolean {
+  const parallelism = typeof job.spec?.parallelism === "number" ? job.spec.parallelism : 1;
+  return parallelism <= 1 && (job.status?.failed ?? 0) > failedPodsPresent;
 }
 
 export function jobLifecycle(job: JobJson, evidence: DisruptionEvidence): JobLifecycle {

@@ -11,6 +11,7 @@ import {
   attemptOf,
   conditionOf,
   type DisruptionEvidence,
+  failedPodsUnaccounted,
   failureOf,
   isPodReady,
   isPodTerminal,
@@ -36,13 +37,18 @@ export interface TrackedJob extends LivenessState {
   trackedSinceMs: number;
   lastSeq?: number;
   disruption: DisruptionEvidence;
-  /** The open detection episode: set once when first detected, cleared when the Job recovers or goes. */
-  episode?: { reason: DetectionReason; detectedAtMs: number };
+  /**
+   * The open detection episode: set once when first detected, cleared when the verdict is no longer
+   * stuck. `parked`: the reconciler looked and decided not to act (dry-run, skipped); the tick does not
+   * hand the Job to it again until a new episode.
+   */
+  episode?: { reason: DetectionReason; detectedAtMs: number; parked: boolean };
   /** RemediationSuppressed already reported for the current breaker episode. */
   suppressionReported: boolean;
 }
 
 interface PodFacts {
+  failed: boolean;
   ready: boolean;
   deleting: boolean;
   terminal: boolean;
@@ -77,6 +83,7 @@ export class JobTracker {
   private readonly retired = new Map<string, RetiredJob>();
   private readonly retiredTtlMs: number;
   private readonly maxRetired: number;
+  private podsSynced = false;
 
   constructor(private readonly options: TrackerOptions) {
     this.retiredTtlMs = options.retiredTtlMs ?? 3_600_000;
@@ -139,7 +146,7 @@ export class JobTracker {
         suppressionReported: false,
       };
       this.applyPods(entry, nowMs, false);
-      entry.lifecycle = jobLifecycle(job, entry.disruption);
+      entry.lifecycle = jobLifecycle(job, this.evidenceFor(entry));
       this.jobs.set(uid, entry);
       this.indexTask(entry.taskId, uid);
       this.retired.delete(uid);
@@ -158,7 +165,7 @@ export class JobTracker {
     existing.replacesUid = job.metadata.annotations?.[ANNOTATIONS.replacesUid];
     existing.thresholds = thresholds;
     existing.overrideRejections = rejected;
-    existing.lifecycle = jobLifecycle(job, existing.disruption);
+    existing.lifecycle = jobLifecycle(job, this.evidenceFor(existing));
     if (existing.lifecycle === "active" && previousLifecycle !== "active") {
       // Resumed (unsuspended, activated replacement): a new start deserves a fresh grace period.
       existing.graceStartMs = nowMs;
@@ -177,6 +184,15 @@ export class JobTracker {
     return entry;
   }
 
+  /**
+   * The pod informers have listed: from now on "the Job counts more failed pods than it still has" is
+   * evidence that a pod was deleted (it survives healer restarts, unlike an observed deletion).
+   */
+  markPodsSynced(): void {
+    this.podsSynced = true;
+    for (const entry of this.jobs.values()) entry.lifecycle = jobLifecycle(entry.job, this.evidenceFor(entry));
+  }
+
   /** Marks a UID as replaced right away (before the informer reports the deletion). */
   retire(uid: string, taskId: string, attempt: number, nowMs: number): void {
     this.retired.set(uid, { taskId, attempt, retiredAtMs: nowMs });
@@ -193,6 +209,7 @@ export class JobTracker {
     }
     const previous = pods.get(podUid);
     const facts: PodFacts = {
+      failed: pod.status?.phase === "Failed",
       ready: isPodReady(pod) && !pod.metadata.deletionTimestamp,
       deleting: pod.metadata.deletionTimestamp !== undefined,
       terminal: isPodTerminal(pod),
@@ -207,7 +224,7 @@ export class JobTracker {
       entry.disruption.podDeletionObserved = true;
     }
     if (facts.disruptionTarget) entry.disruption.disruptionTarget = true;
-    entry.lifecycle = jobLifecycle(entry.job, entry.disruption);
+    entry.lifecycle = jobLifecycle(entry.job, this.evidenceFor(entry));
   }
 
   removePod(pod: PodJson, nowMs: number): void {
@@ -218,7 +235,10 @@ export class JobTracker {
     pods?.delete(podUid);
     if (pods && pods.size === 0) this.podsByJob.delete(jobUid);
     const entry = this.jobs.get(jobUid);
-    if (entry) this.applyPods(entry, nowMs, false);
+    if (entry) {
+      this.applyPods(entry, nowMs, false);
+      entry.lifecycle = jobLifecycle(entry.job, this.evidenceFor(entry));
+    }
   }
 
   /** Worker event from queue-events. `receivedMs` is the healer's monotonic receipt time. */
@@ -311,6 +331,16 @@ export class JobTracker {
   failureReasonOf(uid: string): string | undefined {
     const entry = this.jobs.get(uid);
     return entry ? failureOf(entry.job)?.reason : undefined;
+  }
+
+  private evidenceFor(entry: TrackedJob): DisruptionEvidence {
+    if (entry.disruption.podDeletionObserved || !this.podsSynced) return entry.disruption;
+    let failedPresent = 0;
+    for (const pod of this.podsByJob.get(entry.uid)?.values() ?? []) if (pod.failed && !pod.deleting) failedPresent++;
+    return {
+      disruptionTarget: entry.disruption.disruptionTarget,
+      podDeletionObserved: failedPodsUnaccounted(entry.job, failedPresent),
+    };
   }
 
   private hasNewerAttempt(entry: TrackedJob): boolean {

@@ -29,21 +29,46 @@ type Producer = ReturnType<Kafka["producer"]>;
 /** acks=all: the write is on every in-sync replica (min.insync.replicas applies). */
 const ACKS_ALL = -1;
 
+/**
+ * Errors after which this producer's idempotence state is useless: the broker no longer knows the
+ * producer id or its sequence. kafkajs 2.2.4 does not bump the epoch or re-initialise by itself, so
+ * every later send would fail the same way; a new producer (new id) recovers, at the price that the
+ * batch in doubt may now be written twice (counted as duplicated by the ledger, never as lost).
+ */
+const PRODUCER_STATE_ERRORS = new Set(["OUT_OF_ORDER_SEQUENCE_NUMBER", "UNKNOWN_PRODUCER_ID", "INVALID_PRODUCER_EPOCH", "INVALID_PRODUCER_ID_MAPPING"]);
+
+export function isProducerStateError(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    if (PRODUCER_STATE_ERRORS.has((current as Error & { type?: string }).type ?? "")) return true;
+    current = (current as Error & { cause?: unknown }).cause ?? (current as Error & { originalError?: unknown }).originalError;
+  }
+  return false;
+}
+
 class ManagedProducer {
   private connected = false;
-  readonly producer: Producer;
+  private producer: Producer;
 
-  constructor(kafka: Kafka, private readonly name: string, private readonly logger: Logger) {
-    this.producer = kafka.producer({
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly name: string,
+    private readonly logger: Logger,
+  ) {
+    this.producer = this.create();
+  }
+
+  private create(): Producer {
+    const producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: true,
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { initialRetryTime: 300, maxRetryTime: 3000, retries: 5 },
     });
-    this.producer.on(this.producer.events.DISCONNECT, () => {
-      this.connected = false;
+    producer.on(producer.events.DISCONNECT, () => {
+      if (this.producer === producer) this.connected = false;
     });
+    return producer;
   }
 
   async send(topic: string, messages: { key: string; value: string }[]): Promise<void> {
@@ -52,7 +77,18 @@ class ManagedProducer {
       this.connected = true;
       this.logger.info({ producer: this.name }, "producer connected");
     }
-    await this.producer.send({ topic, acks: ACKS_ALL, messages });
+    try {
+      await this.producer.send({ topic, acks: ACKS_ALL, messages });
+    } catch (error) {
+      if (isProducerStateError(error)) {
+        this.logger.warn({ producer: this.name, error: (error as Error).message }, "producer id/sequence rejected by the broker: starting a new idempotent producer");
+        const old = this.producer;
+        this.producer = this.create();
+        this.connected = false;
+        void withTimeout(old.disconnect().catch(() => undefined), 2000);
+      }
+      throw error;
+    }
   }
 
   async close(timeoutMs: number): Promise<void> {

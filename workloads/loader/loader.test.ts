@@ -260,7 +260,7 @@ describe("Loader", () => {
     start(kafka, { messages: 10_000, ratePerSec: 50, progressIntervalMs: 200, fault: "rewind-after=2s,by=3" });
     await vi.advanceTimersByTimeAsync(4000);
     const seqs = kafka.events.map((event) => event.seq);
-    const drops = seqs.flatMap((seq, i) => (i > 0 && seq < seqs[i - 1]! ? [[seqs[i - 1]!, seq]] : []));
+    const drops = seqs.flatMap((seq, i): [number, number][] => (i > 0 && seq < seqs[i - 1]! ? [[seqs[i - 1]!, seq]] : []));
     expect(drops).toHaveLength(1);
     expect(drops[0]![0] - drops[0]![1]).toBe(3);
   });

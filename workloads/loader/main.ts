@@ -23,7 +23,7 @@ let config: LoaderConfig | undefined;
 try {
   config = loadLoaderConfig(process.env);
 } catch (error) {
-  bootLogger.fatal({ ...errorFields(error) }, `${(error as Error).message}\nexiting with ${LOADER_FATAL_EXIT_CODE} (fatal: a retry cannot fix configuration)`);
+  bootLogger.fatal({ errorName: (error as Error).name }, `${(error as Error).message}\nexiting with ${LOADER_FATAL_EXIT_CODE} (fatal: a retry cannot fix configuration)`);
   process.exitCode = LOADER_FATAL_EXIT_CODE;
 }
 

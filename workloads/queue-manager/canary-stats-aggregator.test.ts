@@ -1,6 +1,14 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { startCanaryStatsAggregator, type CanaryPodRef, type StartedCanaryStatsAggregator } from "./canary-stats-aggregator.ts";
+import {
+  kubernetesCanaryPodLister,
+  startCanaryStatsAggregator,
+  type CanaryPodRef,
+  type StartedCanaryStatsAggregator,
+} from "./canary-stats-aggregator.ts";
 import type { CanaryStats } from "./pod-stats.ts";
 import { readQueueManagerConfig } from "./queue-manager-config.ts";
 import { startQueueManager, type StartedQueueManager } from "./queue-manager-server.ts";
@@ -98,5 +106,37 @@ describe("canary-stats aggregator", () => {
     expect((await fetch(`${started.url}/canary-stats/`)).status).toBe(400);
     expect((await fetch(`${started.url}/canary-stats/a,b`)).status).toBe(400);
     expect((await fetch(`${started.url}/canary-stats`)).status).toBe(404);
+  });
+});
+
+describe("kubernetesCanaryPodLister", () => {
+  it("lists Running pods of the hash through the API and points at their /stats", async () => {
+    const requests: string[] = [];
+    const api = http.createServer((req, res) => {
+      requests.push(req.url ?? "");
+      const pod = (name: string, phase: string, podIP?: string) => ({ metadata: { name }, status: { phase, podIP } });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          apiVersion: "v1",
+          kind: "PodList",
+          metadata: {},
+          items: [pod("qm-6f4d8b7c9-a", "Running", "127.10.0.21"), pod("qm-6f4d8b7c9-b", "Pending"), pod("qm-6f4d8b7c9-c", "Succeeded", "127.10.0.23")],
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
+    stoppables.push({ shutdown: () => new Promise<void>((resolve) => api.close(() => resolve())) });
+    const kubeConfig = new KubeConfig();
+    const { port } = api.address() as AddressInfo;
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: "fake" }],
+      contexts: [{ name: "fake", cluster: "fake", user: "fake" }],
+      currentContext: "fake",
+    });
+    const listPods = await kubernetesCanaryPodLister({ kubeConfig, namespace: "streamforge", selector: "app=queue-manager", port: 8080 });
+    expect(await listPods("6f4d8b7c9")).toEqual([{ name: "qm-6f4d8b7c9-a", statsUrl: "http://127.10.0.21:8080/stats" }]);
+    expect(decodeURIComponent(requests[0] ?? "")).toBe("/api/v1/namespaces/streamforge/pods?labelSelector=app=queue-manager,rollouts-pod-template-hash=6f4d8b7c9");
   });
 });

@@ -4,11 +4,14 @@
  * metric reads, so the analysis sees the canary pods alone (at 10% weight, stable pods would dilute the
  * canary's errors ten-fold).
  *
- * Provider-neutral by construction: the AnalysisTemplate takes the aggregator's base URL as an argument.
- * On kind/existing it runs in-cluster (manifests/canary-stats-aggregator.yaml, role
- * `canary-stats-aggregator` of the queue-manager image); on the sim, whose process-run pods have no
- * in-cluster API credentials, the harness starts the same server with the lab's kubeconfig
- * (`startCanaryStatsAggregator`).
+ * Provider-neutral by construction: the AnalysisTemplate takes the aggregator's base URL as an argument
+ * (from the Rollout annotation `CANARY_STATS_URL_ANNOTATION`). The same server runs either as a pod
+ * (manifests/canary-stats-aggregator.yaml, role `canary-stats-aggregator` of the queue-manager image;
+ * credentials from its ServiceAccount: in-cluster on kind, the KUBECONFIG the sim's process runtime
+ * writes for each pod on the sim) or inside the harness (`startCanaryStatsAggregator` with the lab's
+ * kubeconfig). Only the URL differs: cluster DNS for an in-cluster Argo controller; on the sim, whose
+ * Argo controller is a host process, a host-reachable address (the Service's URL from the lab
+ * description, the aggregator pod's loopback IP, or the harness's own listener).
  *
  * Answers are chosen so that Argo's web provider can never pass on a broken measurement: every
  * failure is a non-2xx status (a measurement `Error`), and success is always a JSON object (a non-JSON
@@ -20,6 +23,13 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { aggregateCanaryStats, CanaryStatsError, podStatsSchema, type CanaryPodSample } from "./pod-stats.ts";
 import { ConfigError } from "./queue-manager-config.ts";
+
+/**
+ * Annotation on Rollout `queue-manager` holding the aggregator's base URL; the analysis step reads it
+ * through a fieldRef. Setting it never touches the Rollout's spec, so it can be changed per provider
+ * without restarting a canary; it must be set before revision N+1 reaches its analysis step.
+ */
+export const CANARY_STATS_URL_ANNOTATION = "chaoslab.streamforge.io/canary-stats-url";
 
 export interface CanaryPodRef {
   name: string;
@@ -184,9 +194,9 @@ function portFrom(env: Env, key: string, fallback: number): number {
 }
 
 /**
- * The in-cluster role. Env: LISTEN_HOST, PORT (8080), TARGET_NAMESPACE (else POD_NAMESPACE, else
- * `streamforge`), TARGET_SELECTOR (`app=queue-manager`), TARGET_PORT (8080). Credentials come from
- * the pod's ServiceAccount (or KUBECONFIG when run by hand).
+ * The pod role. Env: LISTEN_HOST, PORT (8080), TARGET_NAMESPACE (else POD_NAMESPACE, else
+ * `streamforge`), TARGET_SELECTOR (`app=queue-manager`), TARGET_PORT (8080). Credentials: KUBECONFIG
+ * when set (the sim's process runtime sets it per pod), else the in-cluster ServiceAccount.
  */
 export async function startCanaryStatsAggregatorFromEnv(env: Env, logger: Logger): Promise<StartedCanaryStatsAggregator> {
   const { KubeConfig: KubeConfigClass } = await import("@kubernetes/client-node");

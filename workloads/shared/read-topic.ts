@@ -64,25 +64,31 @@ export async function readTopicToEnd(
     retry: { retries: 3 },
   });
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const high = pending.get(batch.partition);
-        if (high === undefined) return;
-        for (const message of batch.messages) {
-          if (BigInt(message.offset) >= high) break;
-          messages += 1;
-          onMessage(message, batch.partition);
-        }
-        if (BigInt(batch.lastOffset()) >= high - 1n || batch.offsetLag() === "0") {
-          pending.delete(batch.partition);
-          if (pending.size === 0) resolveDone();
-        }
-      },
-    });
-    const finished = await withTimeout(done, timeoutMs);
+    // Bound everything, the group join included: kafkajs's consumer.run() only returns once joined.
+    const finished = await withTimeout(
+      (async () => {
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            const high = pending.get(batch.partition);
+            if (high === undefined) return;
+            for (const message of batch.messages) {
+              if (BigInt(message.offset) >= high) break;
+              messages += 1;
+              onMessage(message, batch.partition);
+            }
+            if (BigInt(batch.lastOffset()) >= high - 1n || batch.offsetLag() === "0") {
+              pending.delete(batch.partition);
+              if (pending.size === 0) resolveDone();
+            }
+          },
+        });
+        await done;
+      })(),
+      timeoutMs,
+    );
     if (!finished.done) {
       throw new Error(
         `reading ${topic}: partitions ${[...pending.keys()].join(", ")} not read to their high watermark within ${timeoutMs} ms`,

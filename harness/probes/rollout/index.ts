@@ -24,3 +24,4 @@ export {
   type RolloutJudgement,
 } from "./rollout-judgement.ts";
 export { waitForRollout, rolloutIs, type WaitOptions, type WaitResult } from "./wait-for-rollout.ts";
+export { rolloutProbe } from "./rollout-probe.ts";

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { parseAllDocuments } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
+import { CANARY_STATS_URL_ANNOTATION } from "../canary-stats-aggregator.ts";
 import type { CanaryStats } from "../pod-stats.ts";
 import { readQueueManagerConfig } from "../queue-manager-config.ts";
 import { startQueueManager } from "../queue-manager-server.ts";
@@ -88,8 +89,8 @@ describe("Rollout queue-manager", () => {
     const args = Object.fromEntries(analysis.args.map((arg: Manifest) => [arg.name, arg.valueFrom]));
     expect(args["canary-hash"]).toEqual({ podTemplateHashValue: "Latest" });
     const annotation = /^metadata\.annotations\['(.+)'\]$/.exec(args["stats-url"].fieldRef.fieldPath)?.[1];
-    expect(annotation).toBeDefined();
-    expect(rollout.metadata.annotations[annotation!]).toMatch(/^https?:\/\//);
+    expect(annotation).toBe(CANARY_STATS_URL_ANNOTATION);
+    expect(rollout.metadata.annotations[CANARY_STATS_URL_ANNOTATION]).toMatch(/^https?:\/\//);
     const required = template.spec.args.filter((arg: Manifest) => arg.value === undefined).map((arg: Manifest) => arg.name);
     expect(Object.keys(args).sort()).toEqual(required.sort());
   });
@@ -159,7 +160,7 @@ describe("canary-stats aggregator (in-cluster)", () => {
   it("is the default target of the Rollout's stats-url and never joins the Rollout's Services", () => {
     const service = find(all, "Service", "queue-manager-metrics");
     const deployment = find(all, "Deployment", "queue-manager-metrics");
-    const url = new URL(rollout.metadata.annotations["chaoslab.streamforge.io/canary-stats-url"]);
+    const url = new URL(rollout.metadata.annotations[CANARY_STATS_URL_ANNOTATION]);
     expect(url.hostname.split(".").slice(0, 2)).toEqual([service.metadata.name, service.metadata.namespace]);
     expect(Number(url.port)).toBe(service.spec.ports[0].port);
     expect(deployment.spec.template.metadata.labels.app).not.toBe(rollout.spec.selector.matchLabels.app);

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { ToxiproxyNetworkHandles } from "./toxiproxy-network.ts";
+
+interface Request {
+  method: string;
+  url: string;
+  body?: unknown;
+}
+
+/** An in-memory Toxiproxy API: proxies kafka-broker-1..3, toxics by name, 409 on duplicates. */
+function fakeToxiproxy(options: { failOn?: string } = {}) {
+  const requests: Request[] = [];
+  const toxics = new Map<string, Map<string, unknown>>([1, 2, 3].map((id) => [`kafka-broker-${id}`, new Map()]));
+  const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = String(input);
+    const method = init?.method ?? "GET";
+    const body = init?.body ? (JSON.parse(String(init.body)) as { name: string }) : undefined;
+    requests.push({ method, url, body });
+    const path = new URL(url).pathname.split("/").filter(Boolean);
+    if (method === "GET" && path.length === 1) {
+      return Response.json(Object.fromEntries([...toxics].map(([name, list]) => [name, { name, toxics: [...list.values()] }])));
+    }
+    const proxy = toxics.get(path[1]!);
+    if (!proxy) return new Response("proxy not found", { status: 404 });
+    if (options.failOn === path[1]) return new Response("boom", { status: 500 });
+    if (method === "POST") {
+      if (proxy.has(body!.name)) return new Response("toxic already exists", { status: 409 });
+      proxy.set(body!.name, body);
+      return Response.json(body);
+    }
+    if (method === "DELETE") {
+      return proxy.delete(decodeURIComponent(path[3]!)) ? new Response(null, { status: 204 }) : new Response("toxic not found", { status: 404 });
+    }
+    return new Response("unexpected", { status: 400 });
+  }) as typeof fetch;
+  return { fetchImpl, requests, toxics };
+}
+
+const proxyNames = new Map([1, 2, 3].map((id) => [id, `kafka-broker-${id}`]));
+const API = "http://127.0.0.1:30474";
+
+describe("Toxiproxy network handles", () => {
+  it("adds a latency toxic on each targeted broker's proxy, in the given direction", async () => {
+    const api = fakeToxiproxy();
+    const handles = new ToxiproxyNetworkHandles(API, proxyNames, api.fetchImpl);
+    const refs = await handles.addLatency([1, 3], "net-latency-1", { latencyMs: 200, jitterMs: 20, direction: "downstream" });
+    expect(refs).toEqual([
+      { nodeId: 1, name: "net-latency-1" },
+      { nodeId: 3, name: "net-latency-1" },
+    ]);
+    expect(api.requests).toEqual([
+      { method: "POST", url: `${API}/proxies/kafka-broker-1/toxics`, body: { name: "net-latency-1", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 200, jitter: 20 } } },
+      { method: "POST", url: `${API}/proxies/kafka-broker-3/toxics`, body: { name: "net-latency-1", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 200, jitter: 20 } } },
+    ]);
+    expect(await handles.listToxics()).toEqual(refs);
+  });
+
+  it("is all or nothing: when one broker fails, the toxics already added are removed", async () => {
+    const api = fakeToxiproxy({ failOn: "kafka-broker-2" });
+    const handles = new ToxiproxyNetworkHandles(API, proxyNames, api.fetchImpl);
+    await expect(handles.addLatency([1, 2], "t", { latencyMs: 100, jitterMs: 0, direction: "upstream" })).rejects.toThrow(
+      `add latency toxic "t" to proxy kafka-broker-2 (broker 2): POST ${API}/proxies/kafka-broker-2/toxics answered 500: boom.`,
+    );
+    expect(await handles.listToxics()).toEqual([]);
+  });
+
+  it("removal is idempotent (a revert journal may replay it)", async () => {
+    const api = fakeToxiproxy();
+    const handles = new ToxiproxyNetworkHandles(API, proxyNames, api.fetchImpl);
+    const [ref] = await handles.addLatency([2], "t", { latencyMs: 100, jitterMs: 0, direction: "upstream" });
+    await handles.removeToxic(ref!);
+    await handles.removeToxic(ref!);
+    expect(api.requests.filter((request) => request.method === "DELETE").map((request) => request.url)).toEqual([
+      `${API}/proxies/kafka-broker-2/toxics/t`,
+      `${API}/proxies/kafka-broker-2/toxics/t`,
+    ]);
+  });
+
+  it("explains a duplicate toxic, an unknown broker and an API that does not answer", async () => {
+    const api = fakeToxiproxy();
+    const handles = new ToxiproxyNetworkHandles(API, proxyNames, api.fetchImpl);
+    await handles.addLatency([1], "t", { latencyMs: 1, jitterMs: 0, direction: "upstream" });
+    await expect(handles.addLatency([1], "t", { latencyMs: 1, jitterMs: 0, direction: "upstream" })).rejects.toThrow(/answered 409: toxic already exists\. What to do: .*revert the previous fault first/);
+    await expect(handles.addLatency([9], "t", { latencyMs: 1, jitterMs: 0, direction: "upstream" })).rejects.toThrow(
+      "no Toxiproxy proxy for broker 9; proxies exist for brokers 1, 2, 3. What to do: target one of those node ids.",
+    );
+    const down = new ToxiproxyNetworkHandles(API, proxyNames, (async () => {
+      throw new TypeError("fetch failed");
+    }) as typeof fetch);
+    await expect(down.listToxics()).rejects.toThrow(`list Toxiproxy proxies: Toxiproxy API ${API}/proxies did not answer (fetch failed).`);
+  });
+});

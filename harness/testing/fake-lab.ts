@@ -1,0 +1,182 @@
+/**
+ * Fakes of the lab for unit tests: a StartedLab whose brokers and toxics are in memory, a Kubernetes
+ * with pods and objects in memory, Kafka metadata that follows the fake brokers, and an RTT meter that
+ * adds the fake toxics' latency. Fakes for units only — lab tests use the real thing.
+ */
+import type { BrokerInfo, LabDescription, LatencyToxicSpec, StartedLab, ToxicRef } from "../../cluster/provider.ts";
+import type { BrokerAddress, DeleteResult, GroupLag, KafkaReader, KubeObject, KubePort, ObjectRef, PartitionState, PodInfo, RttMeter } from "../lab/ports.ts";
+import type { RunPorts } from "../engine/context.ts";
+import { CHAOS_OPT_IN_LABEL } from "../engine/safety.ts";
+
+export const fakeDescription: LabDescription = {
+  provider: "sim",
+  stateDir: "/tmp/fake-lab",
+  kubeconfig: "/tmp/fake-lab/kubeconfig",
+  apiServer: "https://127.0.0.1:32443",
+  kafka: { bootstrapDirect: ["127.0.0.1:31091", "127.0.0.1:31092", "127.0.0.1:31093"], bootstrapWorkloads: ["127.0.0.1:31291"], nodeIds: [1, 2, 3] },
+  toxiproxy: { api: "http://127.0.0.1:32474" },
+  serviceUrls: {},
+  namespaces: ["streamforge", "kafka"],
+  versions: { kubernetes: "v1.34.4", kafka: "4.3.1" },
+  startedAt: "2025-01-01T00:00:00.000Z",
+};
+
+export class FakeLab implements StartedLab {
+  readonly description = fakeDescription;
+  readonly stopped = new Set<number>();
+  readonly toxics: (ToxicRef & LatencyToxicSpec)[] = [];
+  readonly calls: string[] = [];
+  failStart = false;
+
+  readonly brokers = {
+    list: async (): Promise<BrokerInfo[]> => this.description.kafka.nodeIds.map((nodeId) => ({ nodeId, running: !this.stopped.has(nodeId) })),
+    kill: async (nodeId: number, mode: "crash" | "graceful") => {
+      this.calls.push(`kill ${nodeId} ${mode}`);
+      this.stopped.add(nodeId);
+    },
+    start: async (nodeId: number) => {
+      this.calls.push(`start ${nodeId}`);
+      if (this.failStart) throw new Error(`broker ${nodeId} did not start`);
+      this.stopped.delete(nodeId);
+    },
+  };
+
+  readonly network = {
+    addLatency: async (nodeIds: number[], name: string, spec: LatencyToxicSpec): Promise<ToxicRef[]> => {
+      this.calls.push(`addLatency ${nodeIds.join(",")} ${name}`);
+      for (const nodeId of nodeIds) this.toxics.push({ nodeId, name, ...spec });
+      return nodeIds.map((nodeId) => ({ nodeId, name }));
+    },
+    removeToxic: async (ref: ToxicRef) => {
+      this.calls.push(`removeToxic ${ref.nodeId} ${ref.name}`);
+      const index = this.toxics.findIndex((toxic) => toxic.nodeId === ref.nodeId && toxic.name === ref.name);
+      if (index >= 0) this.toxics.splice(index, 1);
+    },
+    listToxics: async (): Promise<ToxicRef[]> => this.toxics.map(({ nodeId, name }) => ({ nodeId, name })),
+  };
+
+  async status() {
+    return {};
+  }
+  async down(): Promise<void> {}
+}
+
+let uidCounter = 0;
+export const nextUid = () => `uid-${++uidCounter}`;
+
+export function fakePod(name: string, fields: Partial<PodInfo> = {}): PodInfo {
+  return {
+    namespace: "streamforge",
+    name,
+    uid: nextUid(),
+    labels: { app: "loader", [CHAOS_OPT_IN_LABEL.key]: CHAOS_OPT_IN_LABEL.value },
+    phase: "Running",
+    ready: true,
+    terminating: false,
+    ...fields,
+  };
+}
+
+export class FakeKube implements KubePort {
+  pods: PodInfo[] = [];
+  objects: KubeObject[] = [];
+  namespaces: Record<string, Record<string, string>> = { streamforge: {} };
+  readonly calls: string[] = [];
+  /** What happens to a deleted pod: by default it is simply gone. */
+  onPodDeleted: (pod: PodInfo) => void = () => undefined;
+
+  async listPods(namespace: string, labelSelector?: string): Promise<PodInfo[]> {
+    return this.pods.filter((pod) => pod.namespace === namespace && matchesSelector(pod.labels, labelSelector));
+  }
+  async getPod(namespace: string, name: string): Promise<PodInfo | undefined> {
+    return this.pods.find((pod) => pod.namespace === namespace && pod.name === name);
+  }
+  async namespaceLabels(namespace: string) {
+    return this.namespaces[namespace];
+  }
+  async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    return this.objects.find((object) => object.kind === ref.kind && object.metadata.name === ref.name && (ref.namespace === undefined || object.metadata.namespace === ref.namespace));
+  }
+  async list(query: { apiVersion: string; kind: string; namespace?: string; labelSelector?: string }): Promise<KubeObject[]> {
+    return this.objects.filter(
+      (object) => object.kind === query.kind && (query.namespace === undefined || object.metadata.namespace === query.namespace) && matchesSelector(object.metadata.labels ?? {}, query.labelSelector),
+    );
+  }
+  async deletePod(namespace: string, name: string, options: { uid: string; gracePeriodSeconds?: number }): Promise<DeleteResult> {
+    this.calls.push(`deletePod ${namespace}/${name} uid=${options.uid} grace=${options.gracePeriodSeconds ?? "default"}`);
+    const pod = this.pods.find((candidate) => candidate.namespace === namespace && candidate.name === name);
+    if (!pod || pod.uid !== options.uid) return "gone";
+    this.pods = this.pods.filter((candidate) => candidate !== pod);
+    this.onPodDeleted(pod);
+    return "deleted";
+  }
+  async create(object: KubeObject): Promise<KubeObject> {
+    this.calls.push(`create ${object.kind} ${object.metadata.namespace}/${object.metadata.name}`);
+    const created = { ...object, metadata: { ...object.metadata, uid: nextUid() } };
+    this.objects.push(created);
+    return created;
+  }
+  async apply(object: KubeObject): Promise<KubeObject> {
+    this.objects = this.objects.filter((existing) => !(existing.kind === object.kind && existing.metadata.name === object.metadata.name));
+    return this.create(object);
+  }
+  async delete(ref: ObjectRef): Promise<DeleteResult> {
+    this.calls.push(`delete ${ref.kind} ${ref.namespace}/${ref.name}`);
+    const before = this.objects.length;
+    this.objects = this.objects.filter((object) => !(object.kind === ref.kind && object.metadata.name === ref.name && object.metadata.namespace === ref.namespace));
+    return this.objects.length < before ? "deleted" : "gone";
+  }
+}
+
+export function matchesSelector(labels: Record<string, string>, selector: string | undefined): boolean {
+  if (!selector) return true;
+  return selector.split(",").every((term) => {
+    const [key, value] = term.split("=");
+    return labels[key!.trim()] === value?.trim();
+  });
+}
+
+/** Kafka metadata that follows the fake lab: partitions led by a down broker move to the next ISR member. */
+export class FakeKafka implements KafkaReader {
+  partitionsState: PartitionState[] = [
+    { topic: "loader-data", partition: 0, leader: 2, replicas: [2, 3, 1], isr: [2, 3, 1] },
+    { topic: "loader-data", partition: 1, leader: 3, replicas: [3, 1, 2], isr: [3, 1, 2] },
+    { topic: "queue-events", partition: 0, leader: 1, replicas: [1, 2, 3], isr: [1, 2, 3] },
+  ];
+  lag: GroupLag | undefined = { group: "g", total: 0, partitions: [] };
+
+  constructor(
+    private readonly lab: FakeLab,
+    private readonly portBase = 31090,
+  ) {}
+
+  async brokers(): Promise<BrokerAddress[]> {
+    return this.lab.description.kafka.nodeIds.filter((id) => !this.lab.stopped.has(id)).map((nodeId) => ({ nodeId, host: "127.0.0.1", port: this.portBase + nodeId }));
+  }
+  async partitions(topics?: string[]): Promise<PartitionState[]> {
+    return this.partitionsState
+      .filter((p) => !topics || topics.includes(p.topic))
+      .map((p) => {
+        const isr = p.isr.filter((id) => !this.lab.stopped.has(id));
+        const leader = this.lab.stopped.has(p.leader) ? (isr[0] ?? -1) : p.leader;
+        return { ...p, leader, isr };
+      });
+  }
+  async groupLag(): Promise<GroupLag | undefined> {
+    return this.lag;
+  }
+}
+
+/** Round trips: 2 ms baseline, plus the fake toxics' latency on the workloads' proxies (ports 312xx). */
+export class FakeRtt implements RttMeter {
+  constructor(private readonly lab: FakeLab) {}
+  async measure(address: { host: string; port: number }, samples: number): Promise<number[]> {
+    const nodeId = address.port - 31290;
+    const added = address.port >= 31290 ? this.lab.toxics.filter((toxic) => toxic.nodeId === nodeId).reduce((sum, toxic) => sum + toxic.latencyMs, 0) : 0;
+    return Array.from({ length: samples }, () => 2 + added);
+  }
+}
+
+export function fakePorts(lab: FakeLab, kube = new FakeKube()): RunPorts & { kube: FakeKube; kafka: FakeKafka } {
+  return { kube, kafka: new FakeKafka(lab, 31090), kafkaWorkloads: new FakeKafka(lab, 31290), rtt: new FakeRtt(lab) };
+}
