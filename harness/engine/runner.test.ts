@@ -174,7 +174,10 @@ describe("the scenario runner", () => {
     const { result } = await run(world, standard.replace("target: {id: net}", "target: {id: net}\n      params: {healAfterMs: 5000}").replace("within: 1s", "within: 300ms"));
     expect(result.verdict).toBe("failed");
     expect(exitCodeFor([result.verdict])).toBe(1);
-    expect(result.reasons).toEqual([expect.objectContaining({ verdict: "failed", source: "expect[0] fake.flag", message: expect.stringContaining("did not hold by +300ms") })]);
+    expect(result.reasons).toEqual([
+      expect.objectContaining({ verdict: "failed", source: "expect[0] fake.flag", message: expect.stringContaining("did not hold by +300ms") }),
+      expect.objectContaining({ verdict: "failed", source: "steadyState[0] fake.flag", message: expect.stringContaining("steady state not back after recovery") }),
+    ]);
     expect(world.active.size).toBe(0);
   });
 

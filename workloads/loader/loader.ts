@@ -56,8 +56,11 @@ export interface LoaderOptions {
   newBackoff?: () => Backoff;
 }
 
-/** How long a halted loader still waits for the ack of the batch in flight. */
-const IN_FLIGHT_GRACE_MS = 1000;
+/**
+ * How long a halted loader still waits for the ack of the batch in flight (so that the ack makes it
+ * into the ledger): longer for a fault, shorter for SIGTERM, which must finish in a couple of seconds.
+ */
+const IN_FLIGHT_GRACE_MS = { fault: 1000, terminate: 300 } as const;
 
 type Mode = "producing" | "stalled" | "heartbeat-only" | "fatal" | "finished";
 
@@ -232,7 +235,9 @@ export class Loader {
     for (;;) {
       if (this.isHalted()) return false;
       // On a halt, give the batch in flight a moment: if its ack arrives it is recorded in the ledger.
-      const sent = await settle(this.transport.sendData(records), this.halt.signal, IN_FLIGHT_GRACE_MS);
+      const sent = await settle(this.transport.sendData(records), this.halt.signal, () =>
+        this.stop.signal.aborted ? IN_FLIGHT_GRACE_MS.terminate : IN_FLIGHT_GRACE_MS.fault,
+      );
       if (sent.status === "ok") {
         if (backoff.failures > 0) this.logger.info({ first, last, failures: backoff.failures }, "data batch acknowledged after retries");
         backoff.reset();

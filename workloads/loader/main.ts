@@ -57,7 +57,7 @@ if (config) {
   process.once("SIGINT", onSignal);
 
   const outcome = await loader.run();
-  await withTimeout(transport.close(500), 700);
+  await withTimeout(transport.close(400), 500);
   logger.info({ ...outcome, acked: loader.progress, eventsDropped: loader.eventsDropped }, `loader exiting with ${outcome.exitCode} (${outcome.reason})`);
   process.exitCode = outcome.exitCode;
   // kafkajs may keep a timer or socket alive for a while after disconnect; do not let it hold the pod.

@@ -82,15 +82,15 @@ export async function withTimeout<T>(
 export type Settled<T> = { status: "ok"; value: T } | { status: "error"; error: unknown } | { status: "aborted" };
 
 /**
- * Waits for `promise`, but gives up `graceMs` after `signal` aborts (the promise goes on unobserved:
+ * Waits for `promise`, but gives up `graceMs` (read when the signal fires) after `signal` aborts (the promise goes on unobserved:
  * kafkajs cannot cancel a request). Never rejects. Removes its listener, so a long-lived signal can
  * watch millions of calls without leaking.
  */
-export function settle<T>(promise: Promise<T>, signal: AbortSignal, graceMs = 0): Promise<Settled<T>> {
+export function settle<T>(promise: Promise<T>, signal: AbortSignal, graceMs: number | (() => number) = 0): Promise<Settled<T>> {
   return new Promise((resolve) => {
     let graceTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
-      graceTimer = setTimeout(() => resolve({ status: "aborted" }), graceMs);
+      graceTimer = setTimeout(() => resolve({ status: "aborted" }), typeof graceMs === "function" ? graceMs() : graceMs);
     };
     const done = (result: Settled<T>) => {
       signal.removeEventListener("abort", onAbort);
