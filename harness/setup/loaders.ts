@@ -3,15 +3,17 @@
  *
  *   - loaders: {count: 3, messages: 5000, rate: 200/s, profile: {stallAfter: 10s, for: [loader-1]}}
  *
- * The Jobs carry the healer's opt-in labels, the chaos opt-in label, and the run's label; teardown
- * deletes every Job with the run's label (replacements included).
+ * The Jobs come from workloads/manifests/loader-job.ts (the one source of the loader Job's shape) and
+ * carry the healer's opt-in labels, the chaos opt-in label and the run's label; teardown deletes every
+ * Job with the run's label (the healer's replacements copy it, so they go too).
  */
 import { z } from "zod";
 import { defineSetupAction } from "./setup-action.ts";
 import { deleteLabelled, deleteLabelledAction } from "./delete-labelled.ts";
 import { duration } from "../scenario/duration.ts";
-import { loaderJob } from "./loader-job.ts";
+import { CHAOS_OPT_IN_LABEL } from "../engine/safety.ts";
 import type { Fault } from "../../workloads/loader/fault-profile.ts";
+import { buildLoaderJob, DEFAULT_HEARTBEAT_INTERVAL_MS, LOADER_IMAGE, LOADER_NAMESPACE } from "../../workloads/manifests/loader-job.ts";
 
 const RATE = /^(\d+(?:\.\d+)?)\/(s|m)$/;
 
@@ -53,8 +55,8 @@ const params = z
       })
       .prefault("100/s"),
     namePrefix: z.string().regex(/^[a-z][a-z0-9-]*$/).default("loader"),
-    namespace: z.string().min(1).default("streamforge"),
-    image: z.string().min(1).default("chaoslab/loader:dev"),
+    namespace: z.string().min(1).default(LOADER_NAMESPACE),
+    image: z.string().min(1).default(LOADER_IMAGE),
     heartbeat: duration({ min: 100, description: "Heartbeat interval (loader env and healer annotation)." }).optional(),
     silenceThreshold: duration({ description: "Per-Job healer override (annotation; ≥ 3× heartbeat)." }).optional(),
     backoffLimit: z.number().int().min(0).default(0),
@@ -62,6 +64,10 @@ const params = z
   })
   .strict()
   .superRefine((value, ctx) => {
+    const heartbeat = value.heartbeat ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    if (value.silenceThreshold !== undefined && value.silenceThreshold < 3 * heartbeat) {
+      ctx.addIssue({ code: "custom", path: ["silenceThreshold"], message: `the healer rejects a silence threshold below 3 × heartbeat (${3 * heartbeat} ms); raise it or lower heartbeat` });
+    }
     const names = new Set(Array.from({ length: value.count }, (_, i) => `${value.namePrefix}-${i + 1}`));
     const profiles = value.profile === undefined ? [] : Array.isArray(value.profile) ? value.profile : [value.profile];
     profiles.forEach((entry, index) => {
@@ -91,7 +97,7 @@ export const loadersSetup = defineSetupAction({
         const name = `${spec.namePrefix}-${index}`;
         const faults = profiles.filter((entry) => entry.for.includes(name)).flatMap(profileFaults);
         await ctx.kube.create(
-          loaderJob({
+          buildLoaderJob({
             name,
             namespace: spec.namespace,
             image: spec.image,
@@ -100,7 +106,7 @@ export const loadersSetup = defineSetupAction({
             heartbeatIntervalMs: spec.heartbeat,
             silenceThresholdMs: spec.silenceThreshold,
             faults,
-            labels: ctx.runLabels,
+            labels: { ...ctx.runLabels, [CHAOS_OPT_IN_LABEL.key]: CHAOS_OPT_IN_LABEL.value },
             backoffLimit: spec.backoffLimit,
           }),
         );

@@ -34,7 +34,7 @@ import { type Probe, type StartedHttpServer, startHttpServer } from "./http-serv
 import { LeaderElector } from "./leader-election.ts";
 import { createMetrics, type HealerMetrics, JOB_STATES, type JobState } from "./metrics.ts";
 import { TokenBucket } from "./rate-limiter.ts";
-import { describeEvidence, Reconciler } from "./reconciler.ts";
+import { describeEvidence, keysToResume, Reconciler } from "./reconciler.ts";
 import { matchesManagedSelector, JobTracker, type TrackedJob } from "./tracker.ts";
 import { WorkQueue } from "./work-queue.ts";
 
@@ -184,6 +184,8 @@ export async function startHealer(config: HealerConfig, deps: HealerDeps): Promi
 
   // ---- leader election ------------------------------------------------------------------------
   let leading = false;
+  /** A new leader looks once (when its caches are synced) for remediations a previous leader left unfinished. */
+  let resumeScanPending = false;
   const leader = new LeaderElector({
     api: deps.kube,
     clock,
@@ -202,9 +204,7 @@ export async function startHealer(config: HealerConfig, deps: HealerDeps): Promi
       tracker.resetEventState(clock.monotonicMs());
       processedOffsets.clear();
       noteBreaker(breaker.trip("starting"));
-      for (const entry of tracker.all()) {
-        if (entry.replacesUid && (entry.lifecycle === "pending-replacement" || tracker.get(entry.replacesUid))) queue.add(entry.replacesUid);
-      }
+      resumeScanPending = true;
     },
     onStoppedLeading: () => {
       leading = false;
@@ -590,6 +590,10 @@ export async function startHealer(config: HealerConfig, deps: HealerDeps): Promi
           if (verdict.kind === "stuck" || entry.episode) evaluate(entry, nowMs);
           else if (verdict.kind !== "ignored") entry.suppressionReported = false;
         }
+      }
+      if (resumeScanPending && informersSynced()) {
+        resumeScanPending = false;
+        for (const key of keysToResume(tracker)) queue.add(key);
       }
       startConsumer();
       superviseConsumer(nowMs);

@@ -402,6 +402,19 @@ export class Reconciler {
   }
 }
 
+/**
+ * Keys a (new) leader must look at at once, from the objects alone: every remediation a previous
+ * process left unfinished — a pending replacement, or a replacement whose predecessor still exists.
+ */
+export function keysToResume(tracker: JobTracker): string[] {
+  const keys = new Set<string>();
+  for (const entry of tracker.all()) {
+    if (!entry.replacesUid) continue;
+    if (entry.lifecycle === "pending-replacement" || tracker.get(entry.replacesUid)) keys.add(entry.replacesUid);
+  }
+  return [...keys];
+}
+
 function subjectOfJob(job: JobJson): Subject {
   return {
     uid: job.metadata.uid ?? "",

@@ -1,0 +1,78 @@
+/**
+ * KafkaReader over kafkajs 2.2.4 admin: metadata, partition states and group lag. Short timeouts and
+ * one retry: a probe that hangs is worse than a probe that says "no data" and tries again next poll.
+ *
+ * NEEDS LAB VERIFICATION: not yet run against the lab's brokers. In particular, how quickly kafkajs's
+ * admin stops dialling a killed broker decides how much a broker-failure scenario's probes lag.
+ */
+import { Kafka, logLevel, type Admin } from "kafkajs";
+import type { BrokerAddress, GroupLag, KafkaReader, PartitionState } from "./ports.ts";
+
+export class KafkaAdminReader implements KafkaReader {
+  private readonly kafka: Kafka;
+  private admin: Promise<Admin> | undefined;
+
+  constructor(brokers: string[], clientId: string) {
+    this.kafka = new Kafka({
+      clientId,
+      brokers,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3_000,
+      requestTimeout: 5_000,
+      retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1_000 },
+    });
+  }
+
+  private connected(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      this.admin = admin.connect().then(() => admin);
+      this.admin.catch(() => (this.admin = undefined));
+    }
+    return this.admin;
+  }
+
+  async brokers(): Promise<BrokerAddress[]> {
+    const cluster = await (await this.connected()).describeCluster();
+    return cluster.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })).sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  async partitions(topics?: string[]): Promise<PartitionState[]> {
+    const metadata = await (await this.connected()).fetchTopicMetadata(topics ? { topics } : undefined);
+    return metadata.topics.flatMap((topic) =>
+      topic.partitions.map((partition) => ({
+        topic: topic.name,
+        partition: partition.partitionId,
+        leader: partition.leader,
+        replicas: partition.replicas,
+        isr: partition.isr,
+      })),
+    );
+  }
+
+  async groupLag(group: string, topics?: string[]): Promise<GroupLag | undefined> {
+    const admin = await this.connected();
+    const committed = await admin.fetchOffsets({ groupId: group, ...(topics ? { topics } : {}) });
+    const partitions: GroupLag["partitions"] = [];
+    let anyCommit = false;
+    for (const { topic, partitions: offsets } of committed) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      for (const { partition, offset } of offsets) {
+        const end = ends.find((candidate) => candidate.partition === partition);
+        if (!end) continue;
+        const committedOffset = Number(offset);
+        if (committedOffset >= 0) anyCommit = true;
+        const from = committedOffset >= 0 ? committedOffset : Number(end.low);
+        partitions.push({ topic, partition, lag: Math.max(0, Number(end.high) - from) });
+      }
+    }
+    if (!anyCommit) return undefined;
+    return { group, total: partitions.reduce((sum, partition) => sum + partition.lag, 0), partitions };
+  }
+
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    if (admin) await (await admin.catch(() => undefined))?.disconnect().catch(() => undefined);
+  }
+}

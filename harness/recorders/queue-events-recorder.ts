@@ -1,0 +1,59 @@
+/**
+ * Records the healer's decisions from topic `queue-events` (direct listener) into the timeline. A
+ * throw-away consumer group reads from the beginning and keeps what was produced since the run started
+ * (a fresh group joining "at the end" could miss the first seconds). The `healer` source is reported
+ * only once the consumer has joined its group.
+ *
+ * NEEDS LAB VERIFICATION: not yet run against the lab's brokers.
+ */
+import { randomUUID } from "node:crypto";
+import { Kafka, logLevel, type Consumer } from "kafkajs";
+import { parseQueueEvent, QUEUE_EVENTS_TOPIC } from "../../workloads/queue-events/contract.ts";
+import type { Recorder, RecorderContext } from "../engine/recorder.ts";
+import { HealerDecisionFolder } from "./healer-decisions.ts";
+
+const JOIN_TIMEOUT_MS = 20_000;
+const CLOCK_TOLERANCE_MS = 1_000;
+
+export class QueueEventsRecorder implements Recorder {
+  readonly name = "queue-events";
+  private consumer: Consumer | undefined;
+  invalidRecords = 0;
+
+  constructor(private readonly brokers: string[]) {}
+
+  async start(ctx: RecorderContext): Promise<string[]> {
+    const kafka = new Kafka({ clientId: "chaoslab-harness-timeline", brokers: this.brokers, logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `chaoslab-timeline-${randomUUID()}`, sessionTimeout: 10_000 });
+    this.consumer = consumer;
+    const folder = new HealerDecisionFolder();
+    const joined = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`did not join a consumer group on ${QUEUE_EVENTS_TOPIC} within ${JOIN_TIMEOUT_MS / 1000}s`)), JOIN_TIMEOUT_MS);
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [QUEUE_EVENTS_TOPIC], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (Number(message.timestamp) < ctx.runStartedAt - CLOCK_TOLERANCE_MS) return;
+        const parsed = parseQueueEvent(message.value);
+        if (!parsed.ok) {
+          this.invalidRecords += 1;
+          return;
+        }
+        const decision = folder.fold(parsed.event);
+        if (decision) ctx.timeline.record(decision);
+      },
+    });
+    await joined;
+    return ["healer"];
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.consumer = undefined;
+  }
+}
