@@ -80,6 +80,9 @@ async function main() {
     /* first run */
   }
   const coldBuildSeconds = skipCold ? (previous.coldBuildSeconds as Record<string, number> | undefined) ?? {} : await coldBuilds();
+  await fsp.mkdir(path.dirname(OUT), { recursive: true });
+  // Saved at once: a cold build costs ~10 minutes, and a failure in the warm part must not lose it.
+  await fsp.writeFile(OUT, `${JSON.stringify({ ...previous, coldBuildSeconds, loadAverageDuringColdBuild: os.loadavg() }, null, 2)}\n`);
   await provision({ log });
 
   if (await attachSimLab()) {

@@ -3,6 +3,7 @@
  * three Kafka nodes and the process runtime as supervised local processes, and hands back a
  * `StartedLab`. See ../../../shared/specs/sim-lab.md for the why of each piece.
  */
+import { readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import https from "node:https";
 import path from "node:path";
@@ -75,7 +76,8 @@ function httpsGet(url: string, pki?: Pki): Promise<{ status: number; body: strin
     const request = https.get(
       url,
       pki
-        ? { ca: readFileSyncCached(pki.caCert), cert: readFileSyncCached(pki.adminCert), key: readFileSyncCached(pki.adminKey), timeout: 2_000 }
+        ? // Read on every call: a new `up` in the same process regenerates the PKI at the same paths.
+          { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey), timeout: 2_000 }
         : // Controller-manager and scheduler serve self-signed certs on their health ports.
           { rejectUnauthorized: false, timeout: 2_000 },
       (response) => {
@@ -89,16 +91,6 @@ function httpsGet(url: string, pki?: Pki): Promise<{ status: number; body: strin
   });
 }
 
-const fileCache = new Map<string, Buffer>();
-import { readFileSync } from "node:fs";
-function readFileSyncCached(file: string): Buffer {
-  let content = fileCache.get(file);
-  if (!content) {
-    content = readFileSync(file);
-    fileCache.set(file, content);
-  }
-  return content;
-}
 
 async function httpOk(url: string): Promise<boolean> {
   try {

@@ -13,7 +13,8 @@ export interface RecorderContext {
 
 export interface Recorder {
   name: string;
-  /** Starts recording; resolves with the sources covered (`healer`, `k8s-events`, `objects:Pod`, ...). */
+  /** Starts recording; resolves with the sources covered (`healer`, `k8s-events`, `objects:Pod`,
+   * `objects:Pod:<namespace>`, ...). */
   start(ctx: RecorderContext): Promise<string[]>;
   stop(): Promise<void>;
 }

@@ -15,7 +15,7 @@ import { findExpectation, findFault, findProbe, findSetupAction, type Catalog } 
 import { NoEvidenceError, UnsupportedFaultError, type FaultContext, type FaultEvidence, type FaultPlan, type FaultSpec } from "../faults/fault.ts";
 import type { ExpectationContext, ExpectationOutcome, FaultWindow, LedgerCounts, Recovery } from "../expectations/expectation.ts";
 import type { ProbeContext } from "../probes/probe.ts";
-import type { LoadResult, } from "../scenario/loader.ts";
+import type { LoadResult } from "../scenario/loader.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { formatDuration } from "../scenario/duration.ts";
 import { pollTimedCondition, type TimingResult } from "../timing/timing.ts";

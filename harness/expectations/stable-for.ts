@@ -36,7 +36,12 @@ export const stableForExpectation = defineExpectation({
   create: (spec) => ({
     describe: () => `no ${spec.kinds.join("/")} changed for ${formatDuration(spec.duration)} after ${spec.since ?? "faults"}${spec.except.length ? ` except ${spec.except.join(", ")}` : ""}`,
     async evaluate(ctx): Promise<ExpectationOutcome> {
-      const unobserved = spec.kinds.filter((kind) => !ctx.observing(`objects:${kind}`));
+      // Changes are only recorded where the run watches: a namespace nobody watches would look "stable".
+      const unobserved = spec.kinds.flatMap((kind) =>
+        spec.namespaces === undefined
+          ? ctx.observing(`objects:${kind}`) ? [] : [kind]
+          : spec.namespaces.filter((namespace) => !ctx.observing(`objects:${kind}:${namespace}`)).map((namespace) => `${kind} in ${namespace}`),
+      );
       if (unobserved.length > 0) {
         return { verdict: spec.onNoData === "failed" ? "failed" : "inconclusive", message: `changes of ${unobserved.join(", ")} are not being recorded` };
       }

@@ -67,7 +67,7 @@ export class KubeWatchRecorder implements Recorder {
             return version;
           });
         }
-        sources.push(`objects:${kind}`);
+        sources.push(`objects:${kind}`, ...ctx.namespaces.map((namespace) => `objects:${kind}:${namespace}`));
       } catch (error) {
         ctx.timeline.record({ kind: "note", level: "warning", message: `not recording ${kind} changes: ${(error as Error).message}` });
       }

@@ -44,7 +44,7 @@ describe("loaders setup", () => {
     });
     expect(order).toEqual(["journal", "create loader-1", "create loader-2"]);
     expect(journaled).toEqual({ namespace: "streamforge", labelSelector: `${RUN_ID_LABEL}=r1`, kinds: [{ apiVersion: "batch/v1", kind: "Job" }] });
-    const [first, second] = kube.objects as { metadata: { labels: Record<string, string> }; spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }[];
+    const [first, second] = kube.objects as unknown as { metadata: { labels: Record<string, string> }; spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }[];
     expect(first!.metadata.labels).toMatchObject({ [RUN_ID_LABEL]: "r1", [CHAOS_OPT_IN_LABEL.key]: "true", app: "loader" });
     const fault = (job: typeof first) => job!.spec.template.spec.containers[0]!.env.find((variable) => variable.name === "FAULT")?.value;
     expect(parseFaultProfile(fault(second))).toEqual([{ kind: "stall", afterMs: 5_000 }]);

@@ -13,6 +13,7 @@ import { deleteLabelled, deleteLabelledAction } from "./delete-labelled.ts";
 import { duration } from "../scenario/duration.ts";
 import { CHAOS_OPT_IN_LABEL } from "../engine/safety.ts";
 import type { Fault } from "../../workloads/loader/fault-profile.ts";
+import type { KubeObject } from "../lab/ports.ts";
 import { buildLoaderJob, DEFAULT_HEARTBEAT_INTERVAL_MS, LOADER_IMAGE, LOADER_NAMESPACE } from "../../workloads/manifests/loader-job.ts";
 
 const RATE = /^(\d+(?:\.\d+)?)\/(s|m)$/;
@@ -108,7 +109,7 @@ export const loadersSetup = defineSetupAction({
             faults,
             labels: { ...ctx.runLabels, [CHAOS_OPT_IN_LABEL.key]: CHAOS_OPT_IN_LABEL.value },
             backoffLimit: spec.backoffLimit,
-          }),
+          }) as unknown as KubeObject,
         );
         ctx.timeline.record({ kind: "note", level: "info", message: `created Job ${spec.namespace}/${name}${faults.length ? ` with fault profile` : ""}` });
       }

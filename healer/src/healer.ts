@@ -161,7 +161,10 @@ export async function startHealer(config: HealerConfig, deps: HealerDeps): Promi
   const identity = config.leaderElection.identity;
   const faultPoint =
     deps.faultPoint ??
-    createFaultPointHook(config.faultPoint, undefined, (point) => logger.warn({ faultPoint: point }, "HEALER_FAULT_POINT reached: SIGKILL (test hook)"));
+    createFaultPointHook(config.faultPoint, undefined, (point) => {
+      logger.warn({ faultPoint: point }, "HEALER_FAULT_POINT reached: SIGKILL (test hook)");
+      logger.flush();
+    });
   const decisions = new DecisionLog(logger);
   const tracker = new JobTracker({ defaults: config.thresholds, canaryTimeoutMs: config.kafka.canaryTimeoutMs });
   const breaker = new CircuitBreaker({ maxLagMessages: config.kafka.maxLagMessages, ...config.breaker });
@@ -181,6 +184,8 @@ export async function startHealer(config: HealerConfig, deps: HealerDeps): Promi
   let stopping = false;
   let lastTickMs = clock.monotonicMs();
   const zombieEventAt = new Map<string, number>();
+  /** Jobs whose rejected threshold overrides already got their Event (recorded by the leader only). */
+  const overrideEventsReported = new Set<string>();
 
   // ---- leader election ------------------------------------------------------------------------
   let leading = false;
@@ -230,7 +235,6 @@ export async function startHealer(config: HealerConfig, deps: HealerDeps): Promi
     metrics,
     faultPoint,
     isStopping: () => stopping,
-    log: logger,
   });
   const workersDone = queue.run(config.remediation.workers, (key) => reconciler.reconcile(key));
 
@@ -261,9 +265,7 @@ export async function startHealer(config: HealerConfig, deps: HealerDeps): Promi
             if (result.newRejections.length > 0) {
               metrics.overridesRejected.inc(result.newRejections.length);
               logger.warn({ uid: entry.uid, job: `${entry.namespace}/${entry.name}`, rejected: result.newRejections }, "per-Job threshold override rejected");
-              if (isLeader()) {
-                void recorder.record(targetOf(entry), "Warning", EVENT_REASONS.overrideRejected, result.newRejections.join("; "));
-              }
+              overrideEventsReported.delete(entry.uid);
             }
             const replacesUid = job.metadata.annotations?.[ANNOTATIONS.replacesUid];
             if (replacesUid && job.metadata.annotations?.[HEALER_ANNOTATIONS.replacementPending] !== undefined && isLeader()) {
@@ -271,7 +273,9 @@ export async function startHealer(config: HealerConfig, deps: HealerDeps): Promi
             }
           },
           onDelete: (job) => {
-            if (job.metadata.uid) tracker.removeJob(job.metadata.uid, clock.monotonicMs());
+            if (!job.metadata.uid) return;
+            tracker.removeJob(job.metadata.uid, clock.monotonicMs());
+            overrideEventsReported.delete(job.metadata.uid);
           },
         },
       }),
@@ -590,6 +594,11 @@ export async function startHealer(config: HealerConfig, deps: HealerDeps): Promi
           if (verdict.kind === "stuck" || entry.episode) evaluate(entry, nowMs);
           else if (verdict.kind !== "ignored") entry.suppressionReported = false;
         }
+      }
+      for (const entry of tracker.all()) {
+        if (entry.overrideRejections.length === 0 || overrideEventsReported.has(entry.uid)) continue;
+        overrideEventsReported.add(entry.uid);
+        void recorder.record(targetOf(entry), "Warning", EVENT_REASONS.overrideRejected, entry.overrideRejections.join("; "));
       }
       if (resumeScanPending && informersSynced()) {
         resumeScanPending = false;

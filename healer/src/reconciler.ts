@@ -18,7 +18,7 @@
 import { ANNOTATIONS, LABELS } from "../../workloads/queue-events/contract.ts";
 import type { Clock } from "./clock.ts";
 import type { FaultPoint, HealerConfig } from "./config.ts";
-import type { DecisionLog, Decision, Logger } from "./decision-log.ts";
+import type { DecisionLog, Decision } from "./decision-log.ts";
 import { type DetectionReason, detect, type Verdict } from "./detector.ts";
 import { formatDurationMs } from "./duration.ts";
 import type { HealerEventPublisher } from "./event-publisher.ts";
@@ -64,7 +64,6 @@ export interface ReconcilerDeps {
   metrics: HealerMetrics;
   faultPoint: (point: FaultPoint) => void;
   isStopping: () => boolean;
-  log: Logger;
 }
 
 /** A problem retrying cannot fix (a name taken by an unrelated Job): reported once, not retried. */
@@ -257,7 +256,8 @@ export class Reconciler {
   private async finish(key: string, old: JobJson | undefined, replacement: JobJson, startedHere: boolean): Promise<ReconcileResult> {
     const { kube, clock, config } = this.deps;
     const namespace = replacement.metadata.namespace ?? old?.metadata.namespace ?? "";
-    const action = startedHere ? "replace" : "resume";
+    // "replace" when this process started the remediation (even if a later pass finishes it), "resume" when it inherited it.
+    const action = this.inFlight.has(key) ? "replace" : "resume";
     const subject = old ? subjectOfJob(old) : this.subjectOf(key, this.locate(key) ?? { namespace, taskId: taskIdOf(replacement), oldAttempt: Math.max(0, attemptOf(replacement) - 1) });
 
     if (old && !old.metadata.deletionTimestamp) {
@@ -296,13 +296,13 @@ export class Reconciler {
         metadata: { uid: replacement.metadata.uid, annotations: { [HEALER_ANNOTATIONS.replacementPending]: null } },
         spec: { suspend: false },
       });
-      await this.reportReplaced(key, subject, old, activated, action);
+      await this.reportReplaced(key, subject, activated, action);
       return { requeueAfterMs: config.remediation.replacementPodTimeoutMs };
     }
     return this.verify(key, subject, replacement, action);
   }
 
-  private async reportReplaced(key: string, subject: Subject, old: JobJson | undefined, replacement: JobJson, action: "replace" | "resume"): Promise<void> {
+  private async reportReplaced(key: string, subject: Subject, replacement: JobJson, action: "replace" | "resume"): Promise<void> {
     const { metrics, clock } = this.deps;
     const reason = annotationOf(replacement, ANNOTATIONS.reason) ?? this.inFlight.get(key)?.reason ?? "unknown";
     const flight = this.inFlight.get(key);
@@ -311,7 +311,6 @@ export class Reconciler {
     const message = `replaced ${subject.job} (uid ${key}, attempt ${subject.attempt}) with ${replacement.metadata.name} (attempt ${attemptOf(replacement)}): ${reason}`;
     this.decide(subject, { action, result: "success", reason, detail: message, replacement: refOf(replacement) });
     await this.deps.recorder.record(targetOf(replacement), "Normal", EVENT_REASONS.replaced, message);
-    if (old) await this.deps.recorder.record(targetOf(old), "Normal", EVENT_REASONS.replaced, message);
     await this.deps.publisher.publish(
       "healer.replaced",
       { uid: key, name: subject.job, namespace: subject.namespace, taskId: subject.taskId, attempt: subject.attempt },

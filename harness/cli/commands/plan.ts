@@ -1,0 +1,126 @@
+/**
+ * `chaoslab plan <files...>`: the dry run. Resolves, against the running lab, exactly which pods,
+ * brokers and proxies each fault would hit now and checks the safety policy — reading only (plan
+ * contexts carry readers, no mutating port). Exit 0 when every fault resolved safely, 2 on invalid input
+ * or a safety violation, 3 when the lab is unreachable or a target cannot be resolved now.
+ */
+import type { LabDescription } from "../../../cluster/provider.ts";
+import { DEFAULT_CATALOG, findFault, findSetupAction, type Catalog } from "../../catalog.ts";
+import { silentLog, type PlanContext, type ReadPorts } from "../../engine/context.ts";
+import { deriveRng, generateSeed } from "../../engine/rng.ts";
+import { EXIT_CODES } from "../../engine/verdict.ts";
+import type { FaultPlan } from "../../faults/fault.ts";
+import { formatDiagnostic } from "../../scenario/loader.ts";
+import type { CommandIo } from "../io.ts";
+import { selectScenarios } from "../scenario-files.ts";
+
+export interface PlanDeps {
+  catalog?: Catalog;
+  /** The lab's description and read ports; the CLI builds them from lab.json. */
+  connect(): Promise<{ description: LabDescription; ports: ReadPorts; close(): Promise<void> }>;
+}
+
+export interface ScenarioPlan {
+  file: string;
+  scenario: string;
+  seed: number;
+  setup: string[];
+  faults: ({ status: "resolved"; plan: FaultPlan } | { status: "unresolved"; fault: string; type: string; reason: string })[];
+}
+
+export async function planCommand(
+  paths: string[],
+  options: { suiteDir: string; labels?: string[]; seed?: number; json?: boolean },
+  deps: PlanDeps,
+  io: CommandIo,
+): Promise<number> {
+  const catalog = deps.catalog ?? DEFAULT_CATALOG;
+  const { loaded, empty } = await selectScenarios({ paths, labels: options.labels, suiteDir: options.suiteDir, catalog });
+  if (empty) {
+    io.err(`error: ${empty}`);
+    return EXIT_CODES.invalidInput;
+  }
+  const invalid = loaded.flatMap((result) => (result.ok ? [] : result.diagnostics));
+  if (invalid.length > 0) {
+    for (const diagnostic of invalid) io.err(formatDiagnostic(diagnostic));
+    io.err("nothing was planned: fix the files above first");
+    return EXIT_CODES.invalidInput;
+  }
+
+  let connection;
+  try {
+    connection = await deps.connect();
+  } catch (error) {
+    io.err(`error: ${(error as Error).message}`);
+    return EXIT_CODES.brokenOrInconclusive;
+  }
+  const plans: ScenarioPlan[] = [];
+  try {
+    for (const result of loaded) {
+      if (!result.ok) continue;
+      const { scenario } = result;
+      const seed = options.seed ?? scenario.spec.seed ?? generateSeed();
+      const plan: ScenarioPlan = {
+        file: result.file,
+        scenario: scenario.metadata.name,
+        seed,
+        setup: scenario.spec.setup.map((entry, index) => `setup[${index}] ${entry.kind}: ${findSetupAction(catalog, entry.kind).create(entry.params).describe()}`),
+        faults: [],
+      };
+      for (const entry of scenario.spec.faults) {
+        const context: PlanContext = {
+          ...connection.ports,
+          scenario: scenario.metadata.name,
+          description: connection.description,
+          safety: scenario.spec.safety,
+          seed,
+          rng: (...labels) => deriveRng(seed, `fault:${entry.name}`, ...labels),
+          log: silentLog,
+        };
+        try {
+          const fault = findFault(catalog, entry.type).create({
+            name: entry.name,
+            type: entry.type,
+            target: entry.target,
+            params: entry.params,
+            durationMs: entry.duration,
+            confirmWithinMs: entry.confirmWithin,
+          });
+          plan.faults.push({ status: "resolved", plan: await fault.plan(context) });
+        } catch (error) {
+          const createdBySetup = scenario.spec.setup.length > 0 ? " (if setup creates these targets, they are resolved at run time)" : "";
+          plan.faults.push({ status: "unresolved", fault: entry.name, type: entry.type, reason: `${(error as Error).message}${createdBySetup}` });
+        }
+      }
+      plans.push(plan);
+    }
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+
+  if (options.json) io.out(JSON.stringify(plans, null, 2));
+  else for (const plan of plans) io.out(renderPlan(plan, options.seed === undefined));
+  const violations = plans.some((plan) => plan.faults.some((fault) => fault.status === "resolved" && !fault.plan.safety.ok));
+  const unresolved = plans.some((plan) => plan.faults.some((fault) => fault.status === "unresolved"));
+  if (violations) return EXIT_CODES.invalidInput;
+  if (unresolved) return EXIT_CODES.brokenOrInconclusive;
+  return EXIT_CODES.passed;
+}
+
+export function renderPlan(plan: ScenarioPlan, seedChosenHere: boolean): string {
+  const lines = [`${plan.file} — ${plan.scenario}, seed ${plan.seed}${seedChosenHere ? ` (replay this plan: --seed ${plan.seed})` : ""}`];
+  for (const setup of plan.setup) lines.push(`  ${setup}  [created at run time]`);
+  if (plan.faults.length === 0) lines.push("  no faults");
+  for (const fault of plan.faults) {
+    if (fault.status === "unresolved") {
+      lines.push(`  fault ${fault.fault} (${fault.type}): cannot resolve now: ${fault.reason}`);
+      continue;
+    }
+    const { plan: resolved } = fault;
+    lines.push(`  fault ${resolved.fault} (${resolved.type}): would hit ${resolved.targets.length} of ${resolved.candidates} candidate(s)`);
+    for (const target of resolved.targets) lines.push(`    - ${target.kind} ${target.id}${target.uid ? ` (uid ${target.uid})` : ""}${target.detail ? `, ${target.detail}` : ""}`);
+    for (const note of resolved.notes) lines.push(`    ${note}`);
+    lines.push(resolved.safety.ok ? "    safety: ok" : `    SAFETY VIOLATION:\n${resolved.safety.violations.map((violation) => `      - ${violation}`).join("\n")}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,148 @@
+/**
+ * `chaoslab`: the harness's command line (entry point: main.ts; bin/chaoslab.mjs runs it through tsx).
+ *
+ *   chaoslab validate <files...>             schema-check scenarios (exit 2 with file:line:column)
+ *   chaoslab plan <files...> [--label l]     dry run: what each fault would hit now, and the safety check
+ *   chaoslab run <files...> | --label <l>    run scenarios against the running lab; reports/out/summary.json
+ *   chaoslab cleanup [--force]               replay revert journals left by a crash, then audit for leaks
+ *   chaoslab lab setup|up|status|down        the lab's lifecycle (cluster/lab-commands.ts, owned by cluster/)
+ *
+ * Exit codes (DESIGN.md): 0 all passed, 1 some failed, 2 invalid input, 3 broken/inconclusive.
+ */
+import path from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { registerLabCommands } from "../../cluster/lab-commands.ts";
+import { REPO_ROOT } from "../../cluster/images.ts";
+import { attachLab, readLabDescription } from "../lab/attach.ts";
+import { createLabPorts } from "../lab/lab-ports.ts";
+import { KubeWatchRecorder } from "../recorders/kube-watch-recorder.ts";
+import { QueueEventsRecorder } from "../recorders/queue-events-recorder.ts";
+import { cleanupCommand } from "./commands/cleanup.ts";
+import { planCommand } from "./commands/plan.ts";
+import { runCommand } from "./commands/run.ts";
+import { validateCommand } from "./commands/validate.ts";
+import { processIo, type CommandIo } from "./io.ts";
+
+const DEFAULT_SUITE_DIR = path.join(REPO_ROOT, "scenarios");
+
+function seedOption(value: string): number {
+  const seed = Number(value);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) throw new InvalidArgumentError("expected a whole number 0..2147483647");
+  return seed;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** SIGINT/SIGTERM: the first aborts the run (which reverts); the second exits at once. */
+function interruptSignal(io: CommandIo): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      io.err(`\n${name}: stopping the scenario and reverting its faults (${name} again exits at once; \`chaoslab cleanup\` then reverts)`);
+      controller.abort(new Error(name));
+      return;
+    }
+    io.err(`${name}: exiting without reverting; run \`chaoslab cleanup\``);
+    process.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+export function buildProgram(io: CommandIo = processIo): Command {
+  const program = new Command("chaoslab")
+    .description("StreamForge Chaos Lab: declarative resilience scenarios against a kind, sim or existing cluster")
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
+    .exitOverride((error) => {
+      // Usage errors are invalid input (2); help and version are not errors.
+      if (error.exitCode !== 0) process.exitCode = 2;
+      throw error;
+    });
+
+  program
+    .command("validate")
+    .description("check scenario files against the schema; exit 2 with file:line:column on any error")
+    .argument("[files...]", "scenario files or directories (default: the suite in scenarios/)")
+    .option("-q, --quiet", "print only errors")
+    .action(async (files: string[], options: { quiet?: boolean }) => {
+      process.exitCode = await validateCommand(files, { suiteDir: DEFAULT_SUITE_DIR, quiet: options.quiet }, io);
+    });
+
+  program
+    .command("plan")
+    .description("dry run: resolve exactly which pods, brokers and proxies each fault would hit now, and check the safety policy; touches nothing")
+    .argument("[files...]", "scenario files or directories")
+    .option("-l, --label <label>", "select scenarios of the suite by label (repeatable)", collect, [])
+    .option("--seed <n>", "seed for random choices (default: the scenario's, else a new one)", seedOption)
+    .option("--json", "machine-readable plan")
+    .action(async (files: string[], options: { label: string[]; seed?: number; json?: boolean }) => {
+      process.exitCode = await planCommand(files, { suiteDir: DEFAULT_SUITE_DIR, labels: options.label, seed: options.seed, json: options.json }, {
+        connect: async () => {
+          const description = await readLabDescription();
+          const ports = createLabPorts(description);
+          return { description, ports, close: ports.close };
+        },
+      }, io);
+    });
+
+  program
+    .command("run")
+    .description("run scenarios against the running lab; writes reports/out/summary.json and allure-results/")
+    .argument("[files...]", "scenario files or directories")
+    .option("-l, --label <label>", "run the suite's scenarios with this label (repeatable)", collect, [])
+    .option("--seed <n>", "override every scenario's seed (replay)", seedOption)
+    .action(async (files: string[], options: { label: string[]; seed?: number }) => {
+      if (files.length === 0 && options.label.length === 0) {
+        io.err("error: name scenario files or select by --label (e.g. chaoslab run --label smoke)");
+        process.exitCode = 2;
+        return;
+      }
+      const interrupt = interruptSignal(io);
+      try {
+        process.exitCode = await runCommand(files, { suiteDir: DEFAULT_SUITE_DIR, labels: options.label, seed: options.seed }, {
+          signal: interrupt.signal,
+          connect: async () => {
+            const description = await readLabDescription();
+            const lab = await attachLab(description);
+            const ports = createLabPorts(description);
+            return {
+              lab,
+              ports,
+              recorders: [new KubeWatchRecorder(description.kubeconfig), new QueueEventsRecorder(description.kafka.bootstrapDirect)],
+              close: ports.close,
+            };
+          },
+        }, io);
+      } finally {
+        interrupt.dispose();
+      }
+    });
+
+  program
+    .command("cleanup")
+    .description("after a crash: replay the revert journals in .chaoslab/journal, then audit the lab for leaks")
+    .option("--force", "also replay journals of runs that still seem alive")
+    .action(async (options: { force?: boolean }) => {
+      process.exitCode = await cleanupCommand(options, {
+        connect: async (stateDir) => {
+          const description = await readLabDescription(stateDir ? path.join(stateDir, "lab.json") : undefined);
+          const lab = await attachLab(description);
+          const ports = createLabPorts(description);
+          return { lab, kube: ports.kube, close: ports.close };
+        },
+      }, io);
+    });
+
+  // ---- Lab lifecycle: `chaoslab lab ...` is owned by cluster/ (cluster/lab-commands.ts). ----
+  registerLabCommands(program);
+
+  return program;
+}

@@ -1,0 +1,33 @@
+/** A ProbeContext / ExpectationContext over the fakes, for unit tests of probes and expectations. */
+import { systemClock, type Clock } from "../engine/clock.ts";
+import { silentLog } from "../engine/context.ts";
+import { SharedResourcePool } from "../engine/shared-resources.ts";
+import { Timeline } from "../engine/timeline.ts";
+import type { ExpectationContext } from "../expectations/expectation.ts";
+import { FakeLab, fakePorts } from "./fake-lab.ts";
+
+export function expectationContext(options: { clock?: Clock; sources?: string[]; reference?: number; deadlineMs?: number } = {}) {
+  const clock = options.clock ?? systemClock;
+  const lab = new FakeLab();
+  const ports = fakePorts(lab);
+  const timeline = new Timeline(clock);
+  const shared = new SharedResourcePool();
+  const controller = new AbortController();
+  const reference = options.reference ?? clock.now();
+  const ctx: ExpectationContext = {
+    ...ports,
+    description: lab.description,
+    timeline,
+    clock,
+    signal: controller.signal,
+    shared,
+    log: silentLog,
+    observing: (source) => (options.sources ?? ["healer", "k8s-events", "objects:Job", "objects:Pod"]).includes(source),
+    runStartedAt: reference,
+    reference: async () => reference,
+    faultWindow: new Promise(() => undefined),
+    scenarioDeadline: reference + (options.deadlineMs ?? 60_000),
+    recordSample: () => undefined,
+  };
+  return { ctx, lab, ports, timeline, shared, controller, reference };
+}

@@ -1,0 +1,75 @@
+/**
+ * Allure categories that split what a scenario found about the system from what went wrong with the
+ * lab. Each scenario's Allure test carries a status and a message that starts with a tag:
+ *
+ *   status failed, "[resilience] ..."   the system under test did not hold            (verdict failed)
+ *   status broken, "[inconclusive] ..." a fault was not shown to land, or no data     (verdict inconclusive)
+ *   status broken, "[leak] ..."         something the run injected or created remained (verdict broken)
+ *   status broken, "[lab] ..."          setup, revert, timeout, the lab itself         (verdict broken)
+ *
+ * Written in Allure's compatibility form (matchedStatuses/messageRegex) so both Allure 3 (regex test)
+ * and Allure 2 (full match) read it the same: every pattern is anchored and ends in `[\s\S]*`.
+ */
+import type { Verdict, VerdictReason } from "../harness/engine/verdict.ts";
+
+export type AllureStatus = "passed" | "failed" | "broken" | "skipped" | "unknown";
+
+export interface AllureCategory {
+  name: string;
+  description: string;
+  matchedStatuses: AllureStatus[];
+  messageRegex: string;
+}
+
+export const MESSAGE_TAGS = { resilience: "[resilience]", inconclusive: "[inconclusive]", leak: "[leak]", lab: "[lab]" } as const;
+
+const anchored = (tag: string) => `^${tag.replace(/[[\]]/g, "\\$&")}[\\s\\S]*`;
+
+export const ALLURE_CATEGORIES: AllureCategory[] = [
+  {
+    name: "Resilience failures",
+    description: "The system under test did not hold: an expectation failed, or the steady state did not come back.",
+    matchedStatuses: ["failed"],
+    messageRegex: anchored(MESSAGE_TAGS.resilience),
+  },
+  {
+    name: "Inconclusive: fault not shown to land, or no data",
+    description: "Nothing was learned about the system: fix the fault's evidence or the probe's data source.",
+    matchedStatuses: ["broken"],
+    messageRegex: anchored(MESSAGE_TAGS.inconclusive),
+  },
+  {
+    name: "Leaks after a scenario",
+    description: "Toxics, stopped brokers or labelled objects remained after revert: run `chaoslab cleanup`.",
+    matchedStatuses: ["broken"],
+    messageRegex: anchored(MESSAGE_TAGS.leak),
+  },
+  {
+    name: "Lab breakage",
+    description: "The lab failed (setup, steady state before injection, revert, timeout, interruption).",
+    matchedStatuses: ["broken"],
+    messageRegex: anchored(MESSAGE_TAGS.lab),
+  },
+];
+
+export function allureStatusOf(verdict: Verdict): AllureStatus {
+  return verdict === "passed" ? "passed" : verdict === "failed" ? "failed" : verdict === "skipped" ? "skipped" : "broken";
+}
+
+/** The tagged message of a scenario's Allure test: the reason that decided its verdict, tagged. */
+export function allureMessageOf(verdict: Verdict, reasons: readonly VerdictReason[]): string | undefined {
+  if (verdict === "passed") return undefined;
+  const decisive = reasons.find((reason) => reason.verdict === verdict) ?? reasons[0];
+  const text = decisive ? `${decisive.source}: ${decisive.message}` : verdict;
+  if (verdict === "failed") return `${MESSAGE_TAGS.resilience} ${text}`;
+  if (verdict === "inconclusive") return `${MESSAGE_TAGS.inconclusive} ${text}`;
+  if (verdict === "skipped") return text;
+  return `${decisive?.source === "leak-audit" ? MESSAGE_TAGS.leak : MESSAGE_TAGS.lab} ${text}`;
+}
+
+/** Which category Allure will put a scenario in (first match, as Allure does). */
+export function categoryOf(verdict: Verdict, reasons: readonly VerdictReason[]): AllureCategory | undefined {
+  const status = allureStatusOf(verdict);
+  const message = allureMessageOf(verdict, reasons) ?? "";
+  return ALLURE_CATEGORIES.find((category) => category.matchedStatuses.includes(status) && new RegExp(category.messageRegex).test(message));
+}
