@@ -207,7 +207,7 @@ describe("the healer, in-process on simulated time", () => {
     expect(lab.kube.events(NAMESPACE).map((event) => `${event.reason}@${event.involvedObject.name}`)).toEqual([
       "StuckDetected@loader-1",
       "Replacing@loader-1",
-      "Replaced@loader-1-r1",
+      "Replaced@loader-1",
     ]);
     expect(await metricValue(healer, "healer_detections_total", { reason: "STOP" })).toBe(1);
     expect(await metricValue(healer, "healer_remediations_total", { action: "replace", result: "success" })).toBe(1);

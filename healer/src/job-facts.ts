@@ -12,6 +12,8 @@ import type { Condition, JobJson, PodJson } from "./kube-types.ts";
  */
 export const HEALER_ANNOTATIONS = {
   replacementPending: "healer.streamforge.io/replacement-pending",
+  /** Name of the Job a replacement replaced (its UID is the contract's replaces-uid): for Events after the old one is gone. */
+  replacesName: "healer.streamforge.io/replaces-name",
 } as const;
 
 /** Labels the Job controller puts on a Job's pods (new and legacy spelling). */

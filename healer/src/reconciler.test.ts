@@ -180,7 +180,8 @@ describe("remediation", () => {
     expect(created.spec?.selector).toBeUndefined();
 
     const reasons = world.kube.events(NAMESPACE).map((event) => `${event.reason}@${event.involvedObject.name}`);
-    expect(reasons).toEqual(["Replacing@loader-1", "Replaced@loader-1-r1"]);
+    expect(reasons).toEqual(["Replacing@loader-1", "Replaced@loader-1"]);
+    expect(world.kube.events(NAMESPACE).find((event) => event.reason === "Replaced")?.involvedObject.uid).toBe(old.metadata.uid);
     expect(healer.published).toEqual([{ type: "healer.replaced", reason: "STOP", replacementJobName: "loader-1-r1" }]);
     expect(replacement.metadata.annotations?.[ANNOTATIONS.reason]).toBe("STOP");
     const decision = world.log.decisions().find((line) => line.action === "replace" && line.result === "success");
@@ -230,6 +231,9 @@ describe("remediation", () => {
         }
         for (const key of keys) await drive(world, restarted, key);
         expectConverged(world, old);
+        // Even when the old Job was already gone, the decision names it (replaces-name on the replacement).
+        expect(world.kube.events(NAMESPACE).filter((event) => event.reason === "Replaced").map((event) => event.involvedObject.name)).toEqual(["loader-1"]);
+        expect(restarted.published.find((event) => event.type === "healer.replaced")).toMatchObject({ replacementJobName: "loader-1-r1" });
         expect(world.kube.calls.filter((call) => call.verb === "create" && call.name === "loader-1-r1")).toHaveLength(1);
       });
     }

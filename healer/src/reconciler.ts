@@ -145,7 +145,14 @@ export class Reconciler {
     const entry = this.deps.tracker.get(key);
     if (entry) return { namespace: entry.namespace, taskId: entry.taskId, oldName: entry.name, oldAttempt: entry.attempt };
     const replacement = this.deps.tracker.replacementOf(key);
-    if (replacement) return { namespace: replacement.namespace, taskId: replacement.taskId, oldAttempt: Math.max(0, replacement.attempt - 1) };
+    if (replacement) {
+      return {
+        namespace: replacement.namespace,
+        taskId: replacement.taskId,
+        oldName: annotationOf(replacement.job, HEALER_ANNOTATIONS.replacesName),
+        oldAttempt: Math.max(0, replacement.attempt - 1),
+      };
+    }
     return undefined;
   }
 
@@ -258,7 +265,17 @@ export class Reconciler {
     const namespace = replacement.metadata.namespace ?? old?.metadata.namespace ?? "";
     // "replace" when this process started the remediation (even if a later pass finishes it), "resume" when it inherited it.
     const action = this.inFlight.has(key) ? "replace" : "resume";
-    const subject = old ? subjectOfJob(old) : this.subjectOf(key, this.locate(key) ?? { namespace, taskId: taskIdOf(replacement), oldAttempt: Math.max(0, attemptOf(replacement) - 1) });
+    const subject = old
+      ? subjectOfJob(old)
+      : this.subjectOf(
+          key,
+          this.locate(key) ?? {
+            namespace,
+            taskId: taskIdOf(replacement),
+            oldName: annotationOf(replacement, HEALER_ANNOTATIONS.replacesName),
+            oldAttempt: Math.max(0, attemptOf(replacement) - 1),
+          },
+        );
 
     if (old && !old.metadata.deletionTimestamp) {
       if (!this.mayMutate()) return {};
@@ -310,7 +327,10 @@ export class Reconciler {
     if (flight) metrics.remediationDuration.observe((clock.monotonicMs() - flight.detectedAtMs) / 1000);
     const message = `replaced ${subject.job} (uid ${key}, attempt ${subject.attempt}) with ${replacement.metadata.name} (attempt ${attemptOf(replacement)}): ${reason}`;
     this.decide(subject, { action, result: "success", reason, detail: message, replacement: refOf(replacement) });
-    await this.deps.recorder.record(targetOf(replacement), "Normal", EVENT_REASONS.replaced, message);
+    // On the Job that was replaced, like every other decision about it (same subject as healer.replaced),
+    // even though it is gone by now: the replacement carries replaces-uid / replaces-name for the other direction.
+    const target = subject.job ? { namespace: subject.namespace, name: subject.job, uid: key } : targetOf(replacement);
+    await this.deps.recorder.record(target, "Normal", EVENT_REASONS.replaced, message);
     await this.deps.publisher.publish(
       "healer.replaced",
       { uid: key, name: subject.job, namespace: subject.namespace, taskId: subject.taskId, attempt: subject.attempt },

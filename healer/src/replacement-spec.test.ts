@@ -83,6 +83,7 @@ describe("replacement spec", () => {
       [ANNOTATIONS.reason]: "STOP",
       [ANNOTATIONS.restartHistory]: '["2025-01-01T00:01:00.000Z"]',
       [HEALER_ANNOTATIONS.replacementPending]: "true",
+      [HEALER_ANNOTATIONS.replacesName]: "loader-3",
     });
     expect(replacement.spec?.suspend).toBe(true);
   });

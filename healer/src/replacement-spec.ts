@@ -36,6 +36,7 @@ const DROPPED_ANNOTATIONS = [
   ANNOTATIONS.reason,
   ANNOTATIONS.restartHistory,
   HEALER_ANNOTATIONS.replacementPending,
+  HEALER_ANNOTATIONS.replacesName,
 ];
 
 export interface ReplacementPlan {
@@ -91,6 +92,7 @@ export function buildReplacementJob(old: JobJson, plan: ReplacementPlan): JobJso
     [ANNOTATIONS.reason]: plan.reason,
     [ANNOTATIONS.restartHistory]: plan.restartHistory,
     [HEALER_ANNOTATIONS.replacementPending]: "true",
+    [HEALER_ANNOTATIONS.replacesName]: copy.metadata.name ?? "",
   };
 
   const spec = { ...(copy.spec ?? {}) };
