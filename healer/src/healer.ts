@@ -723,10 +723,13 @@ function evidenceOf(verdict: Verdict & { kind: "stuck" }, entry: TrackedJob) {
   };
 }
 
-/** The real dependencies: kubeconfig (or the pod's service account), the raw API transport, kafkajs. */
-export function createProductionDeps(config: HealerConfig, logger: Logger): HealerDeps {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
+/**
+ * The real dependencies: kubeconfig (KUBECONFIG, ~/.kube/config or the pod's service account — or the
+ * one given, e.g. a lab's admin kubeconfig in lab tests), the raw API transport, kafkajs.
+ */
+export function createProductionDeps(config: HealerConfig, logger: Logger, options: { kubeConfig?: KubeConfig } = {}): HealerDeps {
+  const kubeConfig = options.kubeConfig ?? new KubeConfig();
+  if (!options.kubeConfig) kubeConfig.loadFromDefault();
   const transport = new HttpKubeTransport(kubeConfig, config.apiRequestTimeoutMs);
   const kafka = new Kafka({
     clientId: config.kafka.clientId,
