@@ -1,10 +1,22 @@
 /**
  * `chaoslab lab setup|up|status|down`: the lab's lifecycle commands, registered on the harness CLI.
+ * They work on the sim lab unless `CLUSTER=kind|existing` names another provider (`make chaos`, not
+ * these commands, auto-detects Docker: starting a lab should never pick a cluster by surprise).
  */
 import type { Command } from "commander";
+import { isProviderName, loadProvider } from "./providers/detect.ts";
+import type { ClusterProvider } from "./provider.ts";
 import { provision, DEFAULT_COMPONENTS } from "./sim/provision.ts";
 import { attachSimLab, readLabDescription, SimLab, startSimLab, stopSimLab } from "./sim/sim-lab.ts";
 import { stateDir } from "./sim/layout.ts";
+
+/** The provider named by CLUSTER, or undefined for the sim (handled directly: it can stop a half-started lab). */
+async function otherProvider(): Promise<ClusterProvider | undefined> {
+  const name = process.env.CLUSTER?.trim();
+  if (!name || name === "sim") return undefined;
+  if (!isProviderName(name)) throw new Error(`CLUSTER=${name} is not a cluster provider (use kind, sim or existing)`);
+  return loadProvider(name);
+}
 
 function fail(error: unknown, exitCode = 3) {
   process.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`);
@@ -31,7 +43,9 @@ export function registerLabCommands(program: Command): void {
     .description("start the sim lab (a no-op that says so when it is already up)")
     .action(async () => {
       try {
-        await startSimLab();
+        const provider = await otherProvider();
+        if (provider) await provider.up();
+        else await startSimLab();
       } catch (error) {
         fail(error);
       }
@@ -42,18 +56,21 @@ export function registerLabCommands(program: Command): void {
     .description("health of every lab component")
     .option("--json", "machine-readable output")
     .action(async (options: { json?: boolean }) => {
-      const description = await readLabDescription();
-      const started = (await attachSimLab()) ?? (description ? new SimLab(description) : undefined);
+      const provider = await otherProvider().catch((error) => fail(error, 2));
+      if (process.exitCode) return;
+      const description = provider ? undefined : await readLabDescription();
+      const started = provider ? await provider.attach() : ((await attachSimLab()) ?? (description ? new SimLab(description) : undefined));
       if (!started) {
-        if (options.json) process.stdout.write(`${JSON.stringify({ provider: "sim", up: false, components: {} })}\n`);
-        else process.stdout.write(`the sim lab is not up (state dir: ${stateDir()}); start it with \`make lab-up\`\n`);
+        const name = provider?.name ?? "sim";
+        if (options.json) process.stdout.write(`${JSON.stringify({ provider: name, up: false, components: {} })}\n`);
+        else process.stdout.write(`the ${name} lab is not up${provider ? "" : ` (state dir: ${stateDir()})`}; start it with \`make lab-up\`\n`);
         process.exitCode = 3;
         return;
       }
       const components = await started.status();
       const healthy = Object.values(components).every((component) => component.healthy);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ provider: "sim", up: true, healthy, components }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ provider: started.description.provider, up: true, healthy, components }, null, 2)}\n`);
       } else {
         const rows = Object.entries(components).map(([name, health]) => [name, health.healthy ? "healthy" : "UNHEALTHY", String(health.pid ?? "-"), health.detail]);
         const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length), ["COMPONENT", "STATE", "PID"][column]!.length));
@@ -70,6 +87,13 @@ export function registerLabCommands(program: Command): void {
     .option("--keep-data", "keep the state dir (data, logs, PKI)")
     .action(async (options: { keepData?: boolean }) => {
       try {
+        const provider = await otherProvider();
+        if (provider) {
+          const started = await provider.attach();
+          if (started) await started.down({ keepData: options.keepData });
+          else process.stderr.write(`the ${provider.name} lab is not up; nothing to stop\n`);
+          return;
+        }
         const { leftoverPorts } = await stopSimLab(stateDir(), { keepData: options.keepData });
         if (leftoverPorts.length > 0) process.exitCode = 3;
       } catch (error) {

@@ -3,6 +3,7 @@
  * (`lifecycle`), after the `lab` project, because it takes the lab down.
  */
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
@@ -10,7 +11,7 @@ import * as k8s from "@kubernetes/client-node";
 import { REPO_ROOT } from "../images.ts";
 import { loadKubeConfig } from "../kube/apply.ts";
 import { eventually } from "../testing/eventually.ts";
-import { allLabPorts, cacheDir, stateDir, statePaths } from "./layout.ts";
+import { allLabPorts, cacheDir, PORTS, stateDir, statePaths } from "./layout.ts";
 import { isAlive, portsInUse } from "./supervisor.ts";
 
 function chaoslab(...args: string[]) {
@@ -102,5 +103,17 @@ describe("chaoslab lab up | status | down", () => {
     const after = chaoslab("lab", "status", "--json");
     expect(after.exitCode).toBe(3);
     expect(JSON.parse(after.stdout)).toMatchObject({ provider: "sim", up: false });
+
+    // A port the lab needs is taken: `up` refuses before starting anything, naming the port.
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(PORTS.apiServer, "127.0.0.1", resolve));
+    try {
+      const blocked = chaoslab("lab", "up");
+      expect(blocked.exitCode).toBe(3);
+      expect(blocked.stderr).toMatch(new RegExp(`ports already in use on 127\\.0\\.0\\.1: ${PORTS.apiServer}`));
+      expect(labProcesses()).toEqual([]);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 });

@@ -1,12 +1,29 @@
 /**
  * KafkaReader over kafkajs 2.2.4 admin: metadata, partition states and group lag. Short timeouts and
  * one retry: a probe that hangs is worse than a probe that says "no data" and tries again next poll.
- *
- * NEEDS LAB VERIFICATION: not yet run against the lab's brokers. In particular, how quickly kafkajs's
- * admin stops dialling a killed broker decides how much a broker-failure scenario's probes lag.
  */
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import type { BrokerAddress, GroupLag, KafkaReader, PartitionState } from "./ports.ts";
+
+/**
+ * Group coordinators move (a fresh cluster creating __consumer_offsets, a broker failure): kafkajs's own
+ * single retry does not outlast that, and NOT_COORDINATOR then surfaces as an error. Retriable protocol
+ * errors get a few more tries, bounded in count and time.
+ */
+const COORDINATOR_RETRIES = 6;
+const COORDINATOR_RETRY_MS = 500;
+
+async function retryRetriable<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= COORDINATOR_RETRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, COORDINATOR_RETRY_MS));
+    }
+  }
+}
 
 export class KafkaAdminReader implements KafkaReader {
   private readonly kafka: Kafka;
@@ -52,7 +69,7 @@ export class KafkaAdminReader implements KafkaReader {
 
   async groupLag(group: string, topics?: string[]): Promise<GroupLag | undefined> {
     const admin = await this.connected();
-    const committed = await admin.fetchOffsets({ groupId: group, ...(topics ? { topics } : {}) });
+    const committed = await retryRetriable(() => admin.fetchOffsets({ groupId: group, ...(topics ? { topics } : {}) }));
     const partitions: GroupLag["partitions"] = [];
     let anyCommit = false;
     for (const { topic, partitions: offsets } of committed) {
