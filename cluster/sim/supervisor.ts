@@ -125,7 +125,8 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals) {
+/** Signals a process group (every pod/component runs in its own), or the lone process if it has none. */
+export function signalGroup(pid: number, signal: NodeJS.Signals) {
   try {
     process.kill(-pid, signal);
   } catch {

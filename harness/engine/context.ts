@@ -6,6 +6,7 @@ import type { LabDescription, StartedLab } from "../../cluster/provider.ts";
 import type { KafkaReader, KubePort, KubeReader, RttMeter } from "../lab/ports.ts";
 import type { Clock } from "./clock.ts";
 import type { Rng } from "./rng.ts";
+import type { RunNames } from "./run-names.ts";
 import type { SafetyPolicy } from "./safety.ts";
 import type { Timeline } from "./timeline.ts";
 
@@ -29,6 +30,8 @@ export interface PlanContext extends ReadPorts {
   description: LabDescription;
   safety: SafetyPolicy;
   seed: number;
+  /** The run, when there is one (not in `chaoslab plan`): targets with `thisRun` are narrowed to its objects. */
+  runId?: string;
   /** A seeded Rng for one labelled decision (`rng("iteration", "1")`); the label scopes it to the caller. */
   rng(...labels: string[]): Rng;
   log: Log;
@@ -55,6 +58,8 @@ export interface RunContextBase extends RunPorts {
   timeline: Timeline;
   signal: AbortSignal;
   shared: SharedResources;
+  /** Scenario names → the names this run created (`loader-1` → `loader-1-3fa2`). */
+  names: RunNames;
   log: Log;
 }
 

@@ -29,6 +29,7 @@ import { deriveRng, generateSeed } from "./rng.ts";
 import { RUN_ID_LABEL, SafetyViolationError } from "./safety.ts";
 import { SelectionError } from "./selection.ts";
 import { SharedResourcePool } from "./shared-resources.ts";
+import { RunNames } from "./run-names.ts";
 import { Timeline, type PhaseName, type TimelineEntry } from "./timeline.ts";
 import { combineScenarioVerdict, type Verdict, type VerdictReason } from "./verdict.ts";
 
@@ -173,6 +174,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
   };
 
   const shared = new SharedResourcePool();
+  const names = RunNames.forRun(runId);
   const sources = new Set<string>();
   const fingerprint = environmentFingerprint(lab.description);
   const journal = await RevertJournal.create({
@@ -208,6 +210,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
     timeline,
     signal: run.signal,
     shared,
+    names,
     log,
   };
   const planContext = (scope: string): PlanContext => ({
@@ -218,6 +221,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
     description: lab.description,
     safety: spec.safety,
     seed,
+    runId,
     rng: (...labels) => deriveRng(seed, scope, ...labels),
     log,
   });
@@ -230,6 +234,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
     clock,
     signal,
     shared,
+    names,
     log,
     observing: (source) => sources.has(source),
     runStartedAt: startedAt,

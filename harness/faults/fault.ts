@@ -74,6 +74,7 @@ export interface FaultJournal<Action> {
 /** Everything a plan has (so `inject` can re-plan per iteration), plus the run's mutating ports. */
 export interface FaultContext<Action> extends RunContextBase, PlanContext {
   kube: RunContextBase["kube"];
+  runId: string;
   spec: FaultSpec<unknown, unknown>;
   journal: FaultJournal<Action>;
   /** Marks the moment the first mutation took effect (the fault window's start). */

@@ -9,6 +9,7 @@ import type { Clock } from "../engine/clock.ts";
 import type { Log, ReadPorts, SharedResources } from "../engine/context.ts";
 import type { SampleOutcome, Timeline } from "../engine/timeline.ts";
 import type { LedgerCounts } from "../expectations/expectation.ts";
+import type { RunNames } from "../engine/run-names.ts";
 
 export interface ProbeContext extends ReadPorts {
   description: LabDescription;
@@ -16,6 +17,8 @@ export interface ProbeContext extends ReadPorts {
   clock: Clock;
   signal: AbortSignal;
   shared: SharedResources;
+  /** Scenario names → the names this run created; `created()` is the run's own tasks. */
+  names: RunNames;
   log: Log;
   /**
    * Whether a timeline source is being recorded: `healer` (healer decisions), `k8s-events`,

@@ -7,6 +7,7 @@ import { silentLog, type PlanContext } from "../engine/context.ts";
 import { deriveRng } from "../engine/rng.ts";
 import { safetySchema, type SafetyPolicy } from "../engine/safety.ts";
 import { SharedResourcePool } from "../engine/shared-resources.ts";
+import { RunNames } from "../engine/run-names.ts";
 import { Timeline } from "../engine/timeline.ts";
 import type { FaultContext, FaultSpec } from "../faults/fault.ts";
 import { FakeLab, fakePorts } from "./fake-lab.ts";
@@ -56,6 +57,7 @@ export function faultHarness<Action>(
     timeline: new Timeline(clock),
     signal: new AbortController().signal,
     shared: new SharedResourcePool(),
+    names: new RunNames("t0001"),
     spec: { confirmWithinMs: 2_000, ...spec },
     journal: {
       record: async (action, description) => {

@@ -2,6 +2,7 @@
 import { systemClock, type Clock } from "../engine/clock.ts";
 import { silentLog } from "../engine/context.ts";
 import { SharedResourcePool } from "../engine/shared-resources.ts";
+import { RunNames } from "../engine/run-names.ts";
 import { Timeline } from "../engine/timeline.ts";
 import type { ExpectationContext } from "../expectations/expectation.ts";
 import { FakeLab, fakePorts } from "./fake-lab.ts";
@@ -21,6 +22,7 @@ export function expectationContext(options: { clock?: Clock; sources?: string[];
     clock,
     signal: controller.signal,
     shared,
+    names: new RunNames("t0001"),
     log: silentLog,
     observing: (source) => (options.sources ?? ["healer", "k8s-events", "objects:Job", "objects:Pod"]).includes(source),
     runStartedAt: reference,

@@ -35,6 +35,23 @@ describe("loadLoaderConfig", () => {
     expect(loadLoaderConfig({ ...base, FAULT: "crash-after=5s,exit=3" }).faults).toEqual([{ kind: "crash", afterMs: 5000, exitCode: 3 }]);
   });
 
+  it("applies FAULT to attempt 0 only by default: a replacement Job (same env) does not fault again", () => {
+    const first = loadLoaderConfig({ ...base, FAULT: "stall-after=5s", ATTEMPT: "0" });
+    expect(first.faults).toEqual([{ kind: "stall", afterMs: 5000 }]);
+    expect(first.faultAttempts).toBe("first");
+    const replacement = loadLoaderConfig({ ...base, FAULT: "stall-after=5s", ATTEMPT: "1" });
+    expect(replacement.faults).toEqual([]);
+    expect(replacement.configuredFaults).toEqual([{ kind: "stall", afterMs: 5000 }]);
+  });
+
+  it("applies FAULT to every attempt with FAULT_ATTEMPTS=all", () => {
+    for (const attempt of ["0", "1", "3"]) {
+      expect(loadLoaderConfig({ ...base, FAULT: "stall-after=5s", FAULT_ATTEMPTS: "all", ATTEMPT: attempt }).faults).toEqual([{ kind: "stall", afterMs: 5000 }]);
+    }
+    expect(loadLoaderConfig({ ...base, FAULT: "stall-after=5s", FAULT_ATTEMPTS: "first", ATTEMPT: "2" }).faults).toEqual([]);
+    expect(() => loadLoaderConfig({ ...base, FAULT_ATTEMPTS: "every" })).toThrow(/FAULT_ATTEMPTS: expected one of first, all .*found "every"/);
+  });
+
   it("reports every problem at once, each naming the variable and what was found", () => {
     let message = "";
     try {

@@ -33,7 +33,25 @@ export interface LoaderConfig {
   eventsTopic: string;
   /** Bound on one attempt to read the task's ledger at start (retried with backoff after that). */
   resumeTimeoutMs: number;
+  /**
+   * The faults this attempt injects: the `FAULT` profile on attempt 0 only, unless
+   * `FAULT_ATTEMPTS=all`. The healer's replacement copies the Job spec (env included); a stalled
+   * loader's replacement must not stall again unless a scenario asks for it (e.g. "always stalls"
+   * to exhaust the restart budget).
+   */
   faults: Fault[];
+  /** `FAULT_ATTEMPTS`: `first` (default) or `all`. */
+  faultAttempts: FaultAttempts;
+  /** The configured `FAULT` profile, also when this attempt does not apply it (for the log). */
+  configuredFaults: Fault[];
+}
+
+export const FAULT_ATTEMPTS = ["first", "all"] as const;
+export type FaultAttempts = (typeof FAULT_ATTEMPTS)[number];
+
+/** Faults to inject on this attempt: the profile on attempt 0, or on every attempt with `all`. */
+export function faultsForAttempt(faults: Fault[], attempt: number, faultAttempts: FaultAttempts): Fault[] {
+  return faultAttempts === "all" || attempt === 0 ? faults : [];
 }
 
 export class ConfigError extends Error {
@@ -101,10 +119,20 @@ export function loadLoaderConfig(env: NodeJS.ProcessEnv): LoaderConfig {
       () => number("RESUME_TIMEOUT_MS", 30_000, (n) => int(n) && n >= 1000, "milliseconds, a whole number >= 1000"),
       30_000,
     ),
-    faults: attempt(() => parseFaultProfile(env["FAULT"]), []),
+    faults: [],
+    faultAttempts: attempt(() => faultAttemptsOf(env["FAULT_ATTEMPTS"]), "first" as FaultAttempts),
+    configuredFaults: attempt(() => parseFaultProfile(env["FAULT"]), []),
   };
+  config.faults = faultsForAttempt(config.configuredFaults, config.attempt, config.faultAttempts);
   if (problems.length > 0) {
     throw new ConfigError(`loader configuration is invalid:\n  - ${problems.join("\n  - ")}`);
   }
   return config;
+}
+
+function faultAttemptsOf(raw: string | undefined): FaultAttempts {
+  const value = raw?.trim() ?? "";
+  if (value === "") return "first";
+  if ((FAULT_ATTEMPTS as readonly string[]).includes(value)) return value as FaultAttempts;
+  throw new Error(`FAULT_ATTEMPTS: expected one of ${FAULT_ATTEMPTS.join(", ")} (which attempts apply FAULT), found ${JSON.stringify(raw)}`);
 }

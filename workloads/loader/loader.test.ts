@@ -65,6 +65,8 @@ function config(overrides: Partial<LoaderConfig> & { fault?: string } = {}): Loa
     eventsTopic: "queue-events",
     resumeTimeoutMs: 5000,
     faults: parseFaultProfile(fault),
+    faultAttempts: "first",
+    configuredFaults: parseFaultProfile(fault),
     ...rest,
   };
 }

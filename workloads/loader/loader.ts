@@ -141,6 +141,9 @@ export class Loader {
         ratePerSec: config.ratePerSec,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         fault: formatFaultProfile(config.faults),
+        ...(config.configuredFaults.length > config.faults.length
+          ? { faultNotApplied: formatFaultProfile(config.configuredFaults), faultAttempts: config.faultAttempts }
+          : {}),
         writerId: this.writerId,
       },
       "loader starting",

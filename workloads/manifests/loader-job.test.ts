@@ -77,4 +77,12 @@ describe("buildLoaderJob", () => {
       /label healer.streamforge.io\/managed is set by the builder/,
     );
   });
+
+  it("applies the fault profile to attempt 0 only unless faultAttempts is all (env FAULT_ATTEMPTS)", () => {
+    const envOf = (job: LoaderJob, name: string) => job.spec.template.spec.containers[0]!.env.find((variable) => variable.name === name)?.value;
+    expect(envOf(buildLoaderJob({ name: "l", messages: 1, ratePerSec: 1, faults: "stall-after=5s" }), "FAULT_ATTEMPTS")).toBeUndefined();
+    expect(envOf(buildLoaderJob({ name: "l", messages: 1, ratePerSec: 1, faults: "stall-after=5s", faultAttempts: "first" }), "FAULT_ATTEMPTS")).toBeUndefined();
+    expect(envOf(buildLoaderJob({ name: "l", messages: 1, ratePerSec: 1, faults: "stall-after=5s", faultAttempts: "all" }), "FAULT_ATTEMPTS")).toBe("all");
+    expect(() => buildLoaderJob({ name: "l", messages: 1, ratePerSec: 1, faultAttempts: "every" as "all" })).toThrow(/faultAttempts: expected "first" or "all"/);
+  });
 });

@@ -45,6 +45,12 @@ export interface LoaderJobSpec {
   noProgressThresholdMs?: number;
   /** Fault profile: structured, or the `FAULT` env text (validated here, not in the pod). */
   faults?: readonly Fault[] | string;
+  /**
+   * Which attempts apply the fault profile (env `FAULT_ATTEMPTS`). Default `first`: attempt 0 only, so
+   * the healer's replacement (a copy of this Job, env included) runs clean. `all`: every attempt
+   * faults again (a loader that always stalls, to exhaust the healer's restart budget).
+   */
+  faultAttempts?: "first" | "all";
   /** Default 0: a failed or disrupted pod fails the Job, and the healer decides. */
   backoffLimit?: number;
   /** Default 1. More completions run the same task again; each finds it done in the ledger. */
@@ -139,6 +145,8 @@ export function buildLoaderJob(spec: LoaderJobSpec): LoaderJob {
     { name: "RATE_PER_SEC", value: String(spec.ratePerSec) },
     { name: "HEARTBEAT_INTERVAL_MS", value: String(heartbeatIntervalMs) },
     { name: "FAULT", value: formatFaultProfile(faults) },
+    // Only when it differs from the loader's default (`first`), so existing manifests keep their shape.
+    ...(spec.faultAttempts === "all" ? [{ name: "FAULT_ATTEMPTS", value: "all" }] : []),
     ...(spec.dataTopic !== undefined ? [{ name: "DATA_TOPIC", value: spec.dataTopic }] : []),
     ...(spec.payloadBytes !== undefined ? [{ name: "PAYLOAD_BYTES", value: String(spec.payloadBytes) }] : []),
   ];
@@ -224,6 +232,9 @@ function validate(spec: LoaderJobSpec, taskId: string, heartbeatIntervalMs: numb
   }
   if (spec.completions !== undefined && (!Number.isSafeInteger(spec.completions) || spec.completions < 1)) {
     problems.push(`completions: expected a whole number >= 1, found ${spec.completions}`);
+  }
+  if (spec.faultAttempts !== undefined && spec.faultAttempts !== "first" && spec.faultAttempts !== "all") {
+    problems.push(`faultAttempts: expected "first" or "all", found ${JSON.stringify(spec.faultAttempts)}`);
   }
   if (!Number.isSafeInteger(attempt) || attempt < 0) problems.push(`attempt: expected a whole number >= 0, found ${attempt}`);
   if (problems.length > 0) throw new LoaderJobSpecError(`loader Job ${spec.name}: ${problems.join("; ")}`);

@@ -21,6 +21,7 @@ import { findLabImage, REPO_ROOT } from "../../images.ts";
 import { LOOPBACK, PORTS, POD_IP_PREFIX, stateDir, statePaths } from "../layout.ts";
 import { apiErrorCode, apiErrorMessage } from "../../kube/apply.ts";
 import { EnvResolutionError, resolveContainerEnv, type ObjectReader } from "./pod-env.ts";
+import { signalGroup } from "../supervisor.ts";
 
 const kubeconfigPath = process.env.KUBECONFIG;
 if (!kubeconfigPath) throw new Error("process-runtime: KUBECONFIG must point at the lab's admin kubeconfig");
@@ -364,18 +365,6 @@ function terminate(entry: PodProcess, gracePeriodSeconds: number) {
   }, gracePeriodSeconds * 1000);
   timer.unref();
   return true;
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals) {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      /* gone */
-    }
-  }
 }
 
 async function reconcileByName(namespace: string, name: string) {
