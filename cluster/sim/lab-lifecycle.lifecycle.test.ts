@@ -23,9 +23,14 @@ function chaoslab(...args: string[]) {
   return { exitCode: result.status, stdout: result.stdout, stderr: result.stderr, output: `${result.stdout}\n${result.stderr}` };
 }
 
-/** Every process that belongs to the lab: upstream binaries from the cache, anything run from the state dir, pod processes. */
+/**
+ * Every process of *this* lab (another lab may run beside it in another slot, from the same cache):
+ * components name this lab's state dir in their arguments, Toxiproxy its API port, and the runtime and
+ * pod processes this checkout's files.
+ */
 function labProcesses(): Array<{ pid: number; cmdline: string }> {
   const found: Array<{ pid: number; cmdline: string }> = [];
+  const repoPrograms = ["cluster/sim/process-runtime", "workloads/", "healer/"].map((part) => path.join(REPO_ROOT, part));
   for (const entry of fs.readdirSync("/proc")) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
@@ -36,9 +41,9 @@ function labProcesses(): Array<{ pid: number; cmdline: string }> {
       continue;
     }
     const isLab =
-      cmdline.includes(cacheDir()) ||
       cmdline.includes(stateDir()) ||
-      (cmdline.includes("--import tsx") && (cmdline.includes(path.join(REPO_ROOT, "workloads")) || cmdline.includes(path.join(REPO_ROOT, "healer")) || cmdline.includes("process-runtime")));
+      (cmdline.includes(cacheDir()) && cmdline.includes("toxiproxy-server") && cmdline.includes(`-port ${PORTS.toxiproxyApi}`)) ||
+      (cmdline.includes("--import tsx") && repoPrograms.some((program) => cmdline.includes(program)));
     if (isLab && isAlive(pid)) found.push({ pid, cmdline: cmdline.slice(0, 200) });
   }
   return found;

@@ -63,6 +63,7 @@ export const SIM_COMPONENTS = [
   "kwok",
   "argo-rollouts",
   "process-runtime",
+  "service-proxy",
 ] as const;
 
 const proxyName = (nodeId: number) => `kafka-${nodeId}-apps`;
@@ -190,6 +191,7 @@ export class SimLab implements StartedLab {
         return undefined;
       },
       "process-runtime": async () => ((await httpOk(`http://${LOOPBACK}:${PORTS.processRuntimeHealth}/healthz`)) ? undefined : "/healthz not ok"),
+      "service-proxy": async () => ((await httpOk(`http://${LOOPBACK}:${PORTS.serviceProxyHealth}/healthz`)) ? undefined : "/healthz not ok (watches not synced?)"),
       ...Object.fromEntries(
         KAFKA_NODE_IDS.map((id) => [
           kafkaNodeName(id),
@@ -303,6 +305,14 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
       cwd: REPO_ROOT,
       env: { ...process.env, CHAOSLAB_STATE_DIR: root, KUBECONFIG: paths.kubeconfig },
     });
+    // Host processes (k6, Argo's analysis, the harness) reach opted-in Services through it.
+    await supervisor.start({
+      name: "service-proxy",
+      command: process.execPath,
+      args: ["--import", "tsx", path.join(REPO_ROOT, "cluster", "sim", "service-proxy", "main.ts")],
+      cwd: REPO_ROOT,
+      env: { ...process.env, CHAOSLAB_STATE_DIR: root, KUBECONFIG: paths.kubeconfig },
+    });
     const kubeConfig = loadKubeConfig(paths.kubeconfig);
     const toxiproxy = new ToxiproxyApi(`http://${LOOPBACK}:${PORTS.toxiproxyApi}`);
     await Promise.all([
@@ -321,6 +331,7 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
       waitUntil(supervisor, "kube-scheduler", "healthy", async () => (await httpsGet(`https://${LOOPBACK}:${PORTS.scheduler}/healthz`)).status === 200, 60_000),
       waitUntil(supervisor, "argo-rollouts", "healthy", () => httpOk(`http://${LOOPBACK}:${PORTS.argoHealthz}/healthz`), 60_000),
       waitUntil(supervisor, "process-runtime", "healthy", () => httpOk(`http://${LOOPBACK}:${PORTS.processRuntimeHealth}/healthz`), 60_000),
+      waitUntil(supervisor, "service-proxy", "healthy", () => httpOk(`http://${LOOPBACK}:${PORTS.serviceProxyHealth}/healthz`), 60_000),
       waitForNodesReady(kubeConfig, supervisor),
     ]);
     const description: LabDescription = {

@@ -13,6 +13,8 @@ export function progressLine(entry: TimelineEntry, startedAt: number): string | 
       return `${t}   fault ${entry.fault}: ${entry.event}${entry.detail ? ` — ${entry.detail}` : ""}`;
     case "healer":
       return `${t}   healer ${entry.action} ${entry.jobName}${entry.reason ? ` (${entry.reason})` : ""}${entry.replacementJobName ? ` → ${entry.replacementJobName}` : ""}`;
+    case "task":
+      return entry.event === "flowing" ? undefined : `${t}   task ${entry.taskId}: ${entry.event} (Job ${entry.jobName}, attempt ${entry.attempt})${entry.message ? ` — ${entry.message}` : ""}`;
     case "note":
       return entry.level === "warning" ? `${t}   warning: ${entry.message}` : `${t}   ${entry.message}`;
     default:

@@ -57,6 +57,19 @@ export type TimelineEntry =
       /** How long the harness itself had seen no event from that Job before the decision (evidence). */
       observedSilenceMs?: number;
     }
+  | {
+      at: number;
+      kind: "task";
+      /** A worker's lifecycle on queue-events: an attempt started, its events flow (first heartbeat or
+       * progress after a start), it reported an error, it completed. Heartbeats themselves are not kept. */
+      event: "started" | "flowing" | "error" | "completed";
+      taskId: string;
+      jobName: string;
+      jobUid: string;
+      attempt: number;
+      severity?: string;
+      message?: string;
+    }
   | { at: number; kind: "note"; level: "info" | "warning"; message: string };
 
 export type TimelineKind = TimelineEntry["kind"];

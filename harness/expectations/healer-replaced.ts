@@ -12,7 +12,7 @@ import { z } from "zod";
 import { defineExpectation, type ExpectationOutcome } from "./expectation.ts";
 import { duration, formatDuration } from "../scenario/duration.ts";
 import { ON_NO_DATA, timingShape } from "../timing/timing.ts";
-import { distinctHealerDecisions, healerEntryMatches } from "../probes/healer-actions.ts";
+import { distinctHealerDecisions, healerEntryMatches, ofThisRun } from "../probes/healer-actions.ts";
 import type { EntryOf } from "../engine/timeline.ts";
 
 /** A decision stamped just before the deadline may reach the harness a little later. */
@@ -53,12 +53,15 @@ export const healerReplacedExpectation = defineExpectation({
       }
       const deadline = spec.within !== undefined ? reference + spec.within : ctx.scenarioDeadline;
       const rel = (at: number) => `+${formatDuration(Math.max(0, at - reference))}`;
-      const decisions = (action: "replaced" | "detected", job?: string) =>
-        distinctHealerDecisions(ctx.timeline.ofKind("healer").filter((entry) => entry.at >= reference && healerEntryMatches(entry, { action, job })));
+      const job = ctx.names.resolve(spec.job);
+      const decisions = (action: "replaced" | "detected", wanted?: string) =>
+        distinctHealerDecisions(
+          ctx.timeline.ofKind("healer").filter((entry) => entry.at >= reference && healerEntryMatches(entry, { action, job: wanted }) && ofThisRun(entry, ctx.names.created())),
+        );
 
       let replaced: EntryOf<"healer"> | undefined;
       while (!replaced) {
-        replaced = decisions("replaced", spec.job)[0];
+        replaced = decisions("replaced", job)[0];
         if (replaced) break;
         if (ctx.clock.now() > deadline + RECORDER_GRACE_MS || ctx.signal.aborted) {
           const suppressed = ctx.timeline.ofKind("healer").filter((entry) => entry.at >= reference && entry.action === "suppressed");
@@ -69,7 +72,7 @@ export const healerReplacedExpectation = defineExpectation({
         }
         await ctx.clock.sleep(POLL_MS, ctx.signal).catch(() => undefined);
       }
-      const detected = decisions("detected", spec.job)[0];
+      const detected = decisions("detected", job)[0];
       const evidence = { replaced, detected };
       const recovery = { reference, detectedAt: detected?.at, recoveredAt: replaced.at, mttrMs: replaced.at - reference };
       const failed = (message: string): ExpectationOutcome => ({ verdict: "failed", message, evidence, recovery });

@@ -28,6 +28,7 @@ export const stableForExpectation = defineExpectation({
       duration: duration({ min: 1, description: "Length of the window." }),
       kinds: z.array(z.enum(WATCHED_KINDS)).min(1),
       except: z.array(z.string().min(1)).default([]),
+      thisRun: z.boolean().default(false).meta({ description: "Only objects this run created (and those derived from them): on a shared lab, others' objects change too." }),
       namespaces: z.array(z.string().min(1)).min(1).optional().meta({ description: "Default: every namespace the run watches." }),
       since: timingShape.since,
       onNoData: z.enum(ON_NO_DATA).default("inconclusive"),
@@ -51,6 +52,7 @@ export const stableForExpectation = defineExpectation({
       } catch (error) {
         return { verdict: "inconclusive", message: `no reference moment: ${(error as Error).message}` };
       }
+      const except = spec.except.map((name) => ctx.names.resolve(name));
       const end = reference + spec.duration;
       if (end > ctx.scenarioDeadline) {
         return { verdict: "failed", message: `the window ends ${formatDuration(end - ctx.scenarioDeadline)} after the scenario's timeout: raise spec.timeout` };
@@ -66,7 +68,8 @@ export const stableForExpectation = defineExpectation({
             entry.change !== "modified" &&
             (spec.kinds as readonly string[]).includes(entry.objectKind) &&
             (spec.namespaces === undefined || spec.namespaces.includes(entry.namespace)) &&
-            !isExcepted(entry.name, spec.except),
+            !isExcepted(entry.name, except) &&
+            (!spec.thisRun || isExcepted(entry.name, ctx.names.created())),
         );
       if (changes.length > 0) {
         const listed = changes.slice(0, 5).map((entry) => `${entry.objectKind} ${entry.namespace}/${entry.name} ${entry.change} at +${formatDuration(entry.at - reference)}`);

@@ -93,7 +93,15 @@ export const podDeleteFault = defineFault({
           const entry = { namespace: pod.namespace, name: pod.name, uid: pod.uid, iteration, deletedAt: ctx.clock.now() };
           batch.push(entry);
           if (deleted.length === 0 && batch.length === 1) ctx.markInjected(`deleted pod ${pod.namespace}/${pod.name}`);
-          ctx.timeline.record({ kind: "fault", fault: spec.name, type: spec.type, event: "injected", detail: `iteration ${iteration}: ${result === "gone" ? "already gone" : "deleted"} pod ${pod.namespace}/${pod.name} (uid ${pod.uid})` });
+          ctx.timeline.record({
+            kind: "fault",
+            fault: spec.name,
+            type: spec.type,
+            event: "injected",
+            detail: `iteration ${iteration}: ${result === "gone" ? "already gone" : "deleted"} pod ${pod.namespace}/${pod.name} (uid ${pod.uid})`,
+            // Expectations read the victims from here (task.resumed: which task, which Job owned the pod).
+            data: { pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid, labels: pod.labels, owner: pod.owner } },
+          });
         }
         await confirmGone(batch, ctx as FaultContext<never>);
         deleted.push(...batch);

@@ -3,7 +3,7 @@
  * workload, narrowed by the selection mode, and checked against the safety policy.
  */
 import { z } from "zod";
-import { checkSafety, isOptedIn, type SafetyVerdict } from "../engine/safety.ts";
+import { checkSafety, isOptedIn, RUN_ID_LABEL, type SafetyVerdict } from "../engine/safety.ts";
 import { checkSelection, selectionShape, selectTargets, type Selection } from "../engine/selection.ts";
 import type { PodInfo } from "../lab/ports.ts";
 import type { PlanContext } from "../engine/context.ts";
@@ -26,6 +26,10 @@ export const podTargetSchema = z
       .strict()
       .optional()
       .meta({ description: "Pods of this workload (its spec.selector)." }),
+    thisRun: z
+      .boolean()
+      .default(false)
+      .meta({ description: "Only pods of objects this run created (its run-id label): on a shared lab, never someone else's loader." }),
     ...selectionShape,
   })
   .strict()
@@ -42,7 +46,13 @@ export function describePodTarget(target: PodTarget): string {
   return `${target.namespace}/${target.selector ? `-l ${target.selector}` : `${target.workload!.kind} ${target.workload!.name}`}`;
 }
 
-async function labelSelectorOf(target: PodTarget, ctx: Pick<PlanContext, "kube">): Promise<string> {
+async function labelSelectorOf(target: PodTarget, ctx: Pick<PlanContext, "kube" | "runId">): Promise<string> {
+  const base = await workloadSelectorOf(target, ctx);
+  // Without a run (`chaoslab plan`) there is nothing of the run's yet: the plan shows the unscoped match.
+  return target.thisRun && ctx.runId !== undefined ? `${base},${RUN_ID_LABEL}=${ctx.runId}` : base;
+}
+
+async function workloadSelectorOf(target: PodTarget, ctx: Pick<PlanContext, "kube">): Promise<string> {
   if (target.selector) return target.selector;
   const { kind, name } = target.workload!;
   const object = await ctx.kube.get({ apiVersion: WORKLOAD_KINDS[kind], kind, namespace: target.namespace, name });
@@ -65,7 +75,7 @@ export interface PodSelection {
  * Resolves candidates (pods not already terminating) and picks targets with a seeded Rng. Pods are
  * sorted by name, so the same seed over the same pods picks the same targets.
  */
-export async function selectPods(target: PodTarget, ctx: Pick<PlanContext, "kube" | "safety">, rng: ReturnType<PlanContext["rng"]>): Promise<PodSelection> {
+export async function selectPods(target: PodTarget, ctx: Pick<PlanContext, "kube" | "safety" | "runId">, rng: ReturnType<PlanContext["rng"]>): Promise<PodSelection> {
   const labelSelector = await labelSelectorOf(target, ctx);
   const candidates = (await ctx.kube.listPods(target.namespace, labelSelector)).filter((pod) => !pod.terminating);
   const selected = selectTargets(candidates, target as Selection, rng, (pod) => pod.name);

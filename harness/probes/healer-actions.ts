@@ -21,6 +21,14 @@ export function healerEntryMatches(entry: EntryOf<"healer">, filter: { action?: 
   );
 }
 
+/**
+ * On a shared lab the healer also acts on other people's Jobs: when the run created tasks, only
+ * decisions about them count (a `max: 0` must not fail because of someone else's loader).
+ */
+export function ofThisRun(entry: EntryOf<"healer">, runTasks: readonly string[]): boolean {
+  return runTasks.length === 0 || runTasks.some((task) => entry.taskId === task || entry.jobName === task || entry.jobName.startsWith(`${task}-`));
+}
+
 /** One decision can be seen twice (queue-events and a Kubernetes Event): count it once. */
 export function distinctHealerDecisions(entries: readonly EntryOf<"healer">[]): EntryOf<"healer">[] {
   const seen = new Set<string>();
@@ -49,7 +57,9 @@ export const healerActionsProbe = defineProbe({
     async sample(ctx) {
       if (!ctx.observing("healer")) return { outcome: "no-data", detail: "healer decisions are not being recorded (queue-events recorder not running)" };
       const matching = distinctHealerDecisions(
-        ctx.timeline.ofKind("healer").filter((entry) => entry.at >= ctx.runStartedAt && healerEntryMatches(entry, spec)),
+        ctx.timeline
+          .ofKind("healer")
+          .filter((entry) => entry.at >= ctx.runStartedAt && healerEntryMatches(entry, { ...spec, job: spec.job === undefined ? undefined : ctx.names.resolve(spec.job) }) && ofThisRun(entry, ctx.names.created())),
       );
       const holds = matching.length >= spec.min && (spec.max === undefined || matching.length <= spec.max);
       const last = matching.at(-1);

@@ -27,7 +27,7 @@ export const kafkaLedgerProbe = defineProbe({
     .object({
       lost: z.number().int().min(0).default(0).meta({ description: "Most acknowledged records allowed missing from loader-data." }),
       duplicated: z.number().int().min(0).optional().meta({ description: "Most extra copies allowed (default: not checked; at-least-once may duplicate)." }),
-      tasks: z.array(z.string().min(1)).min(1).optional().meta({ description: "Task ids in scope (default: every task with a ledger record in this run)." }),
+      tasks: z.array(z.string().min(1)).min(1).optional().meta({ description: "Task ids in scope (default: the tasks this run's setup created, else every task with a ledger record since the run started)." }),
       requireComplete: z.boolean().default(true).meta({ description: "Hold only once every task in scope reports complete." }),
       minAcked: z.number().int().min(0).default(1).meta({ description: "At least this many acknowledged records, so an empty ledger is no data, not a pass." }),
     })
@@ -48,7 +48,10 @@ export const kafkaLedgerProbe = defineProbe({
         return { outcome: "no-data", detail: `cannot read the ledger topics: ${(error as Error).message}` };
       }
       if (!snapshot.caughtUp) return { outcome: "no-data", detail: `ledger reader not caught up (${snapshot.detail})` };
-      const summary = computeLedgerFromRecords(snapshot.records, snapshot.consumed, spec.tasks);
+      // Default scope: the run's own tasks; on a shared lab other loaders write the same topics.
+      const runTasks = ctx.names.created();
+      const scope = spec.tasks?.map((task) => ctx.names.resolve(task)) ?? (runTasks.length > 0 ? runTasks : undefined);
+      const summary = computeLedgerFromRecords(snapshot.records, snapshot.consumed, scope);
       const { tasks, ...totals } = summary;
       const value = { ...totals, invalidRecords: snapshot.invalidRecords };
       if (summary.acked < spec.minAcked) {

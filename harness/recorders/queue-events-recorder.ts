@@ -1,16 +1,16 @@
 /**
- * Records the healer's decisions from topic `queue-events` (direct listener) into the timeline. A
+ * Records the healer's decisions and the workers' lifecycle (task-activity.ts) from topic
+ * `queue-events` (direct listener) into the timeline. A
  * throw-away consumer group reads from the beginning and keeps what was produced since the run started
  * (a fresh group joining "at the end" could miss the first seconds). The `healer` source is reported
  * only once the consumer has joined its group.
- *
- * NEEDS LAB VERIFICATION: not yet run against the lab's brokers.
  */
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { parseQueueEvent, QUEUE_EVENTS_TOPIC } from "../../workloads/queue-events/contract.ts";
 import type { Recorder, RecorderContext } from "../engine/recorder.ts";
 import { HealerDecisionFolder } from "./healer-decisions.ts";
+import { TaskActivityFolder } from "./task-activity.ts";
 
 const JOIN_TIMEOUT_MS = 20_000;
 const CLOCK_TOLERANCE_MS = 1_000;
@@ -27,6 +27,7 @@ export class QueueEventsRecorder implements Recorder {
     const consumer = kafka.consumer({ groupId: `chaoslab-timeline-${randomUUID()}`, sessionTimeout: 10_000 });
     this.consumer = consumer;
     const folder = new HealerDecisionFolder();
+    const tasks = new TaskActivityFolder();
     const joined = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`did not join a consumer group on ${QUEUE_EVENTS_TOPIC} within ${JOIN_TIMEOUT_MS / 1000}s`)), JOIN_TIMEOUT_MS);
       consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -46,10 +47,12 @@ export class QueueEventsRecorder implements Recorder {
         }
         const decision = folder.fold(parsed.event);
         if (decision) ctx.timeline.record(decision);
+        const activity = tasks.fold(parsed.event);
+        if (activity) ctx.timeline.record(activity);
       },
     });
     await joined;
-    return ["healer"];
+    return ["healer", "tasks"];
   }
 
   async stop(): Promise<void> {

@@ -42,7 +42,8 @@ describe("loaders setup", () => {
         },
       },
     });
-    expect(order).toEqual(["journal", "create loader-1", "create loader-2"]);
+    expect(order).toEqual(["journal", "create loader-1-t0001", "create loader-2-t0001"]);
+    expect(harness.ctx.names.resolve("loader-2")).toBe("loader-2-t0001");
     expect(journaled).toEqual({ namespace: "streamforge", labelSelector: `${RUN_ID_LABEL}=r1`, kinds: [{ apiVersion: "batch/v1", kind: "Job" }] });
     const [first, second] = kube.objects as unknown as { metadata: { labels: Record<string, string> }; spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }[];
     expect(first!.metadata.labels).toMatchObject({ [RUN_ID_LABEL]: "r1", [CHAOS_OPT_IN_LABEL.key]: "true", app: "loader" });
@@ -51,7 +52,7 @@ describe("loaders setup", () => {
     expect(parseFaultProfile(fault(first))).toEqual([]);
 
     // A healer replacement copies the labels: teardown by label removes it too.
-    kube.objects.push({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "loader-2-r1", namespace: "streamforge", labels: { [RUN_ID_LABEL]: "r1" } } });
+    kube.objects.push({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "loader-2-t0001-r1", namespace: "streamforge", labels: { [RUN_ID_LABEL]: "r1" } } });
     await deleteLabelled(journaled as never, { lab: harness.lab, kube, clock: harness.ctx.clock, log: harness.ctx.log });
     expect(kube.objects).toEqual([]);
   });

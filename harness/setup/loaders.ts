@@ -1,5 +1,6 @@
 /**
- * `loaders`: start N loader Jobs (`loader-1` .. `loader-N`), some of them with a fault profile.
+ * `loaders`: start N loader Jobs (`loader-1` .. `loader-N`, created as `loader-1-<run suffix>`: see
+ * engine/run-names.ts), some of them with a fault profile.
  *
  *   - loaders: {count: 3, messages: 5000, rate: 200/s, profile: {stallAfter: 10s, for: [loader-1]}}
  *
@@ -97,9 +98,11 @@ export const loadersSetup = defineSetupAction({
       for (let index = 1; index <= spec.count; index++) {
         const name = `${spec.namePrefix}-${index}`;
         const faults = profiles.filter((entry) => entry.for.includes(name)).flatMap(profileFaults);
+        // The Job (and task id) carries the run's suffix; the scenario keeps writing `loader-1`.
+        const jobName = ctx.names.register(name);
         await ctx.kube.create(
           buildLoaderJob({
-            name,
+            name: jobName,
             namespace: spec.namespace,
             image: spec.image,
             messages: spec.messages,
@@ -111,7 +114,7 @@ export const loadersSetup = defineSetupAction({
             backoffLimit: spec.backoffLimit,
           }) as unknown as KubeObject,
         );
-        ctx.timeline.record({ kind: "note", level: "info", message: `created Job ${spec.namespace}/${name}${faults.length ? ` with fault profile` : ""}` });
+        ctx.timeline.record({ kind: "note", level: "info", message: `created Job ${spec.namespace}/${jobName} (${name})${faults.length ? ` with fault profile ${faults.map((fault) => fault.kind).join(", ")}` : ""}` });
       }
     },
   }),

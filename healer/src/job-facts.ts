@@ -14,6 +14,8 @@ export const HEALER_ANNOTATIONS = {
   replacementPending: "healer.streamforge.io/replacement-pending",
   /** Name of the Job a replacement replaced (its UID is the contract's replaces-uid): for Events after the old one is gone. */
   replacesName: "healer.streamforge.io/replaces-name",
+  /** TEST HOOK only (HEALER_FAULT_POINT): the fault point already killed a healer acting on this Job. */
+  faultPointFired: "healer.streamforge.io/fault-point-fired",
 } as const;
 
 /** Labels the Job controller puts on a Job's pods (new and legacy spelling). */

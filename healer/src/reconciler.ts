@@ -212,7 +212,7 @@ export class Reconciler {
       return { requeueAfterMs: waitMs };
     }
 
-    this.deps.faultPoint("after-detect");
+    await this.reachFaultPoint("after-detect", old);
     const attempt = attemptOf(old) + 1;
     const name = replacementName(subject.taskId, attempt);
     this.inFlight.set(key, {
@@ -239,7 +239,7 @@ export class Reconciler {
     if (!this.mayMutate()) return {};
     const created = await this.createReplacement(subject.namespace, desired, key);
     this.record(subject, entry, verdict, "replace", "waiting", "replacement created suspended", { name, uid: created.metadata.uid });
-    this.deps.faultPoint("after-create");
+    await this.reachFaultPoint("after-create", old);
     return this.finish(key, old, created, true);
   }
 
@@ -375,6 +375,25 @@ export class Reconciler {
     this.record(subject, entry, verdict, "give-up", "success", message);
     await this.deps.recorder.record(targetOf(old), "Warning", EVENT_REASONS.restartBudgetExhausted, message);
     return {};
+  }
+
+  /**
+   * The HEALER_FAULT_POINT test hook. A healer that dies here is replaced by another process with the
+   * same environment (the standby, or the restarted container); had it not yet created the
+   * replacement, that process would start the same remediation afresh and die at the same point,
+   * forever. So the point is marked on the Job acted on before the kill, and never fires again for a
+   * Job that carries the mark: once per remediation, across processes. Only when the hook is set.
+   */
+  private async reachFaultPoint(point: FaultPoint, old: JobJson): Promise<void> {
+    if (this.deps.config.faultPoint === point) {
+      if (annotationOf(old, HEALER_ANNOTATIONS.faultPointFired) === point) return;
+      await this.deps.kube
+        .patchJob(old.metadata.namespace ?? "", old.metadata.name ?? "", {
+          metadata: { uid: old.metadata.uid, annotations: { [HEALER_ANNOTATIONS.faultPointFired]: point } },
+        })
+        .catch(() => undefined);
+    }
+    this.deps.faultPoint(point);
   }
 
   /** Right before every mutation: still the leader, not shutting down. */

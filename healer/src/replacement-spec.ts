@@ -37,6 +37,7 @@ const DROPPED_ANNOTATIONS = [
   ANNOTATIONS.restartHistory,
   HEALER_ANNOTATIONS.replacementPending,
   HEALER_ANNOTATIONS.replacesName,
+  HEALER_ANNOTATIONS.faultPointFired,
 ];
 
 export interface ReplacementPlan {

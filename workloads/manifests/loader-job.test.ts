@@ -44,9 +44,15 @@ describe("buildLoaderJob", () => {
       messages: 100,
       ratePerSec: 20,
       heartbeatIntervalMs: 2000,
-      faults: [{ kind: "crash", afterMs: 5000, exitCode: 3 }],
+      // The replacement (attempt 1) carries the profile but does not apply it (FAULT_ATTEMPTS=first).
+      faults: [],
+      configuredFaults: [{ kind: "crash", afterMs: 5000, exitCode: 3 }],
       brokers: ["127.0.0.1:1", "127.0.0.1:2"],
     });
+    const always = buildLoaderJob({ name: "loader-3", messages: 100, ratePerSec: 20, faults: "crash-after=5s,exit=3", faultAttempts: "all" });
+    expect(loadLoaderConfig(resolveEnv(always, { ...always.spec.template.metadata.labels, "batch.kubernetes.io/job-name": "loader-3-r1", "batch.kubernetes.io/controller-uid": "u-1", [LABELS.attempt]: "1" }, { workloads: "127.0.0.1:1" })).faults).toEqual([
+      { kind: "crash", afterMs: 5000, exitCode: 3 },
+    ]);
   });
 
   it("carries the healer's labels on Job and pods, and fails the Job on the fatal exit code only", () => {
