@@ -6,13 +6,21 @@
  *
  * Results of an earlier `chaoslab run` for the same scenarios are removed first: Allure would show them
  * as retries of this run.
+ *
+ * Allure Report 3 ignores the `historyId` field: it derives a test's history key from `testCaseId` and
+ * the parameters not marked `excluded`, so the per-run parameters (seed, runId) are excluded — else every
+ * run would start a new history and the trends would be empty. It also ignores `categories.json` in the
+ * results (its categories come from the report config: reports/render.ts passes ALLURE_CATEGORIES); the
+ * file is still written for Allure 2 readers.
  */
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ScenarioResult } from "../harness/engine/runner.ts";
-import { ALLURE_CATEGORIES, allureMessageOf, allureStatusOf, type AllureStatus } from "./allure-categories.ts";
+import type { TimelineEntry } from "../harness/engine/timeline.ts";
+import { ALLURE_CATEGORIES, allureMessageOf, allureStatusOf, categoryOf, type AllureStatus } from "./allure-categories.ts";
+import { renderTimelineSvg } from "./timeline-svg.ts";
 
 export const DEFAULT_ALLURE_RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "allure-results");
 const FRAMEWORK = "chaoslab";
@@ -32,7 +40,14 @@ interface Step {
   statusDetails?: { message?: string };
   steps: Step[];
   attachments: Attachment[];
-  parameters: { name: string; value: string }[];
+  parameters: Parameter[];
+}
+
+/** `excluded`: left out of the history key (Allure 3), so runs with different values share a history. */
+interface Parameter {
+  name: string;
+  value: string;
+  excluded?: boolean;
 }
 
 const stepStatus = (verdict: string | undefined): AllureStatus =>
@@ -76,12 +91,32 @@ function collectSources(attachments: Attachment[], steps: Step[]): string[] {
   return [...attachments.map((attachment) => attachment.source), ...steps.flatMap((step) => collectSources(step.attachments ?? [], step.steps ?? []))];
 }
 
+type Entry = ScenarioResult["timeline"]["entries"][number];
+const ofKind = <K extends TimelineEntry["kind"]>(entries: readonly Entry[], kind: K) => entries.filter((entry): entry is Extract<Entry, { kind: K }> => entry.kind === kind);
+
+/** Probe samples grouped by probe, in time order (what the timeline draws as ticks). */
+function probeSamples(entries: readonly Entry[], prefix = ""): Record<string, { time: string; t: number; outcome: string; detail?: string; value?: unknown }[]> {
+  const grouped: Record<string, { time: string; t: number; outcome: string; detail?: string; value?: unknown }[]> = {};
+  for (const sample of ofKind(entries, "probe")) {
+    if (!sample.probe.startsWith(prefix)) continue;
+    (grouped[sample.probe] ??= []).push({ time: sample.time, t: sample.t, outcome: sample.outcome, detail: sample.detail, value: sample.value });
+  }
+  return grouped;
+}
+
+/** The name part of a planned target id: `streamforge/loader-1-abcde` → `loader-1-abcde`. */
+const targetName = (id: string) => id.slice(id.lastIndexOf("/") + 1);
+
 async function writeScenario(result: ScenarioResult, dir: string): Promise<void> {
-  const attach = async (name: string, content: unknown): Promise<Attachment> => {
-    const source = `${randomUUID()}-attachment.json`;
-    await fs.writeFile(path.join(dir, source), JSON.stringify(content, null, 2));
-    return { name, source, type: "application/json" };
+  const attach = async (name: string, content: unknown, type: "application/json" | "image/svg+xml" = "application/json"): Promise<Attachment> => {
+    const source = `${randomUUID()}-attachment.${type === "application/json" ? "json" : "svg"}`;
+    await fs.writeFile(path.join(dir, source), typeof content === "string" ? content : JSON.stringify(content, null, 2));
+    return { name, source, type };
   };
+  const entries = result.timeline.entries;
+  const k8sEvents = ofKind(entries, "k8s-event");
+  const objectChanges = ofKind(entries, "object");
+  const healerDecisions = ofKind(entries, "healer");
   const phase = (name: string) => result.phases.find((candidate) => candidate.phase === name);
   const window = (name: string) => ({ start: phase(name)?.startedAt ?? result.startedAt, stop: phase(name)?.finishedAt ?? phase(name)?.startedAt ?? result.startedAt });
   const step = (name: string, status: AllureStatus, times: { start: number; stop: number }, extra: Partial<Step> = {}): Step => ({
@@ -101,17 +136,36 @@ async function writeScenario(result: ScenarioResult, dir: string): Promise<void>
       steps: result.setup.map((entry) => step(`${entry.kind}: ${entry.description}`, entry.error ? "broken" : "passed", window("setup"), entry.error ? { statusDetails: { message: entry.error } } : {})),
     }),
   );
-  const checks = (when: "before" | "after", phaseName: string, title: string) => {
+  const checks = async (when: "before" | "after", phaseName: string, title: string) => {
     const items = result.steadyState.filter((check) => check.when === when);
     if (items.length === 0) return;
     const worst = items.some((check) => check.verdict !== "passed") ? (when === "before" ? "broken" : stepStatus(items.find((check) => check.verdict !== "passed")!.verdict)) : "passed";
-    steps.push(step(title, worst, window(phaseName), { steps: items.map((check) => step(`${check.probe}: ${check.description}`, stepStatus(check.verdict), window(phaseName), { statusDetails: { message: check.message } })) }));
+    const samples = probeSamples(entries, "steadyState[");
+    const ofCheck = (check: (typeof items)[number]) => Object.fromEntries(Object.entries(samples).filter(([probe]) => probe.startsWith(`steadyState[${check.index}] `) && probe.endsWith(`(${when})`)));
+    const checkSteps: Step[] = [];
+    for (const check of items) {
+      const own = ofCheck(check);
+      checkSteps.push(
+        step(`${check.probe}: ${check.description}`, stepStatus(check.verdict), window(phaseName), {
+          statusDetails: { message: check.message },
+          attachments: Object.keys(own).length > 0 ? [await attach(`probe samples of steadyState[${check.index}] (${when})`, own)] : [],
+        }),
+      );
+    }
+    steps.push(step(title, worst, window(phaseName), { steps: checkSteps }));
   };
-  checks("before", "steadyState", "Steady state (before)");
+  await checks("before", "steadyState", "Steady state (before)");
   for (const fault of result.faults) {
     const attachments: Attachment[] = [];
     if (fault.plan) attachments.push(await attach(`plan of ${fault.name}`, fault.plan));
     if (fault.evidence) attachments.push(await attach(`evidence of ${fault.name}`, fault.evidence));
+    const targets = new Set((fault.plan?.targets ?? []).map((target) => targetName(target.id)));
+    const ofTargets = {
+      events: k8sEvents.filter((event) => targets.has(event.involvedObject.name)),
+      objectChanges: objectChanges.filter((change) => targets.has(change.name)),
+      faultTimeline: ofKind(entries, "fault").filter((entry) => entry.fault === fault.name),
+    };
+    if (ofTargets.events.length + ofTargets.objectChanges.length + ofTargets.faultTimeline.length > 0) attachments.push(await attach(`events of ${fault.name}'s targets`, ofTargets));
     const start = fault.injectedAt ?? window("faults").start;
     steps.push(
       step(`Fault ${fault.name} (${fault.type})`, stepStatus(fault.verdict), { start, stop: fault.revertedAt ?? start }, {
@@ -119,24 +173,39 @@ async function writeScenario(result: ScenarioResult, dir: string): Promise<void>
         statusDetails: { message: fault.evidence?.summary ?? fault.message },
         parameters: [
           { name: "targets", value: fault.plan?.targets.map((target) => target.id).join(", ") ?? "" },
-          { name: "effect confirmed after", value: fault.effectConfirmedAt !== undefined && fault.injectedAt !== undefined ? `${fault.effectConfirmedAt - fault.injectedAt} ms` : "—" },
+          { name: "effect confirmed after", value: fault.effectConfirmedAt !== undefined && fault.injectedAt !== undefined ? `${fault.effectConfirmedAt - fault.injectedAt} ms` : "—", excluded: true },
         ],
       }),
     );
   }
   for (const expectation of result.expectations) {
+    const attachments: Attachment[] = [];
+    if (expectation.evidence || expectation.recovery || expectation.ledger) {
+      attachments.push(await attach(`evidence of expect[${expectation.index}]`, { recovery: expectation.recovery, ledger: expectation.ledger, ...expectation.evidence }));
+    }
+    const samples = probeSamples(entries, `expect[${expectation.index}] `);
+    if (Object.keys(samples).length > 0) attachments.push(await attach(`probe samples of expect[${expectation.index}]`, samples));
     steps.push(
       step(`Expect ${expectation.description}`, stepStatus(expectation.verdict), window("expect"), {
         statusDetails: { message: expectation.message },
-        attachments: expectation.evidence ? [await attach(`evidence of expect[${expectation.index}]`, { recovery: expectation.recovery, ledger: expectation.ledger, ...expectation.evidence })] : [],
-        parameters: expectation.recovery?.mttrMs !== undefined ? [{ name: "MTTR", value: `${expectation.recovery.mttrMs} ms` }] : [],
+        attachments,
+        parameters: expectation.recovery?.mttrMs !== undefined ? [{ name: "MTTR", value: `${expectation.recovery.mttrMs} ms`, excluded: true }] : [],
       }),
     );
   }
   steps.push(step("Revert", result.reverts.failed.length > 0 ? "broken" : "passed", window("revert"), { statusDetails: { message: `${result.reverts.reverted} action(s) reverted${result.reverts.failed.length ? `, ${result.reverts.failed.length} failed` : ""}` } }));
-  checks("after", "steadyStateAfter", "Steady state (after recovery)");
+  await checks("after", "steadyStateAfter", "Steady state (after recovery)");
   steps.push(step("Teardown", "passed", window("teardown")));
   steps.push(step("Leak audit", result.leaks.length > 0 ? "broken" : "passed", window("leakAudit"), { statusDetails: { message: result.leaks.map((leak) => leak.what).join("; ") || "no leaks" } }));
+
+  const category = categoryOf(result.verdict, result.reasons);
+  const description = [
+    `**Verdict:** ${result.verdict}${category ? ` (${category.name})` : ""}`,
+    ...result.reasons.map((reason) => `- [${reason.verdict}] ${reason.source}: ${reason.message}`),
+    "",
+    `**Replay:** \`chaoslab run ${result.file} --seed ${result.seed}\` (run ${result.runId} on ${result.fingerprint.provider})`,
+  ].join("\n");
+  const timelineTitle = `${result.name} — ${result.verdict}`;
 
   const uuid = randomUUID();
   const test = {
@@ -145,6 +214,7 @@ async function writeScenario(result: ScenarioResult, dir: string): Promise<void>
     testCaseId: historyIdOf(result.name),
     name: result.title ?? result.name,
     fullName: `${result.file}#${result.name}`,
+    description,
     status: allureStatusOf(result.verdict),
     statusDetails: { message: allureMessageOf(result.verdict, result.reasons) ?? "", trace: result.reasons.map((reason) => `[${reason.verdict}] ${reason.source}: ${reason.message}`).join("\n") },
     stage: "finished",
@@ -159,15 +229,20 @@ async function writeScenario(result: ScenarioResult, dir: string): Promise<void>
       ...[...new Set(result.faults.map((fault) => fault.type))].map((type) => ({ name: "feature", value: type })),
     ],
     parameters: [
-      { name: "seed", value: String(result.seed) },
+      { name: "seed", value: String(result.seed), excluded: true },
       { name: "provider", value: result.fingerprint.provider },
-      { name: "runId", value: result.runId },
+      { name: "runId", value: result.runId, excluded: true },
     ],
     links: [],
     steps,
     attachments: [
-      await attach("timeline", result.timeline),
-      await attach("seed and environment", { seed: result.seed, runId: result.runId, fingerprint: result.fingerprint }),
+      await attach("timeline", renderTimelineSvg(result.timeline, { title: timelineTitle }), "image/svg+xml"),
+      await attach("timeline (entries)", result.timeline),
+      await attach("resolved plan", result.faults.map((fault) => fault.plan ?? { fault: fault.name, type: fault.type, notPlanned: fault.message ?? fault.verdict })),
+      await attach("probe samples", probeSamples(entries)),
+      await attach("Kubernetes events and object changes", { events: k8sEvents, objectChanges }),
+      await attach("healer decisions", healerDecisions),
+      await attach("seed and versions", { seed: result.seed, runId: result.runId, replay: `chaoslab run ${result.file} --seed ${result.seed}`, fingerprint: result.fingerprint }),
       await attach("verdict reasons", result.reasons),
       ...(result.ledger ? [await attach("Kafka ledger", result.ledger)] : []),
     ],

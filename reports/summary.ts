@@ -55,6 +55,8 @@ export interface ScenarioSummary {
     detectedAt: string | null;
     recoveredAt: string | null;
     mttrMs: number | null;
+    /** Who restored service, when the expectation can tell (`job-controller`, `healer`). */
+    restoredBy: string | null;
   }[];
   expectations: { index: number; kind: string; description: string; verdict: Verdict; message: string }[];
   steadyState: { when: string; probe: string; verdict: string; message: string }[];
@@ -106,6 +108,7 @@ export function summarizeScenario(result: ScenarioResult): ScenarioSummary {
         detectedAt: iso(expectation.recovery!.detectedAt),
         recoveredAt: iso(expectation.recovery!.recoveredAt),
         mttrMs: expectation.recovery!.mttrMs ?? null,
+        restoredBy: expectation.recovery!.restoredBy ?? null,
       })),
     expectations: result.expectations.map(({ index, kind, description, verdict, message }) => ({ index, kind, description, verdict, message })),
     steadyState: result.steadyState.map(({ when, probe, verdict, message }) => ({ when, probe, verdict, message })),

@@ -191,7 +191,7 @@ function segmentLane(label: string, segments: Segment[], extra: Labelled[] = [],
         const x0 = x(segment.from);
         const width = Math.max(2, x(segment.to) - x0);
         out.push(`<rect x="${round(x0)}" y="${y + 3}" width="${round(width)}" height="${bandHeight}" fill="${segment.fill}" stroke="#ffffff" stroke-width="0.5"><title>${escapeXml(segment.title)}</title></rect>`);
-        if (segment.label.length * CHAR_WIDTH < width - 6) out.push(text(x0 + 3, y + 3 + bandHeight / 2 + 3.5, segment.label, `class="small" fill="${COLORS.text}"`));
+        if (segment.label && segment.label.length * CHAR_WIDTH < width - 6) out.push(text(x0 + 3, y + 3 + bandHeight / 2 + 3.5, segment.label, `class="small" fill="${COLORS.text}"`));
       }
       const rows = new LabelRows(maxX);
       for (const point of extra) {
@@ -378,12 +378,12 @@ export function renderTimelineSvg(input: TimelineInput, options: TimelineSvgOpti
     title: `${offset(event.at)} ${event.type} ${event.reason} ${event.involvedObject.kind}/${event.involvedObject.name}: ${event.message}`,
     label: truncate(`${event.reason} ${event.involvedObject.name}`, 40),
   });
-  for (const [name, segments] of rolloutSegments(samples, end)) {
+  const rollouts = rolloutSegments(samples, end);
+  for (const [name, segments] of rollouts) {
     const events = k8sEvents.filter((event) => event.involvedObject.kind === "Rollout" && event.involvedObject.name === name);
     lanes.push(segmentLane(truncate(`Rollout ${name}`, 32), segments, events.map(eventPoint), plotX1));
   }
-  const drawnRollouts = new Set(rolloutSegments(samples, end).keys());
-  const otherEvents = k8sEvents.filter((event) => !(event.involvedObject.kind === "Rollout" && drawnRollouts.has(event.involvedObject.name)));
+  const otherEvents = k8sEvents.filter((event) => !(event.involvedObject.kind === "Rollout" && rollouts.has(event.involvedObject.name)));
   if (otherEvents.length > 0) lanes.push(pointLane("Kubernetes events", otherEvents.map(eventPoint), plotX1));
 
   // Object changes: UID changes are what a replacement looks like; adds and deletes around them.
@@ -461,7 +461,8 @@ export function renderTimelineSvg(input: TimelineInput, options: TimelineSvgOpti
   for (let t = 0; t <= duration; t += step) {
     const tx = x(origin + t);
     out.push(`<line x1="${round(tx)}" y1="${axisY}" x2="${round(tx)}" y2="${lanesBottom}" stroke="${COLORS.grid}" stroke-width="1"/>`);
-    out.push(text(tx - 8, axisY - 4, formatOffset(t), `class="tick"`));
+    const anchor = tx > plotX1 - 20 ? "end" : "middle";
+    out.push(text(tx, axisY - 4, formatOffset(t), `class="tick" text-anchor="${anchor}"`));
   }
   out.push(`<line x1="${plotX0}" y1="${axisY}" x2="${plotX1}" y2="${axisY}" stroke="${COLORS.muted}" stroke-width="1"/>`);
   for (const [index, box] of laneBoxes.entries()) {

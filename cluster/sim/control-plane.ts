@@ -112,6 +112,11 @@ export function kwokSpec({ kwokDir, kubeconfig, kwokConfig }: ControlPlaneInputs
       // Never let a non-loopback address in: node and simulated pod IPs are loopback too.
       `--node-ip=${LOOPBACK}`,
       `--cidr=${KWOK_POD_CIDR}`,
+      // Renew each node's Lease (every 10 s, as a kubelet does). Without it the only heartbeat is the
+      // node-heartbeat-with-lease stage's status update every ~10 min: the node lifecycle controller
+      // (grace 50 s) saw every node NotReady about once a minute and marked every pod on them NotReady
+      // (MarkPodsNotReady), which broke Services, Deployments and Rollouts.
+      "--node-lease-duration-seconds=40",
     ],
   };
 }

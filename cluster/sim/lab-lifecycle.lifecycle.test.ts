@@ -13,6 +13,7 @@ import { loadKubeConfig } from "../kube/apply.ts";
 import { eventually } from "../testing/eventually.ts";
 import { allLabPorts, cacheDir, PORTS, stateDir, statePaths } from "./layout.ts";
 import { isAlive, portsInUse } from "./supervisor.ts";
+import { SIM_COMPONENTS } from "./sim-lab.ts";
 
 function chaoslab(...args: string[]) {
   const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "bin", "chaoslab.mjs"), ...args], {
@@ -61,8 +62,11 @@ describe("chaoslab lab up | status | down", () => {
     expect(status.exitCode, status.output).toBe(0);
     const report = JSON.parse(status.stdout) as { provider: string; components: Record<string, { healthy: boolean; pid?: number; detail: string }> };
     expect(report.provider).toBe("sim");
-    const expected = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "argo-rollouts", "toxiproxy", "kafka-1", "kafka-2", "kafka-3", "process-runtime"];
-    expect(Object.keys(report.components).sort()).toEqual([...expected].sort());
+    // Every component the sim starts is reported, and at least the ones the issue names.
+    expect(Object.keys(report.components).sort()).toEqual([...SIM_COMPONENTS].sort());
+    for (const name of ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "argo-rollouts", "toxiproxy", "kafka-1", "kafka-2", "kafka-3", "process-runtime"]) {
+      expect(report.components).toHaveProperty(name);
+    }
     for (const [name, component] of Object.entries(report.components)) {
       expect(component.healthy, `${name}: ${component.detail}`).toBe(true);
       expect(component.pid).toBeGreaterThan(0);

@@ -5,6 +5,7 @@ import type * as k8s from "@kubernetes/client-node";
 import { eventually } from "../testing/eventually.ts";
 import { labFixture, uniqueName } from "../testing/lab-fixture.ts";
 import { isAlive } from "./supervisor.ts";
+import { POD_IP_PREFIX } from "./layout.ts";
 
 const fixture = labFixture();
 const namespace = "streamforge";
@@ -70,7 +71,7 @@ describe("process runtime: pods of lab images run as real local processes", () =
     expect(pods).toHaveLength(2);
     for (const pod of pods) {
       // Run by the process runtime (loopback pod IP, real exit code), not completed by a kwok stage.
-      expect(pod.status?.podIP).toMatch(/^127\.10\./);
+      expect(pod.status?.podIP?.startsWith(`${POD_IP_PREFIX}.`), pod.status?.podIP).toBe(true);
       expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
       expect(pod.status?.phase).toBe("Succeeded");
     }

@@ -8,12 +8,16 @@
 export class RunNames {
   private readonly physical = new Map<string, string>();
 
-  /** `r<time>-<hex>` → `<hex>`: short, and distinct between runs started in the same millisecond. */
-  constructor(readonly suffix: string) {}
+  constructor(
+    readonly suffix: string,
+    /** The run's id: what its objects carry in the run-id label (engine/safety.ts RUN_ID_LABEL). */
+    readonly runId?: string,
+  ) {}
 
+  /** `r<time>-<hex>` → `<hex>`: short, and distinct between runs started in the same millisecond. */
   static forRun(runId: string): RunNames {
     const tail = runId.split("-").at(-1) ?? runId;
-    return new RunNames(tail.replace(/[^a-z0-9]/g, "").slice(0, 6) || "run");
+    return new RunNames(tail.replace(/[^a-z0-9]/g, "").slice(0, 6) || "run", runId);
   }
 
   /** The name to create for a scenario name, registered so later lookups find it. */

@@ -343,9 +343,17 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
             fail("broken", `fault ${faultSpec.name}`, new SafetyViolationError(faultSpec.name, result.plan.safety.violations).message);
           }
         } catch (error) {
-          result.verdict = "broken";
           result.message = (error as Error).message;
-          fail("broken", `fault ${faultSpec.name}`, `cannot plan: ${result.message}`);
+          if (error instanceof SelectionError) {
+            // Nothing (or too little) to hit: the fault cannot take effect, which is not proof of anything.
+            result.verdict = "inconclusive";
+            faultsInconclusive = true;
+            timeline.record({ kind: "fault", fault: faultSpec.name, type: faultSpec.type, event: "no-evidence", detail: result.message });
+            fail("inconclusive", `fault ${faultSpec.name}`, `no target: ${result.message}`);
+          } else {
+            result.verdict = "broken";
+            fail("broken", `fault ${faultSpec.name}`, `cannot plan: ${result.message}`);
+          }
         }
       }
 
@@ -417,18 +425,18 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
           stopFaults = true;
           const message = (error as Error).message;
           result.message = message;
-          if (error instanceof NoEvidenceError) {
+          if (error instanceof NoEvidenceError || error instanceof SelectionError) {
             result.verdict = "inconclusive";
             faultsInconclusive = true;
-            timeline.record({ kind: "fault", fault: faultSpec.name, type: faultSpec.type, event: "no-evidence", detail: message, data: error.observations });
-            fail("inconclusive", `fault ${faultSpec.name}`, `no evidence that ${faultSpec.type} took effect: ${message}`);
+            timeline.record({ kind: "fault", fault: faultSpec.name, type: faultSpec.type, event: "no-evidence", detail: message, data: error instanceof NoEvidenceError ? error.observations : undefined });
+            fail("inconclusive", `fault ${faultSpec.name}`, error instanceof SelectionError ? `no target: ${message}` : `no evidence that ${faultSpec.type} took effect: ${message}`);
           } else if (error instanceof UnsupportedFaultError) {
             result.verdict = "skipped";
             fail("skipped", `fault ${faultSpec.name}`, message);
           } else {
             result.verdict = "broken";
             const early = stoppedEarly(`fault ${faultSpec.name}`);
-            const kind = error instanceof SafetyViolationError || error instanceof SelectionError ? "" : "injecting failed: ";
+            const kind = error instanceof SafetyViolationError ? "" : "injecting failed: ";
             fail("broken", `fault ${faultSpec.name}`, early ?? `${kind}${message}`);
           }
         } finally {

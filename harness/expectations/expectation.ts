@@ -34,6 +34,8 @@ export interface Recovery {
   detectedAt?: number;
   recoveredAt?: number;
   mttrMs?: DurationMs;
+  /** Who restored service, when the expectation can tell: `job-controller`, `healer`, ... */
+  restoredBy?: string;
 }
 
 export interface LedgerCounts {

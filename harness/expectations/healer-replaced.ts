@@ -74,7 +74,7 @@ export const healerReplacedExpectation = defineExpectation({
       }
       const detected = decisions("detected", job)[0];
       const evidence = { replaced, detected };
-      const recovery = { reference, detectedAt: detected?.at, recoveredAt: replaced.at, mttrMs: replaced.at - reference };
+      const recovery = { reference, detectedAt: detected?.at, recoveredAt: replaced.at, mttrMs: replaced.at - reference, restoredBy: "healer" };
       const failed = (message: string): ExpectationOutcome => ({ verdict: "failed", message, evidence, recovery });
 
       if (spec.notBefore !== undefined && replaced.at < reference + spec.notBefore) {

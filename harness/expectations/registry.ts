@@ -7,9 +7,11 @@ import type { ExpectationType } from "./expectation.ts";
 import { healerReplacedExpectation } from "./healer-replaced.ts";
 import { probeExpectation } from "./probe-expectation.ts";
 import { stableForExpectation } from "./stable-for.ts";
+import { taskResumedExpectation } from "./task-resumed.ts";
 
 export const EXPECTATION_TYPES: readonly ExpectationType[] = [
   ...PROBE_TYPES.map(probeExpectation),
   healerReplacedExpectation,
   stableForExpectation,
+  taskResumedExpectation,
 ] as ExpectationType[];

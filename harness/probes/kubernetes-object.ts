@@ -10,6 +10,7 @@ import { z } from "zod";
 import { defineProbe } from "./probe.ts";
 import { describeMismatch, partialMatch } from "./partial-match.ts";
 import type { KubeObject } from "../lab/ports.ts";
+import { RUN_ID_LABEL } from "../engine/safety.ts";
 
 const params = z
   .object({
@@ -18,6 +19,7 @@ const params = z
     namespace: z.string().min(1).optional(),
     name: z.string().min(1).optional().meta({ description: "One object by name; or use selector." }),
     selector: z.string().min(1).optional().meta({ description: "Label selector, e.g. app=loader." }),
+    thisRun: z.boolean().default(false).meta({ description: "With selector: only objects this run created (its run-id label)." }),
     match: z.record(z.string(), z.unknown()).optional().meta({ description: "Partial object every selected object must match." }),
     condition: z
       .object({ type: z.string().min(1), status: z.enum(["True", "False", "Unknown"]).default("True"), reason: z.string().optional() })
@@ -46,10 +48,11 @@ export const kubernetesObjectProbe = defineProbe({
       let objects: KubeObject[];
       try {
         if (spec.name) {
-          const object = await ctx.kube.get({ apiVersion: spec.apiVersion, kind: spec.kind, namespace: spec.namespace, name: spec.name });
+          const object = await ctx.kube.get({ apiVersion: spec.apiVersion, kind: spec.kind, namespace: spec.namespace, name: ctx.names.resolve(spec.name) });
           objects = object ? [object] : [];
         } else {
-          objects = await ctx.kube.list({ apiVersion: spec.apiVersion, kind: spec.kind, namespace: spec.namespace, labelSelector: spec.selector });
+          const runScope = spec.thisRun && ctx.names.runId !== undefined ? `,${RUN_ID_LABEL}=${ctx.names.runId}` : "";
+          objects = await ctx.kube.list({ apiVersion: spec.apiVersion, kind: spec.kind, namespace: spec.namespace, labelSelector: `${spec.selector}${runScope}` });
         }
       } catch (error) {
         return { outcome: "no-data", detail: `cannot read ${spec.kind}: ${(error as Error).message}` };

@@ -17,6 +17,9 @@ import type { Fault } from "../../workloads/loader/fault-profile.ts";
 import type { KubeObject } from "../lab/ports.ts";
 import { buildLoaderJob, DEFAULT_HEARTBEAT_INTERVAL_MS, LOADER_IMAGE, LOADER_NAMESPACE } from "../../workloads/manifests/loader-job.ts";
 
+/** The loader's name as the scenario writes it, on the Job and its pods: `selector: chaoslab.streamforge.io/name=loader-1`. */
+export const SCENARIO_NAME_LABEL = "chaoslab.streamforge.io/name";
+
 const RATE = /^(\d+(?:\.\d+)?)\/(s|m)$/;
 
 const profile = z
@@ -110,7 +113,8 @@ export const loadersSetup = defineSetupAction({
             heartbeatIntervalMs: spec.heartbeat,
             silenceThresholdMs: spec.silenceThreshold,
             faults,
-            labels: { ...ctx.runLabels, [CHAOS_OPT_IN_LABEL.key]: CHAOS_OPT_IN_LABEL.value },
+            // SCENARIO_NAME_LABEL lets a fault target one loader by its scenario name (`loader-1`).
+            labels: { ...ctx.runLabels, [CHAOS_OPT_IN_LABEL.key]: CHAOS_OPT_IN_LABEL.value, [SCENARIO_NAME_LABEL]: name },
             backoffLimit: spec.backoffLimit,
           }) as unknown as KubeObject,
         );

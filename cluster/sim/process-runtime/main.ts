@@ -398,7 +398,16 @@ async function reconcile(pod: k8s.V1Pod) {
     if (!running) await removePod(entry);
     return;
   }
-  if (entry) return;
+  if (entry) {
+    // Someone else wrote our pod's readiness (the node lifecycle controller marks pods NotReady when
+    // their node misses heartbeats): restore what our probe says, as the kubelet's status manager does.
+    const apiReady = pod.status?.conditions?.find((candidate) => candidate.type === "Ready")?.status === "True";
+    if (!entry.terminating && !entry.exit && entry.startedAt && pod.status?.phase === "Running" && apiReady !== entry.ready) {
+      log("restoring readiness written by someone else", { pod: `${entry.namespace}/${entry.name}`, ready: entry.ready });
+      await patchStatus(entry, runningStatus(pod, entry));
+    }
+    return;
+  }
   const phase = pod.status?.phase ?? "Pending";
   if (phase === "Pending") {
     await startPod(pod);

@@ -5,9 +5,10 @@
  * nothing routes a Service's ClusterIP. Host processes that must reach a Service — k6, the Argo
  * controller's analysis (web metrics), the harness — use this proxy instead: for every Service annotated
  * `chaoslab.streamforge.io/sim-host-port: "<port>"` it listens on 127.0.0.1:<port> and forwards each TCP
- * connection to a ready endpoint of the Service's real EndpointSlices (kept by the real
- * kube-controller-manager from pod readiness), round robin. It follows Services and EndpointSlices by
- * watch. `GET /services` on its health port says what it forwards (the harness resolves URLs there);
+ * connection to a ready endpoint of the Service, round robin. Endpoints are what the EndpointSlice
+ * controller computes from the Service's selector and the pods' real readiness (routes.ts
+ * `podEndpoints`: the API server refuses the sim's loopback pod IPs in EndpointSlices, so the slices
+ * themselves stay empty). It follows Services and Pods by watch. `GET /services` on its health port says what it forwards (the harness resolves URLs there);
  * `/healthz` is 200 once both watches have listed.
  *
  * Run by `startSimLab` as component `service-proxy`; by hand for development:
@@ -26,7 +27,6 @@ if (!kubeconfigPath) throw new Error("service-proxy: KUBECONFIG must point at th
 const config = new k8s.KubeConfig();
 config.loadFromFile(kubeconfigPath);
 const core = config.makeApiClient(k8s.CoreV1Api);
-const discovery = config.makeApiClient(k8s.DiscoveryV1Api);
 const healthPort = Number(process.env.SERVICE_PROXY_HEALTH_PORT ?? PORTS.serviceProxyHealth);
 
 function log(message: string, fields: Record<string, unknown> = {}) {
@@ -37,10 +37,10 @@ const forwarders = new Map<number, TcpForwarder>();
 /** Host ports whose listen failed (taken by another process): retried on every reconcile. */
 const listenProblems = new Map<number, RoutingProblem>();
 let routingProblems: RoutingProblem[] = [];
-const synced = { services: false, slices: false };
+const synced = { services: false, pods: false };
 
 const services = k8s.makeInformer(config, "/api/v1/services", () => core.listServiceForAllNamespaces());
-const slices = k8s.makeInformer(config, "/apis/discovery.k8s.io/v1/endpointslices", () => discovery.listEndpointSliceForAllNamespaces());
+const pods = k8s.makeInformer(config, "/api/v1/pods", () => core.listPodForAllNamespaces());
 
 let reconciling: Promise<void> | undefined;
 let again = false;
@@ -59,8 +59,8 @@ function scheduleReconcile() {
 }
 
 async function reconcile() {
-  if (!synced.services || !synced.slices) return;
-  const { routes, problems } = desiredRoutes(services.list(), slices.list());
+  if (!synced.services || !synced.pods) return;
+  const { routes, problems } = desiredRoutes(services.list(), pods.list());
   routingProblems = problems;
   for (const [port, forwarder] of forwarders) {
     const route = routes.get(port);
@@ -96,7 +96,7 @@ async function reconcile() {
 
 function proxiedServices(): ProxiedServices {
   return {
-    synced: synced.services && synced.slices,
+    synced: synced.services && synced.pods,
     services: Object.fromEntries(
       [...forwarders.values()].map((forwarder) => {
         const route = forwarder.current;
@@ -140,7 +140,7 @@ async function shutdown(signal: string) {
   if (shuttingDown) return;
   shuttingDown = true;
   log("stopping", { signal });
-  await Promise.allSettled([services.stop(), slices.stop()]);
+  await Promise.allSettled([services.stop(), pods.stop()]);
   await Promise.allSettled([...forwarders.values()].map((forwarder) => forwarder.close()));
   health.close();
   process.exit(0);
@@ -151,7 +151,7 @@ process.on("SIGINT", () => void shutdown("SIGINT"));
 const health = http.createServer((request, response) => {
   const path = (request.url ?? "/").split("?", 1)[0];
   if (path === "/healthz") {
-    const ok = synced.services && synced.slices;
+    const ok = synced.services && synced.pods;
     response.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
     response.end(JSON.stringify({ synced, forwarding: forwarders.size }));
     return;
@@ -170,8 +170,8 @@ await new Promise<void>((resolve, reject) => {
 });
 await Promise.all([
   watch("services", services as unknown as k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>),
-  watch("slices", slices as unknown as k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>),
+  watch("pods", pods as unknown as k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>),
 ]);
 // Listens that failed (a port held by someone else) are retried; watch gaps are covered by relists.
 setInterval(() => scheduleReconcile(), 5_000).unref();
-log("service proxy watching Services and EndpointSlices", { health: `http://${LOOPBACK}:${healthPort}` });
+log("service proxy watching Services and Pods", { health: `http://${LOOPBACK}:${healthPort}` });

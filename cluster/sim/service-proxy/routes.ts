@@ -1,17 +1,18 @@
 /**
- * What the sim's service proxy should forward, as a pure function of the API's Services and
- * EndpointSlices (kube-proxy's job in a cluster, for opted-in Services only):
+ * What the sim's service proxy should forward, as a pure function of the API's Services and Pods
+ * (kube-proxy's job in a cluster, for opted-in Services only):
  *   - a Service opts in with the annotation `chaoslab.streamforge.io/sim-host-port: "<port>"`, a port in
- *     SIM_SERVICE_PORTS (cluster/sim/layout.ts); the proxy listens on 127.0.0.1:<port>;
- *   - it forwards to the Service's first port, to the ready endpoints the real EndpointSlice controller
- *     keeps from pod readiness (ready, not terminating), round robin;
+ *     SIM_SERVICE_PORTS (cluster/sim/layout.ts); the proxy listens on 127.0.0.1:<port> (shifted by the
+ *     lab's slot, like every lab port: `simHostPort`);
+ *   - it forwards to the Service's first port, to its ready endpoints (ready, not terminating) as the
+ *     EndpointSlice controller computes them from the Service's selector and pod readiness (see
+ *     `podEndpoints` for why not from the slices themselves), round robin;
  *   - two Services claiming one port: the older keeps it, the other is reported, never silently shared.
  */
 import type * as k8s from "@kubernetes/client-node";
-import { SIM_SERVICE_PORTS } from "../layout.ts";
+import { SIM_SERVICE_PORTS, simHostPort } from "../layout.ts";
 
 export const SIM_HOST_PORT_ANNOTATION = "chaoslab.streamforge.io/sim-host-port";
-export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
 export interface Endpoint {
   address: string;
@@ -23,6 +24,7 @@ export interface Endpoint {
 export interface Route {
   /** `<namespace>/<name>` */
   service: string;
+  /** Where the proxy listens: the annotated port, shifted by the lab's slot (layout.ts `simHostPort`). */
   hostPort: number;
   servicePort: { name: string; port: number };
   /** Ready endpoints, sorted by address so the round robin's order is stable. */
@@ -49,25 +51,76 @@ export function parseSimHostPort(service: k8s.V1Service): { port: number } | { e
   return { port };
 }
 
-/**
- * Ready endpoints of one Service port across its EndpointSlices. `conditions.ready` nil means ready
- * (the API's documented default); terminating endpoints are never used. Duplicates (an endpoint seen in
- * two slices while the controller moves it) count once.
- */
-export function readyEndpoints(servicePortName: string, slices: readonly k8s.V1EndpointSlice[]): Endpoint[] {
-  const byAddress = new Map<string, Endpoint>();
-  for (const slice of slices) {
-    if (slice.addressType !== "IPv4" && slice.addressType !== "IPv6") continue;
-    const port = (slice.ports ?? []).find((candidate) => (candidate.name ?? "") === servicePortName && (candidate.protocol ?? "TCP") === "TCP");
-    if (port?.port === undefined) continue;
-    for (const endpoint of slice.endpoints ?? []) {
-      if (endpoint.conditions?.ready === false || endpoint.conditions?.terminating === true) continue;
-      const address = endpoint.addresses[0];
-      if (!address) continue;
-      byAddress.set(`${address}:${port.port}`, { address, port: port.port, pod: endpoint.targetRef?.name });
-    }
+/** An endpoint as the EndpointSlice controller would record it, with its conditions. */
+export interface PodEndpoint extends Endpoint {
+  pod: string;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+}
+
+function matchesSelector(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+  return Object.entries(selector).every(([key, value]) => labels?.[key] === value);
+}
+
+function isPodReady(pod: k8s.V1Pod): boolean {
+  return (pod.status?.conditions ?? []).some((condition) => condition.type === "Ready" && condition.status === "True");
+}
+
+/** podutil ShouldPodBeInEndpoints (k8s 1.34, terminating endpoints included as the controller does). */
+function shouldBeInEndpoints(pod: k8s.V1Pod): boolean {
+  if (!pod.status?.podIP && (pod.status?.podIPs ?? []).length === 0) return false;
+  const phase = pod.status?.phase;
+  const restartPolicy = pod.spec?.restartPolicy ?? "Always";
+  if (restartPolicy === "Never") return phase !== "Failed" && phase !== "Succeeded";
+  if (restartPolicy === "OnFailure") return phase !== "Succeeded";
+  return true;
+}
+
+/** The target port of a Service port in one pod: a number as is, a name looked up in the pod's containers. */
+function targetPortIn(servicePort: k8s.V1ServicePort, pod: k8s.V1Pod): number | undefined {
+  const target = servicePort.targetPort ?? servicePort.port;
+  if (typeof target === "number") return target;
+  if (/^\d+$/.test(target)) return Number(target);
+  for (const container of pod.spec?.containers ?? []) {
+    const port = (container.ports ?? []).find((candidate) => candidate.name === target && (candidate.protocol ?? "TCP") === (servicePort.protocol ?? "TCP"));
+    if (port) return port.containerPort;
   }
-  return [...byAddress.values()].sort((a, b) => (a.address === b.address ? a.port - b.port : a.address < b.address ? -1 : 1));
+  return undefined;
+}
+
+/**
+ * The endpoints of one Service port, computed from the Service's selector and its pods exactly as the
+ * EndpointSlice controller does (kube-controller-manager, k8s 1.34): same namespace, selector match, a
+ * pod IP, not finished, target port resolved by name; `ready` = pod Ready and not terminating.
+ *
+ * Why not read the EndpointSlices themselves: on the sim every pod IP is a loopback address (process
+ * runtime 127.10.x.y, kwok 127.40.x.y) and the API server's validation rejects loopback addresses in
+ * EndpointSlices ("may not be in the loopback range"), so the real controller's slices stay empty there
+ * (it logs FailedToUpdateEndpointSlices). The inputs — the Service, pod readiness written by the process
+ * runtime's probes — are the real ones; only this last step is recomputed. Sorted by address.
+ */
+export function podEndpoints(service: k8s.V1Service, servicePort: k8s.V1ServicePort, pods: readonly k8s.V1Pod[]): PodEndpoint[] {
+  const selector = service.spec?.selector;
+  if (!selector || Object.keys(selector).length === 0) return [];
+  const endpoints: PodEndpoint[] = [];
+  for (const pod of pods) {
+    if (pod.metadata?.namespace !== service.metadata?.namespace || !matchesSelector(selector, pod.metadata?.labels)) continue;
+    if (!shouldBeInEndpoints(pod)) continue;
+    const port = targetPortIn(servicePort, pod);
+    if (port === undefined) continue;
+    const terminating = Boolean(pod.metadata?.deletionTimestamp);
+    const serving = isPodReady(pod);
+    endpoints.push({ address: pod.status?.podIP ?? pod.status!.podIPs![0]!.ip, port, pod: pod.metadata?.name ?? "", ready: serving && !terminating, serving, terminating });
+  }
+  return endpoints.sort((a, b) => (a.address === b.address ? a.port - b.port : a.address < b.address ? -1 : 1));
+}
+
+/** What the proxy forwards to: ready endpoints only. */
+export function readyEndpoints(service: k8s.V1Service, servicePort: k8s.V1ServicePort, pods: readonly k8s.V1Pod[]): Endpoint[] {
+  return podEndpoints(service, servicePort, pods)
+    .filter((endpoint) => endpoint.ready)
+    .map(({ address, port, pod }) => ({ address, port, pod }));
 }
 
 function createdAt(service: k8s.V1Service): number {
@@ -79,7 +132,7 @@ function createdAt(service: k8s.V1Service): number {
 /** Routes by host port, and the opted-in Services that cannot be routed (with why). */
 export function desiredRoutes(
   services: readonly k8s.V1Service[],
-  slices: readonly k8s.V1EndpointSlice[],
+  pods: readonly k8s.V1Pod[],
 ): { routes: Map<number, Route>; problems: RoutingProblem[] } {
   const problems: RoutingProblem[] = [];
   const claims = new Map<number, k8s.V1Service[]>();
@@ -101,13 +154,6 @@ export function desiredRoutes(
     }
     claims.set(parsed.port, [...(claims.get(parsed.port) ?? []), service]);
   }
-  const slicesByService = new Map<string, k8s.V1EndpointSlice[]>();
-  for (const slice of slices) {
-    const owner = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
-    if (!owner) continue;
-    const key = `${slice.metadata?.namespace ?? ""}/${owner}`;
-    slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
-  }
   const routes = new Map<number, Route>();
   for (const [hostPort, claimants] of claims) {
     const [winner, ...losers] = [...claimants].sort((a, b) => createdAt(a) - createdAt(b) || serviceKey(a).localeCompare(serviceKey(b)));
@@ -119,8 +165,12 @@ export function desiredRoutes(
     }
     const key = serviceKey(winner!);
     const first = winner!.spec!.ports![0]!;
-    const name = first.name ?? "";
-    routes.set(hostPort, { service: key, hostPort, servicePort: { name, port: first.port }, endpoints: readyEndpoints(name, slicesByService.get(key) ?? []) });
+    routes.set(simHostPort(hostPort), {
+      service: key,
+      hostPort: simHostPort(hostPort),
+      servicePort: { name: first.name ?? "", port: first.port },
+      endpoints: readyEndpoints(winner!, first, pods),
+    });
   }
   return { routes, problems };
 }

@@ -67,7 +67,7 @@ export async function simServiceUrl(key: string, options: WaitForServiceOptions 
       const why = problem
         ? problem.message
         : service
-          ? "it is forwarded but has no ready endpoint (are its pods Ready? see `kubectl get endpointslices`)"
+          ? "it is forwarded but has no ready endpoint (are its pods Ready? `kubectl get pods -l <selector>`)"
           : `the proxy does not forward it: annotate the Service with ${SIM_HOST_PORT_ANNOTATION}: "<port>" (cluster/sim/layout.ts SIM_SERVICE_PORTS)`;
       throw new Error(`no host URL for Service ${key} on the sim: ${why} (forwarded: ${Object.keys(state.services).join(", ") || "none"})`);
     }

@@ -4,8 +4,9 @@
  *   rollout: {name: queue-manager, services: [queue-manager], expect: rolled-back, within: 3m}
  *   rollout: {name: queue-manager, services: [queue-manager], expect: promoted, stableHash: 5b8c7d9f4}
  *
- * `rolled-back` and `promoted` judge revision N+1 against revision N's stable hash: give `stableHash`
- * when the scenario recorded it, else it is read from ReplicaSet revision history. The sample's value
+ * `rolled-back` and `promoted` judge revision N+1 against revision N's stable hash: `stableHash` when
+ * given, else the baseline the `canary` setup action recorded before the change (rollout-baseline.ts),
+ * else it is read from ReplicaSet revision history. The sample's value
  * is the whole judgement (every check with expected/found, the AnalysisRun and its failing metric's
  * measurements, time from revision N+1 to the outcome) for the report. An unreadable API is no-data.
  */
@@ -14,6 +15,8 @@ import { defineProbe } from "../probe.ts";
 import { judgePromotion, judgeRollback, previousRevisionHash, type RolloutJudgement } from "./rollout-judgement.ts";
 import { collectRolloutSnapshot, kubeReaderRolloutReader, type RolloutSnapshot } from "./rollout-snapshot.ts";
 import { summarizeRollout } from "./rollout-summary.ts";
+import { withDerivedEndpoints } from "./derived-endpoints.ts";
+import { readRolloutBaseline } from "./rollout-baseline.ts";
 
 const params = z
   .object({
@@ -53,7 +56,10 @@ export const rolloutProbe = defineProbe({
     async sample(ctx) {
       let snapshot: RolloutSnapshot;
       try {
-        snapshot = await collectRolloutSnapshot(kubeReaderRolloutReader(ctx.kube), spec, () => new Date(ctx.clock.now()));
+        const reader = kubeReaderRolloutReader(ctx.kube);
+        // The sim's EndpointSlices stay empty (loopback pod IPs): judge the endpoints derived from the
+        // Services' selectors and pod readiness there (derived-endpoints.ts).
+        snapshot = await collectRolloutSnapshot(ctx.description.provider === "sim" ? withDerivedEndpoints(reader, ctx.kube) : reader, spec, () => new Date(ctx.clock.now()));
       } catch (error) {
         return { outcome: "no-data", detail: `cannot read Rollout ${spec.namespace}/${spec.name}: ${(error as Error).message}` };
       }
@@ -66,12 +72,14 @@ export const rolloutProbe = defineProbe({
           detail: `${summary.phase}${summary.message ? ` (${summary.message})` : ""}, stable ${summary.stableHash || "none"}, current ${summary.currentHash || "none"}`,
         };
       }
-      const stableHash = spec.stableHash ?? previousRevisionHash(snapshot);
+      // Recorded by the `canary` setup action while revision N was Healthy, before the change.
+      const recorded = await readRolloutBaseline(ctx.shared, spec.namespace, spec.name);
+      const stableHash = spec.stableHash ?? recorded?.stableHash ?? previousRevisionHash(snapshot);
       if (!stableHash) {
         return { outcome: "no-data", detail: `Rollout ${spec.namespace}/${spec.name}: no revision N to compare with (give stableHash, or wait for revision N+1)` };
       }
       const judge = spec.expect === "rolled-back" ? judgeRollback : judgePromotion;
-      const judgement = judge({ snapshot, baseline: { stableHash } });
+      const judgement = judge({ snapshot, baseline: { stableHash, updateAppliedAt: recorded?.stableHash === stableHash ? recorded.updateAppliedAt : undefined } });
       return { outcome: judgement.verdict === "passed" ? "ok" : "not-ok", value: compact(judgement), detail: judgement.reason };
     },
   }),

@@ -1,0 +1,130 @@
+/**
+ * What the resilience suite needs running before its scenarios: the arango-connector
+ * (workloads/manifests/arango-connector.yaml) and the healer (healer/manifests, through its
+ * kustomization's resource list) — the same manifests on every provider. On the sim their pods run as
+ * local processes of the lab's own images (the process runtime).
+ *
+ * The healer's ConfigMap gets the suite's small timings (below): with the defaults (60 s grace, 30 s
+ * breaker settle) a single healer scenario would take minutes. When the ConfigMap changes, a hash on the
+ * pod template rolls the healer so it reads the new environment.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import type * as k8s from "@kubernetes/client-node";
+import YAML from "yaml";
+import { REPO_ROOT } from "../../cluster/images.ts";
+import { applyObjects, loadKubeConfig, rawRequest, readManifests } from "../../cluster/kube/apply.ts";
+import type { LabDescription } from "../../cluster/provider.ts";
+import type { KubeReader } from "./ports.ts";
+
+export const WORKLOAD_NAMESPACE = "streamforge";
+export const CONNECTOR = { name: "arango-connector", manifest: path.join(REPO_ROOT, "workloads", "manifests", "arango-connector.yaml") } as const;
+export const HEALER = { name: "healer", manifests: path.join(REPO_ROOT, "healer", "manifests"), configMap: "healer-config" } as const;
+const CONFIG_HASH_ANNOTATION = "chaoslab.streamforge.io/config-hash";
+
+/**
+ * The suite's healer timings. Constraints the healer checks at start (healer/src/config.ts,
+ * thresholds.ts): canary timeout > interval; a per-Job silence threshold must exceed canary timeout +
+ * the Job's heartbeat (scenarios use 1 s heartbeats and ≥ 8 s silence); ≥ 3 × heartbeat.
+ */
+export const SUITE_HEALER_CONFIG: Record<string, string> = {
+  // Judged 5 s after a loader's pod is Ready, not 60 s: scenarios stall loaders ~10 s in.
+  HEALER_GRACE_PERIOD: "5s",
+  HEALER_CANARY_INTERVAL: "1s",
+  // 4 s, not 3 s: on a busy 2-core machine a 3 s canary trips the breaker for nothing.
+  HEALER_CANARY_TIMEOUT: "4s",
+  // After a broker failure opened the breaker, healing resumes in seconds, not 30 s.
+  HEALER_BREAKER_SETTLE_PERIOD: "5s",
+  HEALER_RESTART_BACKOFF_BASE: "5s",
+  HEALER_REPLACEMENT_POD_TIMEOUT: "30s",
+  HEALER_OLD_POD_GRACE_SLACK: "5s",
+};
+
+export interface DeployOptions {
+  /** Replicas of the healer (default: the manifest's). 0 deploys it scaled down (negative controls). */
+  healerReplicas?: number;
+  healerConfig?: Record<string, string>;
+  log?: (line: string) => void;
+  timeoutMs?: number;
+}
+
+async function kustomizationObjects(dir: string): Promise<k8s.KubernetesObject[]> {
+  const kustomization = YAML.parse(await fs.readFile(path.join(dir, "kustomization.yaml"), "utf8")) as { resources?: string[] };
+  const objects: k8s.KubernetesObject[] = [];
+  for (const resource of kustomization.resources ?? []) objects.push(...(await readManifests(path.join(dir, resource))));
+  return objects;
+}
+
+function withHealerSettings(objects: k8s.KubernetesObject[], config: Record<string, string>, replicas: number | undefined): k8s.KubernetesObject[] {
+  const configMap = objects.find((object) => object.kind === "ConfigMap" && object.metadata?.name === HEALER.configMap) as k8s.V1ConfigMap | undefined;
+  if (!configMap) throw new Error(`${HEALER.manifests}: no ConfigMap ${HEALER.configMap} among the kustomization's resources; the suite patches its timings into it`);
+  configMap.data = { ...configMap.data, ...config };
+  const hash = createHash("sha256").update(JSON.stringify(configMap.data)).digest("hex").slice(0, 12);
+  return objects.map((object) => {
+    if (object.kind !== "Deployment" || object.metadata?.name !== HEALER.name) return object;
+    const deployment = structuredClone(object) as k8s.V1Deployment;
+    deployment.spec!.template.metadata = {
+      ...deployment.spec!.template.metadata,
+      annotations: { ...deployment.spec!.template.metadata?.annotations, [CONFIG_HASH_ANNOTATION]: hash },
+    };
+    if (replicas !== undefined) deployment.spec!.replicas = replicas;
+    return deployment;
+  });
+}
+
+/** Applies the connector and the healer (server-side apply: idempotent) and waits until both are available. */
+export async function deploySuiteWorkloads(description: LabDescription, kube: KubeReader, options: DeployOptions = {}): Promise<void> {
+  const log = options.log ?? (() => undefined);
+  const config = loadKubeConfig(description.kubeconfig);
+  const healer = withHealerSettings(await kustomizationObjects(HEALER.manifests), { ...SUITE_HEALER_CONFIG, ...options.healerConfig }, options.healerReplicas);
+  await applyObjects(config, [...(await readManifests(CONNECTOR.manifest)), ...healer]);
+  const wanted = (healer.find((object) => object.kind === "Deployment") as k8s.V1Deployment).spec!.replicas ?? 1;
+  log(`[suite] applied ${CONNECTOR.name} and ${HEALER.name} (${wanted} replica(s)) in ${WORKLOAD_NAMESPACE}; waiting until they are available`);
+  await waitForDeployments(kube, [
+    { name: CONNECTOR.name, replicas: 1 },
+    { name: HEALER.name, replicas: wanted },
+  ], options.timeoutMs ?? 120_000);
+  log(`[suite] ${CONNECTOR.name} and ${HEALER.name} are available`);
+}
+
+/** Scales the healer (negative controls) and waits until exactly that many of its pods are ready. */
+export async function scaleHealer(description: LabDescription, kube: KubeReader, replicas: number, timeoutMs = 120_000): Promise<void> {
+  // A merge patch of the scale subresource: a server-side apply of `replicas` alone, under the field
+  // manager that applied the whole Deployment, would drop every other field it owns.
+  await rawRequest(
+    loadKubeConfig(description.kubeconfig),
+    "PATCH",
+    `/apis/apps/v1/namespaces/${WORKLOAD_NAMESPACE}/deployments/${HEALER.name}/scale`,
+    { spec: { replicas } },
+    "application/merge-patch+json",
+  );
+  await waitForDeployments(kube, [{ name: HEALER.name, replicas }], timeoutMs);
+}
+
+const POLL_MS = 500;
+
+async function waitForDeployments(kube: KubeReader, wanted: { name: string; replicas: number }[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    const pending: string[] = [];
+    for (const { name, replicas } of wanted) {
+      const deployment = await kube.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: WORKLOAD_NAMESPACE, name });
+      const status = (deployment?.status ?? {}) as { readyReplicas?: number; updatedReplicas?: number; replicas?: number; observedGeneration?: number };
+      const generation = deployment?.metadata.generation;
+      const ready = status.readyReplicas ?? 0;
+      const settled = status.observedGeneration === generation && (status.updatedReplicas ?? 0) === replicas && (status.replicas ?? 0) === replicas && ready === replicas;
+      if (!deployment || !settled) pending.push(`${name}: ${ready}/${replicas} ready, ${status.updatedReplicas ?? 0} updated, ${status.replicas ?? 0} total`);
+    }
+    if (pending.length === 0) return;
+    last = pending.join("; ");
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `the suite's workloads did not become available within ${timeoutMs / 1000} s (${last}); ` +
+          `see \`kubectl -n ${WORKLOAD_NAMESPACE} get pods\` and the pod logs (sim: .chaoslab/sim/pods/)`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
