@@ -110,29 +110,30 @@ export async function scaleHealer(kubeConfig: k8s.KubeConfig, replicas: number, 
 
 export async function removeHealer(kubeConfig: k8s.KubeConfig, options: { name?: string; timeoutMs?: number } = {}): Promise<void> {
   const name = options.name ?? DEFAULT_HEALER_NAME;
+  const timeoutMs = options.timeoutMs ?? 90_000;
   const objects = renderHealerObjects({ name, replicas: 0 });
-  const deletions: Array<[string, string]> = [
-    ...objects.map((object) => [pathOf(object), describe(object)] as [string, string]),
-    [`/apis/coordination.k8s.io/v1/namespaces/${HEALER_NAMESPACE}/leases/${name}`, `Lease ${name}`],
-  ];
-  // The Deployment first (Background: its ReplicaSet and pods follow), then the rest.
-  deletions.sort(([a], [b]) => Number(b.includes("/deployments/")) - Number(a.includes("/deployments/")));
-  for (const [apiPath, what] of deletions) {
+  const remove = async (apiPath: string, what: string) => {
     try {
       await rawRequest(kubeConfig, "DELETE", apiPath, { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background" });
     } catch (error) {
       if (apiErrorCode(error) !== 404) throw new Error(`removeHealer: deleting ${what} failed: ${apiErrorMessage(error)}`);
     }
-  }
-  const deadline = Date.now() + (options.timeoutMs ?? 90_000);
+  };
+  // The Deployment first, and wait for its pods: a stopping healer still needs its RBAC (to release
+  // the Lease) and its ConfigMap; removing them first leaves it failing 403s during its graceful stop.
+  const deployment = objects.find((object) => object.kind === "Deployment")!;
+  await remove(pathOf(deployment), describe(deployment));
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pods = await listPods(kubeConfig, name, true);
-    if (pods.length === 0) return;
+    if (pods.length === 0) break;
     if (Date.now() > deadline) {
-      throw new Error(`removeHealer: pods of ${name} still present after ${(options.timeoutMs ?? 90_000) / 1000} s: ${pods.map((pod) => pod.metadata?.name).join(", ")}`);
+      throw new Error(`removeHealer: pods of ${name} still present after ${timeoutMs / 1000} s: ${pods.map((pod) => pod.metadata?.name).join(", ")}`);
     }
     await sleep(500);
   }
+  for (const object of objects) if (object !== deployment) await remove(pathOf(object), describe(object));
+  await remove(`/apis/coordination.k8s.io/v1/namespaces/${HEALER_NAMESPACE}/leases/${name}`, `Lease ${name}`);
 }
 
 /** The objects `deployHealer` applies (exported for inspection and unit tests). */

@@ -18,6 +18,10 @@
  *  - environment: a chaoslab run writes environment.properties (provider, component versions of the lab
  *    it ran on); when the results have none (only vitest ran), the pinned versions of
  *    cluster/versions.json are written instead, marked as such.
+ *
+ * Allure 3.18's Awesome template always embeds Google Analytics (gtag.js, sent the report's UUID on
+ * open; `analyticsEnable: true` is hard-coded). A lab report must open offline and tell nobody: the two
+ * script elements are cut out of index.html after generation (render.test.ts checks none remain).
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
@@ -57,6 +61,8 @@ export interface RenderedReport {
   historyAppended: boolean;
   /** Result files rendered (scenarios and tests). */
   results: number;
+  /** Things that did not stop the render but need a look (printed by `chaoslab report`). */
+  warnings: string[];
 }
 
 /** The input cannot be rendered (no results): the CLI exits 2 on it. */
@@ -95,6 +101,21 @@ async function ensureEnvironment(resultsDir: string): Promise<void> {
       .map(([key, value]) => `${key}=${value} (pinned)`),
   ];
   await fs.writeFile(file, `${lines.join("\n")}\n`);
+}
+
+const ANALYTICS_START = '<script async src="https://www.googletagmanager.com/gtag/js';
+
+/** Cuts the gtag.js loader and its inline config script; returns undefined when there was none. */
+export function stripAnalytics(html: string): string | undefined {
+  const start = html.indexOf(ANALYTICS_START);
+  if (start === -1) return undefined;
+  const loaderEnd = html.indexOf("</script>", start);
+  const configStart = html.indexOf("<script>", loaderEnd);
+  const configEnd = html.indexOf("</script>", configStart);
+  const config = html.slice(configStart, configEnd);
+  // Only the inline script that configures gtag goes with it; anything else stays.
+  const end = configStart !== -1 && configEnd !== -1 && /^<script>\s*window\.dataLayer/.test(config) && config.includes("gtag(") ? configEnd + "</script>".length : loaderEnd + "</script>".length;
+  return html.slice(0, start) + html.slice(end);
 }
 
 /** Refuses to wipe a directory that is not a report (a mistyped --out must not delete someone's files). */
@@ -153,6 +174,12 @@ export async function renderReport(options: RenderOptions = {}): Promise<Rendere
   if (!(await fs.stat(indexFile).then((stat) => stat.size > 0, () => false))) {
     throw new Error(`allure generate succeeded but wrote no ${indexFile}: check the awesome plugin's options in reports/render.ts`);
   }
+  const warnings: string[] = [];
+  const html = await fs.readFile(indexFile, "utf8");
+  const stripped = stripAnalytics(html);
+  if (stripped !== undefined) await fs.writeFile(indexFile, stripped);
+  if ((stripped ?? html).includes("googletagmanager")) warnings.push(`${indexFile} still loads Google Analytics: the Allure template changed; update stripAnalytics in reports/render.ts`);
+
   await fs.writeFile(markerFile, `${fingerprint}\n`);
-  return { htmlDir, indexFile, historyFile, historyAppended, results: results.length };
+  return { htmlDir, indexFile, historyFile, historyAppended, results: results.length, warnings };
 }

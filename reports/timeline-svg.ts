@@ -72,6 +72,13 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/** Keeps both ends: probe names differ at the start (`expect[2]`) and the end (`(before)`/`(after)`). */
+function truncateMiddle(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = Math.ceil((max - 1) / 2);
+  return `${text.slice(0, head)}…${text.slice(text.length - (max - 1 - head))}`;
+}
+
 function shortUid(uid: string | undefined): string {
   return uid ? uid.slice(0, 8) : "?";
 }
@@ -356,7 +363,7 @@ export function renderTimelineSvg(input: TimelineInput, options: TimelineSvgOpti
   for (const name of probeNames) {
     const own = samples.filter((sample) => sample.probe === name);
     lanes.push({
-      label: truncate(name, 32),
+      label: truncateMiddle(name, 33),
       title: name,
       labelled: false,
       draw(y, height) {
@@ -487,7 +494,7 @@ export function renderTimelineSvg(input: TimelineInput, options: TimelineSvgOpti
   for (const [color, label] of legend) {
     out.push(`<rect x="${legendX}" y="${legendY - 9}" width="10" height="10" fill="${color}"/>`);
     out.push(text(legendX + 14, legendY, label, `class="tick"`));
-    legendX += 24 + label.length * CHAR_WIDTH;
+    legendX += 30 + label.length * 5.2;
   }
   out.push(`</svg>`);
   return out.join("\n");

@@ -4,19 +4,23 @@
  *   chaoslab validate <files...>             schema-check scenarios (exit 2 with file:line:column)
  *   chaoslab plan <files...> [--label l]     dry run: what each fault would hit now, and the safety check
  *   chaoslab run <files...> | --label <l>    run scenarios against the running lab; reports/out/summary.json
+ *   chaoslab chaos [--label l] [--parallel n] the whole suite: provider, lab up, deploy, run, summary, HTML report
  *   chaoslab cleanup [--force]               replay revert journals left by a crash, then audit for leaks
  *   chaoslab lab setup|up|status|down        the lab's lifecycle (cluster/lab-commands.ts, owned by cluster/)
+ *   chaoslab report                          re-render the HTML report from allure-results/ (reports/report-command.ts)
  *
  * Exit codes (DESIGN.md): 0 all passed, 1 some failed, 2 invalid input, 3 broken/inconclusive.
  */
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { registerLabCommands } from "../../cluster/lab-commands.ts";
+import { registerReportCommand } from "../../reports/report-command.ts";
 import { REPO_ROOT } from "../../cluster/images.ts";
 import { attachLab, readLabDescription } from "../lab/attach.ts";
 import { createLabPorts } from "../lab/lab-ports.ts";
 import { KubeWatchRecorder } from "../recorders/kube-watch-recorder.ts";
 import { QueueEventsRecorder } from "../recorders/queue-events-recorder.ts";
+import { chaosCommand } from "./commands/chaos.ts";
 import { cleanupCommand } from "./commands/cleanup.ts";
 import { planCommand } from "./commands/plan.ts";
 import { runCommand } from "./commands/run.ts";
@@ -99,7 +103,8 @@ export function buildProgram(io: CommandIo = processIo): Command {
     .argument("[files...]", "scenario files or directories")
     .option("-l, --label <label>", "run the suite's scenarios with this label (repeatable)", collect, [])
     .option("--seed <n>", "override every scenario's seed (replay)", seedOption)
-    .action(async (files: string[], options: { label: string[]; seed?: number }) => {
+    .option("--parallel <n>", "target-scoped scenarios sharing the lab at once (lab-wide faults always run alone)", (value) => Math.max(1, Math.min(8, Number(value) || 1)), 1)
+    .action(async (files: string[], options: { label: string[]; seed?: number; parallel: number }) => {
       if (files.length === 0 && options.label.length === 0) {
         io.err("error: name scenario files or select by --label (e.g. chaoslab run --label smoke)");
         process.exitCode = 2;
@@ -107,7 +112,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
       }
       const interrupt = interruptSignal(io);
       try {
-        process.exitCode = await runCommand(files, { suiteDir: DEFAULT_SUITE_DIR, labels: options.label, seed: options.seed }, {
+        process.exitCode = await runCommand(files, { suiteDir: DEFAULT_SUITE_DIR, labels: options.label, seed: options.seed, parallel: options.parallel }, {
           signal: interrupt.signal,
           connect: async () => {
             const description = await readLabDescription();
@@ -116,11 +121,35 @@ export function buildProgram(io: CommandIo = processIo): Command {
             return {
               lab,
               ports,
-              recorders: [new KubeWatchRecorder(description.kubeconfig), new QueueEventsRecorder(description.kafka.bootstrapDirect)],
+              recorders: () => [new KubeWatchRecorder(description.kubeconfig), new QueueEventsRecorder(description.kafka.bootstrapDirect)],
               close: ports.close,
             };
           },
         }, io);
+      } finally {
+        interrupt.dispose();
+      }
+    });
+
+  program
+    .command("chaos")
+    .description("the resilience suite end to end: pick the provider (CLUSTER= forces), lab up, deploy the connector and the healer, run every scenario, write reports/out/summary.json, render the HTML report")
+    .option("-l, --label <label>", "only the suite's scenarios with this label (repeatable)", collect, [])
+    .option("--seed <n>", "override every scenario's seed (replay)", seedOption)
+    .option("--parallel <n>", "target-scoped scenarios sharing the lab at once (lab-wide faults always run alone)", (value) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError("expected 1..8");
+      return n;
+    }, 2)
+    .option("--no-report", "do not render the HTML report")
+    .action(async (options: { label: string[]; seed?: number; parallel: number; report: boolean }) => {
+      const interrupt = interruptSignal(io);
+      try {
+        process.exitCode = await chaosCommand(
+          { suiteDir: DEFAULT_SUITE_DIR, labels: options.label, seed: options.seed, parallel: options.parallel, noReport: !options.report },
+          { signal: interrupt.signal },
+          io,
+        );
       } finally {
         interrupt.dispose();
       }
@@ -143,6 +172,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
 
   // ---- Lab lifecycle: `chaoslab lab ...` is owned by cluster/ (cluster/lab-commands.ts). ----
   registerLabCommands(program);
+  registerReportCommand(program, io);
 
   return program;
 }

@@ -67,6 +67,8 @@ export interface RunContextBase extends RunPorts {
 export interface RevertContext {
   lab: StartedLab;
   kube: KubePort;
+  /** Kafka on the direct listener; reverts that need it connect their own when absent (`chaoslab cleanup`). */
+  kafka?: KafkaReader;
   clock: Clock;
   log: Log;
   signal?: AbortSignal;

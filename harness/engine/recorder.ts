@@ -3,12 +3,15 @@
  * from queue-events). Each says which sources it covers once started; probes and expectations that
  * depend on a source answer "no data" when it is not covered, rather than passing on silence.
  */
+import type { RunNames } from "./run-names.ts";
 import type { Timeline } from "./timeline.ts";
 
 export interface RecorderContext {
   timeline: Timeline;
   namespaces: string[];
   runStartedAt: number;
+  /** The run's own tasks, once setup created them: on a shared lab, others' workers are left out. */
+  names?: RunNames;
 }
 
 export interface Recorder {

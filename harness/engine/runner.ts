@@ -186,7 +186,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
     now: startedAt,
   });
   const reverters = catalogReverters(catalog as never);
-  const revertContext = (): RevertContext => ({ lab, kube: ports.kube, clock, log });
+  const revertContext = (): RevertContext => ({ lab, kube: ports.kube, kafka: ports.kafka, clock, log });
   let revertedCount = 0;
   const revertFailures: JournalEntry[] = [];
   const replay = async (filter: (entry: JournalEntry) => boolean, source: string) => {
@@ -281,7 +281,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
   try {
     for (const recorder of deps.recorders) {
       try {
-        for (const source of await recorder.start({ timeline, namespaces: spec.safety.allowedNamespaces, runStartedAt: startedAt })) sources.add(source);
+        for (const source of await recorder.start({ timeline, namespaces: spec.safety.allowedNamespaces, runStartedAt: startedAt, names })) sources.add(source);
       } catch (error) {
         timeline.record({ kind: "note", level: "warning", message: `recorder ${recorder.name} did not start: ${(error as Error).message}` });
       }

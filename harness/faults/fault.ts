@@ -93,6 +93,12 @@ export interface FaultType<Target = unknown, Params = unknown, Action = unknown>
   params: z.ZodType<Params>;
   /** `required`: the runner reverts after `duration`; `none`: the fault is instantaneous or self-timed. */
   duration: "required" | "none";
+  /**
+   * `lab`: the fault hits everything on the lab (a broker down, latency on every workload's path), so
+   * its scenario runs alone; `targets`: only the selected targets, so its scenario may share the lab
+   * with other such scenarios (`chaoslab chaos --parallel`). Default `lab`: the safe assumption.
+   */
+  scope?: "lab" | "targets";
   revertAction: z.ZodType<Action>;
   create(spec: FaultSpec<Target, Params>): Fault<Action>;
   /** Idempotent: reverting something already reverted succeeds. */

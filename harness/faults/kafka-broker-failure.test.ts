@@ -29,7 +29,7 @@ describe("kafka-broker-failure", () => {
     expect(order).toEqual(["journal start 2", "kill"]);
     expect(harness.lab.calls).toEqual(["kill 2 crash"]);
     expect(evidence.summary).toContain("loader-data-0: leader 2 → 3");
-    await kafkaBrokerFailureFault.revert({ nodeId: 2 }, { lab: harness.lab, kube: harness.ports.kube, clock: harness.ctx.clock, log: harness.ctx.log });
+    await kafkaBrokerFailureFault.revert({ nodeId: 2 }, { lab: harness.lab, kube: harness.ports.kube, kafka: harness.ports.kafka, clock: harness.ctx.clock, log: harness.ctx.log });
     expect(await kafkaBrokerFailureFault.audit!({ lab: harness.lab, kube: harness.ports.kube, namespaces: [] })).toEqual([]);
   });
 

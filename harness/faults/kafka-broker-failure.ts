@@ -10,7 +10,9 @@
  * Evidence, read from the survivors' metadata: leadership of a partition it led moved away, or it left
  * an ISR it was in, or — when it held no replica — it left the cluster's broker list. Whether the
  * cluster then recovers (no under-replicated partitions within T) is an expectation:
- * `kafka.underReplicated: {max: 0, since: <this fault>, within: 2m}`.
+ * `kafka.underReplicated: {max: 0, since: <this fault>, within: 2m}`. The revert starts the broker and
+ * waits (bounded) until it is back in the ISR of every partition it holds, so `revertedAt` is "back and
+ * caught up".
  */
 import { z } from "zod";
 import { defineFault, NoEvidenceError } from "./fault.ts";
@@ -18,6 +20,8 @@ import { brokerTargetSchema, describeBrokerTarget, selectBrokers } from "./broke
 import { SafetyViolationError } from "../engine/safety.ts";
 import { formatDuration } from "../scenario/duration.ts";
 import type { PartitionState } from "../lab/ports.ts";
+import type { RevertContext } from "../engine/context.ts";
+import { KafkaAdminReader } from "../lab/kafka-client.ts";
 
 const POLL_MS = 500;
 
@@ -42,6 +46,39 @@ export function brokerFailureEvidence(
     if (!heldReplicas && !brokersAfter.includes(victim)) evidence.push(`broker ${victim} left the cluster metadata`);
   }
   return evidence;
+}
+
+/** A restarted broker replays its log and rejoins every ISR; on the sim that takes seconds, not minutes. */
+const CATCH_UP_TIMEOUT_MS = 120_000;
+
+/**
+ * "Back" means caught up: the broker is in the ISR of every partition it replicates. Whether that
+ * happened in time is for `kafka.underReplicated` expectations to judge, so a timeout here only warns.
+ */
+async function waitUntilCaughtUp(nodeId: number, ctx: RevertContext): Promise<void> {
+  const own = ctx.kafka ? undefined : new KafkaAdminReader(ctx.lab.description.kafka.bootstrapDirect, "chaoslab-broker-revert");
+  const reader = ctx.kafka ?? own!;
+  const deadline = ctx.clock.now() + CATCH_UP_TIMEOUT_MS;
+  let behind: string[] = [];
+  try {
+    for (;;) {
+      try {
+        behind = (await reader.partitions())
+          .filter((partition) => partition.replicas.includes(nodeId) && !partition.isr.includes(nodeId))
+          .map((partition) => `${partition.topic}-${partition.partition}`);
+        if (behind.length === 0) return;
+      } catch (error) {
+        behind = [`metadata unreadable: ${(error as Error).message}`];
+      }
+      if (ctx.clock.now() >= deadline) {
+        ctx.log.warn(`broker ${nodeId} is running again but not back in the ISR of ${behind.slice(0, 5).join(", ")}${behind.length > 5 ? ", ..." : ""} after ${formatDuration(CATCH_UP_TIMEOUT_MS)}`);
+        return;
+      }
+      await ctx.clock.sleep(POLL_MS, ctx.signal);
+    }
+  } finally {
+    await own?.close();
+  }
 }
 
 export const kafkaBrokerFailureFault = defineFault({
@@ -105,6 +142,7 @@ export const kafkaBrokerFailureFault = defineFault({
   }),
   async revert(action, ctx) {
     await ctx.lab.brokers.start(action.nodeId);
+    await waitUntilCaughtUp(action.nodeId, ctx);
   },
   async audit(ctx) {
     const brokers = await ctx.lab.brokers.list();

@@ -63,6 +63,7 @@ export const podDeleteFault = defineFault({
   target: podTargetSchema,
   params,
   duration: "none",
+  scope: "targets",
   revertAction: z.never(),
   create: (spec) => ({
     async plan(ctx) {

@@ -29,15 +29,19 @@ export function ofThisRun(entry: EntryOf<"healer">, runTasks: readonly string[])
   return runTasks.length === 0 || runTasks.some((task) => entry.taskId === task || entry.jobName === task || entry.jobName.startsWith(`${task}-`));
 }
 
-/** One decision can be seen twice (queue-events and a Kubernetes Event): count it once. */
+/**
+ * One decision can be seen twice (queue-events and a Kubernetes Event): count it once, and keep the
+ * queue-events record when there is one — it carries the healer's millisecond stamp, the replacement
+ * and the observed silence, while an Event's time is truncated to the second.
+ */
 export function distinctHealerDecisions(entries: readonly EntryOf<"healer">[]): EntryOf<"healer">[] {
-  const seen = new Set<string>();
-  return entries.filter((entry) => {
+  const byKey = new Map<string, EntryOf<"healer">>();
+  for (const entry of entries) {
     const key = `${entry.action}/${entry.jobUid || entry.jobName}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+    const kept = byKey.get(key);
+    if (!kept || (kept.source === "k8s-event" && entry.source === "queue-events")) byKey.set(key, entry);
+  }
+  return [...byKey.values()].sort((a, b) => a.at - b.at);
 }
 
 export const healerActionsProbe = defineProbe({

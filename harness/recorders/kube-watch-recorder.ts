@@ -13,6 +13,7 @@ import type { Recorder, RecorderContext } from "../engine/recorder.ts";
 import { WATCHED_KINDS } from "../expectations/stable-for.ts";
 import { healerDecisionFromEvent } from "./healer-decisions.ts";
 import { ObjectTracker, type WatchedObject } from "./object-tracker.ts";
+import { ofThisRun } from "../probes/healer-actions.ts";
 
 const API_VERSIONS: Record<(typeof WATCHED_KINDS)[number], { apiVersion: string; plural: string }> = {
   Pod: { apiVersion: "v1", plural: "pods" },
@@ -89,7 +90,8 @@ export class KubeWatchRecorder implements Recorder {
             source: event.reportingComponent || event.source?.component,
           });
           const decision = healerDecisionFromEvent({ reason: event.reason, involvedObject: event.involvedObject, at, message: event.message });
-          if (decision) ctx.timeline.record(decision);
+          const runTasks = ctx.names?.created() ?? [];
+          if (decision && (runTasks.length === 0 || ofThisRun(decision, runTasks))) ctx.timeline.record(decision);
         };
         this.supervise(`/api/v1/namespaces/${namespace}/events`, list.metadata?.resourceVersion, ctx, (type, object) => {
           if (type !== "DELETED") onEvent(type, object as k8s.CoreV1Event);

@@ -46,8 +46,10 @@ export class QueueEventsRecorder implements Recorder {
           return;
         }
         const decision = folder.fold(parsed.event);
-        if (decision) ctx.timeline.record(decision);
         const activity = tasks.fold(parsed.event);
+        const runTasks = ctx.names?.created() ?? [];
+        if (runTasks.length > 0 && !runTasks.includes(parsed.event.taskId)) return;
+        if (decision) ctx.timeline.record(decision);
         if (activity) ctx.timeline.record(activity);
       },
     });

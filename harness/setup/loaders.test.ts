@@ -30,7 +30,7 @@ describe("loaders setup", () => {
       order.push(`create ${object.metadata.name}`);
       return create(object);
     };
-    const action = loadersSetup.create(loadersSetup.params.parse({ count: 2, messages: 50, rate: "20/s", heartbeat: "1s", profile: { for: ["loader-2"], stallAfter: "5s" } }));
+    const action = loadersSetup.create(loadersSetup.params.parse({ count: 2, messages: 50, rate: "20/s", heartbeat: "1s", waitUntilFlowing: "0s", profile: { for: ["loader-2"], stallAfter: "5s" } }));
     let journaled: unknown;
     await action.run({
       ...harness.ctx,

@@ -11,7 +11,9 @@
 import { z } from "zod";
 import { defineSetupAction } from "./setup-action.ts";
 import { deleteLabelled, deleteLabelledAction } from "./delete-labelled.ts";
-import { duration } from "../scenario/duration.ts";
+import { duration, formatDuration } from "../scenario/duration.ts";
+import type { Clock } from "../engine/clock.ts";
+import type { Timeline } from "../engine/timeline.ts";
 import { CHAOS_OPT_IN_LABEL } from "../engine/safety.ts";
 import type { Fault } from "../../workloads/loader/fault-profile.ts";
 import type { KubeObject } from "../lab/ports.ts";
@@ -65,6 +67,7 @@ const params = z
     heartbeat: duration({ min: 100, description: "Heartbeat interval (loader env and healer annotation)." }).optional(),
     silenceThreshold: duration({ description: "Per-Job healer override (annotation; ≥ 3× heartbeat)." }).optional(),
     backoffLimit: z.number().int().min(0).default(0),
+    waitUntilFlowing: duration({ description: "Setup ends once every loader's events flow (its first heartbeat or progress), so faults hit working loaders; 0s: do not wait." }).prefault("60s"),
     profile: z.union([profile, z.array(profile).min(1)]).optional(),
   })
   .strict()
@@ -84,6 +87,25 @@ const params = z
     });
   });
 
+const FLOWING_POLL_MS = 250;
+
+/** Waits for a `flowing` entry (queue-events recorder) of every task, bounded by `timeoutMs`. */
+async function waitUntilFlowing(tasks: string[], timeoutMs: number, ctx: { timeline: Timeline; clock: Clock; signal: AbortSignal }): Promise<void> {
+  const deadline = ctx.clock.now() + timeoutMs;
+  for (;;) {
+    const flowing = new Set(ctx.timeline.ofKind("task").filter((entry) => entry.event === "flowing").map((entry) => entry.taskId));
+    const waiting = tasks.filter((task) => !flowing.has(task));
+    if (waiting.length === 0) return;
+    if (ctx.clock.now() >= deadline) {
+      throw new Error(
+        `loader(s) ${waiting.join(", ")} sent no heartbeat or progress within ${formatDuration(timeoutMs)} of their Job's creation ` +
+          "(is the queue-events recorder running? see the pods' logs; on the sim .chaoslab/sim/pods/)",
+      );
+    }
+    await ctx.clock.sleep(FLOWING_POLL_MS, ctx.signal);
+  }
+}
+
 export const loadersSetup = defineSetupAction({
   kind: "loaders",
   summary: "Start loader Jobs (optionally with fault profiles) that the healer manages.",
@@ -98,6 +120,7 @@ export const loadersSetup = defineSetupAction({
         `delete loader Jobs with ${labelSelector} in ${spec.namespace}`,
       );
       const profiles = spec.profile === undefined ? [] : Array.isArray(spec.profile) ? spec.profile : [spec.profile];
+      const created: string[] = [];
       for (let index = 1; index <= spec.count; index++) {
         const name = `${spec.namePrefix}-${index}`;
         const faults = profiles.filter((entry) => entry.for.includes(name)).flatMap(profileFaults);
@@ -119,7 +142,9 @@ export const loadersSetup = defineSetupAction({
           }) as unknown as KubeObject,
         );
         ctx.timeline.record({ kind: "note", level: "info", message: `created Job ${spec.namespace}/${jobName} (${name})${faults.length ? ` with fault profile ${faults.map((fault) => fault.kind).join(", ")}` : ""}` });
+        created.push(jobName);
       }
+      if (spec.waitUntilFlowing > 0) await waitUntilFlowing(created, spec.waitUntilFlowing, ctx);
     },
   }),
   revert: deleteLabelled,

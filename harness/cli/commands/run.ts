@@ -10,7 +10,8 @@ import { systemClock } from "../../engine/clock.ts";
 import type { Log, RunPorts } from "../../engine/context.ts";
 import { defaultJournalDir } from "../../engine/journal.ts";
 import type { Recorder } from "../../engine/recorder.ts";
-import { runScenario, type ScenarioResult } from "../../engine/runner.ts";
+import { runScenario, type LoadedScenario, type ScenarioResult } from "../../engine/runner.ts";
+import { findFault } from "../../catalog.ts";
 import { EXIT_CODES, exitCodeFor } from "../../engine/verdict.ts";
 import { formatDiagnostic } from "../../scenario/loader.ts";
 import { writeRunOutputs } from "../../../reports/summary.ts";
@@ -21,7 +22,8 @@ import { selectScenarios } from "../scenario-files.ts";
 
 export interface RunDeps {
   catalog?: Catalog;
-  connect(): Promise<{ lab: StartedLab; ports: RunPorts; recorders: Recorder[]; close(): Promise<void> }>;
+  /** `recorders` as a factory when scenarios may run side by side (each run needs its own). */
+  connect(): Promise<{ lab: StartedLab; ports: RunPorts; recorders: Recorder[] | (() => Recorder[]); close(): Promise<void> }>;
   /** SIGINT/SIGTERM, wired by the CLI. */
   signal?: AbortSignal;
   journalDir?: string;
@@ -31,7 +33,7 @@ export interface RunDeps {
 
 export async function runCommand(
   paths: string[],
-  options: { suiteDir: string; labels?: string[]; seed?: number },
+  options: { suiteDir: string; labels?: string[]; seed?: number; parallel?: number },
   deps: RunDeps,
   io: CommandIo,
 ): Promise<number> {
@@ -55,39 +57,9 @@ export async function runCommand(
     io.err(`error: ${(error as Error).message}`);
     return EXIT_CODES.brokenOrInconclusive;
   }
-  const log: Log = { info: (message) => io.err(message), warn: (message) => io.err(`warning: ${message}`) };
-  const results: ScenarioResult[] = [];
+  let results: ScenarioResult[];
   try {
-    for (const result of loaded) {
-      if (!result.ok) continue;
-      if (deps.signal?.aborted) {
-        io.err(`skipping ${result.scenario.metadata.name}: interrupted`);
-        continue;
-      }
-      io.err(`\n=== ${result.scenario.metadata.name}${result.scenario.metadata.title ? `: ${result.scenario.metadata.title}` : ""} (${result.file})`);
-      let startedAt: number | undefined;
-      const scenarioResult = await runScenario(
-        result,
-        {
-          catalog,
-          lab: connection.lab,
-          ports: connection.ports,
-          recorders: connection.recorders,
-          clock: systemClock,
-          journalDir: deps.journalDir ?? defaultJournalDir(),
-          log,
-          signal: deps.signal,
-          onTimeline: (entry) => {
-            startedAt ??= entry.at;
-            const line = progressLine(entry, startedAt);
-            if (line) io.err(line);
-          },
-        },
-        { seed: options.seed },
-      );
-      results.push(scenarioResult);
-      io.out(renderResult(scenarioResult));
-    }
+    results = await runScenarios(loaded.filter((result): result is LoadedScenario => result.ok), { ...deps, catalog, ...connection }, { seed: options.seed, parallel: options.parallel ?? 1 }, io);
   } finally {
     await connection.close().catch((error: unknown) => io.err(`warning: closing lab connections: ${(error as Error).message}`));
   }
@@ -99,4 +71,67 @@ export async function runCommand(
   io.out(`\n${count("passed")} passed, ${count("failed")} failed, ${count("broken")} broken, ${count("inconclusive")} inconclusive, ${count("skipped")} skipped`);
   io.err(`summary: ${summaryFile}\nallure results: ${allureDir}`);
   return code;
+}
+
+/** A scenario may share the lab only when every fault it injects touches just its own targets. */
+export function sharesTheLab(loaded: LoadedScenario, catalog: Catalog): boolean {
+  return loaded.scenario.spec.faults.every((fault) => findFault(catalog, fault.type).scope === "targets");
+}
+
+/**
+ * Runs scenarios: those with lab-wide faults (a broker down, latency on every path) one at a time,
+ * first; then the rest, up to `parallel` at once (their faults touch only their own targets, and their
+ * probes only their own run's objects). Results come back in the order of `loaded`.
+ */
+export async function runScenarios(
+  loaded: readonly LoadedScenario[],
+  deps: Omit<RunDeps, "connect"> & { catalog: Catalog; lab: StartedLab; ports: RunPorts; recorders: Recorder[] | (() => Recorder[]) },
+  options: { seed?: number; parallel: number },
+  io: CommandIo,
+): Promise<ScenarioResult[]> {
+  const results = new Map<LoadedScenario, ScenarioResult>();
+  const prefixed = options.parallel > 1;
+  const runOne = async (scenario: LoadedScenario) => {
+    const name = scenario.scenario.metadata.name;
+    if (deps.signal?.aborted) {
+      io.err(`skipping ${name}: interrupted`);
+      return;
+    }
+    io.err(`\n=== ${name}${scenario.scenario.metadata.title ? `: ${scenario.scenario.metadata.title}` : ""} (${scenario.file})`);
+    const prefix = prefixed ? `[${name}] ` : "";
+    const log: Log = { info: (message) => io.err(`${prefix}${message}`), warn: (message) => io.err(`${prefix}warning: ${message}`) };
+    let startedAt: number | undefined;
+    const result = await runScenario(
+      scenario,
+      {
+        catalog: deps.catalog,
+        lab: deps.lab,
+        ports: deps.ports,
+        // Recorders hold per-run state: concurrent scenarios each need their own.
+        recorders: typeof deps.recorders === "function" ? deps.recorders() : deps.recorders,
+        clock: systemClock,
+        journalDir: deps.journalDir ?? defaultJournalDir(),
+        log,
+        signal: deps.signal,
+        onTimeline: (entry) => {
+          startedAt ??= entry.at;
+          const line = progressLine(entry, startedAt);
+          if (line) io.err(`${prefix}${line}`);
+        },
+      },
+      { seed: options.seed },
+    );
+    results.set(scenario, result);
+    io.out(renderResult(result));
+  };
+  const alone = loaded.filter((scenario) => options.parallel <= 1 || !sharesTheLab(scenario, deps.catalog));
+  const shared = loaded.filter((scenario) => !alone.includes(scenario));
+  for (const scenario of alone) await runOne(scenario);
+  const queue = [...shared];
+  await Promise.all(
+    Array.from({ length: Math.min(options.parallel, queue.length) }, async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await runOne(next);
+    }),
+  );
+  return loaded.flatMap((scenario) => results.get(scenario) ?? []);
 }

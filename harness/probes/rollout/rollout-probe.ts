@@ -59,7 +59,7 @@ export const rolloutProbe = defineProbe({
         const reader = kubeReaderRolloutReader(ctx.kube);
         // The sim's EndpointSlices stay empty (loopback pod IPs): judge the endpoints derived from the
         // Services' selectors and pod readiness there (derived-endpoints.ts).
-        snapshot = await collectRolloutSnapshot(ctx.description.provider === "sim" ? withDerivedEndpoints(reader, ctx.kube) : reader, spec, () => new Date(ctx.clock.now()));
+        snapshot = await collectRolloutSnapshot(ctx.description?.provider === "sim" ? withDerivedEndpoints(reader, ctx.kube) : reader, spec, () => new Date(ctx.clock.now()));
       } catch (error) {
         return { outcome: "no-data", detail: `cannot read Rollout ${spec.namespace}/${spec.name}: ${(error as Error).message}` };
       }

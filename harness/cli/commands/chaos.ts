@@ -1,0 +1,147 @@
+/**
+ * `chaoslab chaos` (what `make chaos` runs): the whole resilience suite, end to end.
+ *
+ *   pick the provider (CLUSTER=kind|sim|existing forces; else kind when Docker answers, else sim)
+ *   → lab up (attaches when it is up) → deploy what the suite needs (connector, healer)
+ *   → run every scenario of scenarios/ → reports/out/summary.json + allure-results/
+ *   → render the HTML report → a verdict table and the report's path; exit code per verdicts.
+ *
+ * Invalid scenario files stop everything before the lab is touched (exit 2).
+ */
+import path from "node:path";
+import type { StartedLab } from "../../../cluster/provider.ts";
+import { describePick, dockerEngineProbe, loadProvider, pickProvider } from "../../../cluster/providers/detect.ts";
+import { DEFAULT_CATALOG, type Catalog } from "../../catalog.ts";
+import { EXIT_CODES, exitCodeFor } from "../../engine/verdict.ts";
+import type { ScenarioResult } from "../../engine/runner.ts";
+import { createLabPorts } from "../../lab/lab-ports.ts";
+import { deploySuiteWorkloads } from "../../lab/suite-workloads.ts";
+import { KubeWatchRecorder } from "../../recorders/kube-watch-recorder.ts";
+import { QueueEventsRecorder } from "../../recorders/queue-events-recorder.ts";
+import { formatDiagnostic } from "../../scenario/loader.ts";
+import { formatDuration } from "../../scenario/duration.ts";
+import { summarizeScenario, writeRunOutputs } from "../../../reports/summary.ts";
+import { writeAllureResults } from "../../../reports/allure-results.ts";
+import type { CommandIo } from "../io.ts";
+import { selectScenarios } from "../scenario-files.ts";
+import { runScenarios } from "./run.ts";
+import type { LoadedScenario } from "../../engine/runner.ts";
+
+export interface ChaosOptions {
+  suiteDir: string;
+  labels?: string[];
+  seed?: number;
+  /** How many target-scoped scenarios may share the lab at once (lab-wide faults always run alone). */
+  parallel: number;
+  /** Skip the HTML report (CI renders it in a later step). */
+  noReport?: boolean;
+}
+
+export interface ChaosDeps {
+  catalog?: Catalog;
+  signal?: AbortSignal;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Brings the lab up; default: the provider picked from CLUSTER / Docker. */
+  labUp?(log: (line: string) => void): Promise<StartedLab>;
+  /** The HTML report; default: reports/render.ts. */
+  render?(): Promise<{ htmlDir: string; indexFile?: string }>;
+}
+
+async function defaultLabUp(env: Readonly<Record<string, string | undefined>>, log: (line: string) => void): Promise<StartedLab> {
+  const pick = await pickProvider(env, dockerEngineProbe());
+  log(describePick(pick));
+  for (const warning of pick.warnings) log(`warning: ${warning}`);
+  const provider = await loadProvider(pick.name);
+  return provider.up({ log });
+}
+
+/** The one call site of the HTML rendering (reports/render.ts, owned by the report's author). */
+async function defaultRender(): Promise<{ htmlDir: string; indexFile?: string }> {
+  const { renderReport } = await import("../../../reports/render.ts");
+  const rendered = await renderReport();
+  return { htmlDir: rendered.htmlDir, indexFile: rendered.indexFile };
+}
+
+export function verdictTable(results: readonly ScenarioResult[]): string {
+  const rows = results.map((result) => {
+    const summary = summarizeScenario(result);
+    const mttr = summary.recoveries
+      .filter((recovery) => recovery.mttrMs !== null)
+      .map((recovery) => `${formatDuration(recovery.mttrMs!)}${recovery.restoredBy ? ` (${recovery.restoredBy})` : ""}`)
+      .join(", ");
+    const ledger = summary.ledger ? `acked ${summary.ledger.acked}, lost ${summary.ledger.lost}, dup ${summary.ledger.duplicated}` : "-";
+    return [summary.verdict.toUpperCase(), summary.name, formatDuration(summary.durationMs), mttr || "-", ledger];
+  });
+  const header = ["VERDICT", "SCENARIO", "TIME", "MTTR", "LEDGER"];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column < cells.length - 1 ? cell.padEnd(widths[column]!) : cell)).join("  ");
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+export async function chaosCommand(options: ChaosOptions, deps: ChaosDeps, io: CommandIo): Promise<number> {
+  const catalog = deps.catalog ?? DEFAULT_CATALOG;
+  const started = Date.now();
+  const { loaded, empty } = await selectScenarios({ paths: [], labels: options.labels, suiteDir: options.suiteDir, catalog });
+  if (empty) {
+    io.err(`error: ${empty}`);
+    return EXIT_CODES.invalidInput;
+  }
+  const invalid = loaded.flatMap((result) => (result.ok ? [] : result.diagnostics));
+  if (invalid.length > 0) {
+    for (const diagnostic of invalid) io.err(formatDiagnostic(diagnostic));
+    io.err("nothing was run: fix the files above first");
+    return EXIT_CODES.invalidInput;
+  }
+  const scenarios = loaded.filter((result): result is LoadedScenario => result.ok);
+  const log = (line: string) => io.err(line);
+
+  let lab: StartedLab;
+  try {
+    lab = await (deps.labUp ?? ((logLine) => defaultLabUp(deps.env ?? process.env, logLine)))(log);
+  } catch (error) {
+    io.err(`error: the lab did not come up: ${(error as Error).message}`);
+    return EXIT_CODES.brokenOrInconclusive;
+  }
+  const ports = createLabPorts(lab.description);
+  let results: ScenarioResult[];
+  try {
+    try {
+      await deploySuiteWorkloads(lab.description, ports.kube, { log });
+    } catch (error) {
+      io.err(`error: deploying the suite's workloads failed: ${(error as Error).message}`);
+      return EXIT_CODES.brokenOrInconclusive;
+    }
+    io.err(`[suite] ${scenarios.length} scenario(s) on the ${lab.description.provider} lab, up to ${options.parallel} target-scoped scenario(s) at once`);
+    results = await runScenarios(
+      scenarios,
+      {
+        catalog,
+        lab,
+        ports,
+        recorders: () => [new KubeWatchRecorder(lab.description.kubeconfig), new QueueEventsRecorder(lab.description.kafka.bootstrapDirect)],
+        signal: deps.signal,
+      },
+      { seed: options.seed, parallel: options.parallel },
+      io,
+    );
+  } finally {
+    await ports.close().catch((error: unknown) => io.err(`warning: closing lab connections: ${(error as Error).message}`));
+  }
+
+  const { summaryFile } = await writeRunOutputs(results);
+  const allureDir = await writeAllureResults(results);
+  let report = "(not rendered: --no-report)";
+  if (!options.noReport) {
+    try {
+      const rendered = await (deps.render ?? defaultRender)();
+      report = rendered.indexFile ?? rendered.htmlDir;
+    } catch (error) {
+      report = `(rendering failed: ${(error as Error).message}; \`make report\` retries)`;
+    }
+  }
+  const code = exitCodeFor(results.map((result) => result.verdict));
+  io.out(`\n${verdictTable(results)}\n`);
+  io.out(`suite wall time ${formatDuration(Date.now() - started)} on ${lab.description.provider}; exit code ${code}`);
+  io.out(`summary: ${path.relative(process.cwd(), summaryFile) || summaryFile}\nallure results: ${allureDir}\nreport: ${report}`);
+  return code;
+}

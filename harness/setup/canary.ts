@@ -1,0 +1,321 @@
+/**
+ * `canary`: prepare and start one canary release of a Rollout (shared/specs/canary.md, "Setup"):
+ *
+ *   - canary:
+ *       manifests: ../workloads/queue-manager/manifests     # Rollout, Services, AnalysisTemplate, aggregator
+ *       load: {script: ../workloads/queue-manager/load/canary.ts, service: queue-manager, rate: 40}
+ *       release: {image: chaoslab/queue-manager:v2-bad}    # or {env: {ERROR_RATE: "0.5"}}
+ *
+ * 1. applies the manifests (labelled with the run; deleted at teardown) and, where Argo's controller is
+ *    a host process (the sim), points the Rollout's canary-stats-url annotation at the aggregator
+ *    Service's host URL (the sim's service proxy);
+ * 2. waits for revision N to be Healthy (analysis is skipped on a first deploy) and records its stable
+ *    hash as the rollout probe's baseline (rollout-baseline.ts);
+ * 3. starts k6 with the load script against the Service, in the background until teardown; its
+ *    threshold summary goes to the timeline (and so to the report) when the scenario ends;
+ * 4. changes the pod template (image or env): revision N+1. This is the last thing setup does, so the
+ *    expectations' reference `faults` (the end of setup, with no faults and no steady state) is the
+ *    moment of the change: `rollout: {expect: rolled-back, within: 50s}` times from it.
+ *
+ * The Rollout's name is fixed by the manifests: two canary runs at once would fight over it, so a
+ * Rollout that exists and is not this run's stops the setup (broken) instead of being taken over.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs/promises";
+import path from "node:path";
+import YAML from "yaml";
+import { z } from "zod";
+import { defineSetupAction, type SetupContext } from "./setup-action.ts";
+import { duration } from "../scenario/duration.ts";
+import type { KubeObject } from "../lab/ports.ts";
+import type { RevertContext } from "../engine/context.ts";
+import { RUN_ID_LABEL } from "../engine/safety.ts";
+import { collectRolloutSnapshot, kubeReaderRolloutReader } from "../probes/rollout/rollout-snapshot.ts";
+import { summarizeRollout } from "../probes/rollout/rollout-summary.ts";
+import { withDerivedEndpoints } from "../probes/rollout/derived-endpoints.ts";
+import { recordRolloutBaseline } from "../probes/rollout/rollout-baseline.ts";
+import { resolveServiceUrl } from "../../cluster/service-urls.ts";
+import { builtComponentDirs } from "../../cluster/sim/provision.ts";
+import { REPORTS_OUT } from "../../reports/summary.ts";
+
+const CANARY_STATS_URL_ANNOTATION = "chaoslab.streamforge.io/canary-stats-url";
+
+const release = z
+  .object({
+    image: z.string().min(1).optional().meta({ description: "New image of the first container, e.g. chaoslab/queue-manager:v2-bad." }),
+    env: z.record(z.string(), z.string()).optional().meta({ description: "Env to set on the first container, e.g. {ERROR_RATE: \"0.5\"}." }),
+  })
+  .strict()
+  .refine((value) => value.image !== undefined || value.env !== undefined, { error: "release: give image and/or env (a pod-template change; `restart` is not a new revision)" });
+
+const params = z
+  .object({
+    manifests: z.string().min(1).meta({ description: "Directory (or file) of YAML manifests, relative to the scenario file." }),
+    namespace: z.string().min(1).default("streamforge"),
+    rollout: z.string().min(1).default("queue-manager"),
+    healthyWithin: duration({ min: 1, description: "How long revision N may take to be Healthy. Default 3m." }).optional(),
+    statsService: z.string().min(1).default("queue-manager-metrics").meta({ description: "Service of the canary-stats aggregator; on the sim its host URL becomes the Rollout's canary-stats-url." }),
+    statsUrl: z.url().optional().meta({ description: "Use this canary-stats-url instead (e.g. an unreachable one, to show an Error analysis is not a rollback)." }),
+    load: z
+      .object({
+        script: z.string().min(1).meta({ description: "k6 script, relative to the scenario file." }),
+        service: z.string().min(1).default("queue-manager"),
+        rate: z.number().positive().default(40),
+        duration: z.string().regex(/^\d+[smh]$/).default("5m").meta({ description: "k6's DURATION; teardown stops it earlier." }),
+        versions: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .optional(),
+    release,
+  })
+  .strict();
+
+type Params = z.output<typeof params>;
+
+const objectRef = z.object({ apiVersion: z.string(), kind: z.string(), namespace: z.string().optional(), name: z.string() }).strict();
+const revertAction = z.union([
+  z.object({ objects: z.array(objectRef) }).strict(),
+  z.object({ k6: z.object({ pidFile: z.string() }).strict() }).strict(),
+]);
+type RevertAction = z.infer<typeof revertAction>;
+
+async function readManifests(location: string): Promise<KubeObject[]> {
+  const stat = await fs.stat(location);
+  const files = stat.isDirectory()
+    ? (await fs.readdir(location)).filter((file) => file.endsWith(".yaml") || file.endsWith(".yml")).sort().map((file) => path.join(location, file))
+    : [location];
+  return (
+    await Promise.all(
+      files.map(async (file) =>
+        YAML.parseAllDocuments(await fs.readFile(file, "utf8")).flatMap((document, index) => {
+          if (document.errors.length > 0) throw new Error(`${file}: document ${index + 1}: ${document.errors[0]!.message}`);
+          const object = document.toJS() as KubeObject | null;
+          return object ? [object] : [];
+        }),
+      ),
+    )
+  ).flat();
+}
+
+interface Container {
+  name: string;
+  image?: string;
+  env?: { name: string; value?: string; valueFrom?: unknown }[];
+}
+
+function containersOf(rollout: KubeObject): Container[] {
+  return (rollout as unknown as { spec: { template: { spec: { containers: Container[] } } } }).spec.template.spec.containers;
+}
+
+/** Revision N+1: the same Rollout with the first container's image and/or env changed. */
+export function releasedRollout(rollout: KubeObject, change: Params["release"]): KubeObject {
+  const copy = structuredClone(rollout);
+  const container = containersOf(copy)[0];
+  if (!container) throw new Error(`Rollout ${rollout.metadata.name}: expected a container in spec.template.spec.containers, found none`);
+  if (change.image !== undefined) container.image = change.image;
+  for (const [name, value] of Object.entries(change.env ?? {})) {
+    const env = (container.env ??= []);
+    const existing = env.find((variable) => variable.name === name);
+    if (existing) {
+      existing.value = value;
+      delete existing.valueFrom;
+    } else env.push({ name, value });
+  }
+  return copy;
+}
+
+function sleep(ms: number, signal: AbortSignal) {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
+
+async function k6Binary(): Promise<string> {
+  try {
+    return path.join((await builtComponentDirs(["k6"])).k6!, "k6");
+  } catch (error) {
+    throw new Error(`${(error as Error).message.replace("Run `make setup` first.", "")}Build it once with \`node bin/chaoslab.mjs lab setup --with k6\` (a few minutes).`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGINT (k6 then writes its end-of-test summary), SIGKILL after 20 s. Only a process that is k6. */
+async function stopK6(pidFile: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await fs.readFile(pidFile, "utf8")).trim());
+  } catch {
+    return;
+  }
+  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  if (!(pid > 0) || !cmdline.includes("k6")) return;
+  process.kill(pid, "SIGINT");
+  const deadline = Date.now() + 20_000;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  if (isAlive(pid)) process.kill(pid, "SIGKILL");
+}
+
+interface K6Summary {
+  metrics: Record<string, { thresholds?: Record<string, { ok: boolean }>; values: Record<string, number> }>;
+}
+
+/** k6's threshold verdicts and per-version counts, one line each, from its JSON summary. */
+export function k6ThresholdLines(summary: K6Summary): { ok: boolean; lines: string[] } {
+  const lines: string[] = [];
+  let ok = true;
+  for (const [metric, { thresholds, values }] of Object.entries(summary.metrics)) {
+    for (const [threshold, result] of Object.entries(thresholds ?? {})) {
+      if (threshold === "count>=0") continue;
+      ok &&= result.ok;
+      const value = metric === "http_req_failed" ? `rate ${values.rate}` : metric === "http_req_duration" ? `p(95) ${values["p(95)"]?.toFixed(1)} ms` : "";
+      lines.push(`${result.ok ? "ok" : "FAILED"} ${metric}: ${threshold}${value ? ` (${value})` : ""}`);
+    }
+  }
+  for (const [metric, { values }] of Object.entries(summary.metrics)) {
+    if (metric.startsWith("queue_manager_") && metric.includes("{")) lines.push(`${metric} = ${values.count ?? 0}`);
+  }
+  const requests = summary.metrics.http_reqs?.values.count;
+  if (requests !== undefined) lines.unshift(`${requests} requests`);
+  return { ok, lines };
+}
+
+async function startLoad(spec: NonNullable<Params["load"]>, namespace: string, ctx: SetupContext<RevertAction>): Promise<void> {
+  const binary = await k6Binary();
+  const url = await resolveServiceUrl(ctx.description, `${namespace}/${spec.service}`, { ready: true, timeoutMs: 30_000, signal: ctx.signal });
+  const dir = path.join(REPORTS_OUT, "k6");
+  await fs.mkdir(dir, { recursive: true });
+  const base = path.join(dir, `${ctx.scenario}-${ctx.runId}`);
+  const pidFile = `${base}.pid`;
+  await ctx.journal.record({ k6: { pidFile } }, `stop k6 (${pidFile})`);
+  const out = await fs.open(`${base}.log`, "a");
+  const child = spawn(
+    binary,
+    [
+      "run",
+      "--no-usage-report",
+      ...["BASE_URL", url, "RATE", String(spec.rate), "DURATION", spec.duration, "VERSIONS", spec.versions.join(","), "SUMMARY_PATH", `${base}.json`].flatMap((value, index, all) =>
+        index % 2 === 0 ? ["-e", `${value}=${all[index + 1]}`] : [],
+      ),
+      path.resolve(ctx.scenarioDir, spec.script),
+    ],
+    { detached: true, stdio: ["ignore", out.fd, out.fd] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.once("error", (error) => reject(new Error(`cannot start k6 (${binary}): ${error.message}`)));
+    child.once("spawn", () => resolve());
+  });
+  await out.close();
+  child.unref();
+  await fs.writeFile(pidFile, String(child.pid));
+  ctx.timeline.record({ kind: "note", level: "info", message: `k6 started (pid ${child.pid}): ${spec.rate} req/s against ${url} (${namespace}/${spec.service}); log ${base}.log` });
+  // When the scenario ends (after teardown stopped k6): put its thresholds in the timeline.
+  await ctx.shared.get(`k6:${base}`, () => ({
+    close: async () => {
+      await stopK6(pidFile);
+      await fs.rm(pidFile, { force: true });
+      const text = await fs.readFile(`${base}.json`, "utf8").catch(() => undefined);
+      if (text === undefined) {
+        ctx.timeline.record({ kind: "note", level: "warning", message: `k6 wrote no summary (${base}.json); see ${base}.log` });
+        return;
+      }
+      const { ok, lines } = k6ThresholdLines(JSON.parse(text) as K6Summary);
+      ctx.timeline.record({ kind: "note", level: ok ? "info" : "warning", message: `k6 thresholds ${ok ? "held" : "FAILED"} (summary ${base}.json): ${lines.join("; ")}` });
+    },
+  }));
+}
+
+export const canarySetup = defineSetupAction({
+  kind: "canary",
+  summary: "Deploy a Rollout at revision N (manifests), wait until Healthy, start k6 load, then release revision N+1 (image/env change).",
+  params,
+  revertAction,
+  create: (spec) => ({
+    describe: () => `canary of Rollout ${spec.namespace}/${spec.rollout}: ${spec.manifests}, release ${spec.release.image ?? ""}${spec.release.env ? ` env ${JSON.stringify(spec.release.env)}` : ""}${spec.load ? `, k6 ${spec.load.rate} req/s` : ""}`,
+    async run(ctx) {
+      const existing = await ctx.kube.get({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", namespace: spec.namespace, name: spec.rollout });
+      if (existing && !existing.metadata.deletionTimestamp) {
+        const owner = existing.metadata.labels?.[RUN_ID_LABEL];
+        throw new Error(
+          `Rollout ${spec.namespace}/${spec.rollout} already exists (${owner ? `run ${owner}` : "not created by a scenario"}): canary scenarios need it to themselves. ` +
+            (owner ? "Wait for that run, or `chaoslab cleanup` after a crash." : `Delete it first (kubectl delete rollout -n ${spec.namespace} ${spec.rollout}).`),
+        );
+      }
+      if (existing) {
+        const deadline = ctx.clock.now() + 60_000;
+        while ((await ctx.kube.get({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", namespace: spec.namespace, name: spec.rollout })) && ctx.clock.now() < deadline) await sleep(500, ctx.signal);
+      }
+      const objects = (await readManifests(path.resolve(ctx.scenarioDir, spec.manifests))).map((object) => ({
+        ...object,
+        metadata: { ...object.metadata, namespace: object.metadata.namespace ?? spec.namespace, labels: { ...object.metadata.labels, ...ctx.runLabels } },
+      }));
+      const rollout = objects.find((object) => object.kind === "Rollout" && object.metadata.name === spec.rollout);
+      if (!rollout) throw new Error(`${spec.manifests}: expected Rollout ${spec.rollout}, found ${objects.map((object) => `${object.kind}/${object.metadata.name}`).join(", ")}`);
+      await ctx.journal.record(
+        { objects: objects.map(({ apiVersion, kind, metadata }) => ({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name })) },
+        `delete the ${objects.length} object(s) of ${spec.manifests}`,
+      );
+      for (const object of objects) if (object !== rollout) await ctx.kube.apply(object);
+
+      // The analysis runs inside Argo's controller: on the sim a host process, which needs a host URL.
+      const statsUrl =
+        spec.statsUrl ??
+        (ctx.description.provider === "sim" ? await resolveServiceUrl(ctx.description, `${spec.namespace}/${spec.statsService}`, { timeoutMs: 15_000, signal: ctx.signal }) : undefined);
+      if (statsUrl) rollout.metadata.annotations = { ...rollout.metadata.annotations, [CANARY_STATS_URL_ANNOTATION]: statsUrl };
+      await ctx.kube.apply(rollout);
+      ctx.timeline.record({ kind: "note", level: "info", message: `applied ${objects.length} object(s) of ${spec.manifests}; ${CANARY_STATS_URL_ANNOTATION}=${rollout.metadata.annotations?.[CANARY_STATS_URL_ANNOTATION]}` });
+
+      // Revision N Healthy, and the aggregator answering, before anything changes.
+      const reader = ctx.description.provider === "sim" ? withDerivedEndpoints(kubeReaderRolloutReader(ctx.kube), ctx.kube) : kubeReaderRolloutReader(ctx.kube);
+      const healthyWithin = spec.healthyWithin ?? 180_000;
+      const deadline = ctx.clock.now() + healthyWithin;
+      let stableHash = "";
+      let last = "not read yet";
+      for (;;) {
+        const summary = summarizeRollout((await collectRolloutSnapshot(reader, { namespace: spec.namespace, name: spec.rollout })).rollout);
+        last = `${summary.phase}${summary.message ? ` (${summary.message})` : ""}, ${summary.replicas.available}/${summary.replicas.desired} available`;
+        if (summary.generationObserved && summary.phase === "Healthy" && summary.stableHash !== "" && summary.stableHash === summary.currentHash) {
+          stableHash = summary.stableHash;
+          break;
+        }
+        if (ctx.clock.now() > deadline || ctx.signal.aborted) throw new Error(`Rollout ${spec.namespace}/${spec.rollout} was not Healthy at revision N within ${healthyWithin / 1000} s: ${last}`);
+        await sleep(1_000, ctx.signal);
+      }
+      if (!spec.statsUrl && statsUrl) {
+        const until = ctx.clock.now() + 30_000;
+        while (!(await fetch(`${statsUrl}/healthz`, { signal: AbortSignal.timeout(2_000) }).then((response) => response.ok, () => false))) {
+          if (ctx.clock.now() > until || ctx.signal.aborted) throw new Error(`the canary-stats aggregator does not answer at ${statsUrl}/healthz (Service ${spec.namespace}/${spec.statsService})`);
+          await sleep(500, ctx.signal);
+        }
+      }
+      ctx.timeline.record({ kind: "note", level: "info", message: `Rollout ${spec.namespace}/${spec.rollout} Healthy at revision N, stable ${stableHash}` });
+
+      if (spec.load) await startLoad(spec.load, spec.namespace, ctx);
+
+      const next = releasedRollout(rollout, spec.release);
+      const appliedAt = new Date(ctx.clock.now()).toISOString();
+      await recordRolloutBaseline(ctx.shared, spec.namespace, spec.rollout, { stableHash, updateAppliedAt: appliedAt });
+      await ctx.kube.apply(next);
+      ctx.timeline.record({
+        kind: "note",
+        level: "info",
+        message: `revision N+1 of Rollout ${spec.namespace}/${spec.rollout} applied: ${spec.release.image ? `image ${spec.release.image}` : ""}${spec.release.env ? ` env ${JSON.stringify(spec.release.env)}` : ""} (stable ${stableHash})`,
+      });
+    },
+  }),
+  async revert(action: RevertAction, ctx: RevertContext) {
+    if ("k6" in action) {
+      await stopK6(action.k6.pidFile);
+      return;
+    }
+    for (const object of [...action.objects].reverse()) await ctx.kube.delete(object, { propagationPolicy: "Background" });
+  },
+});
