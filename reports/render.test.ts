@@ -100,6 +100,20 @@ describe("renderReport", () => {
     expect(await fs.readFile(path.join(dirs.out, "notes.txt"), "utf8")).toBe("mine");
   });
 
+  it(
+    "keeps the last report when a render fails, and says so",
+    async () => {
+      const dirs = await workspace();
+      await writeAllureResults(fixtureResults().slice(0, 1), dirs.results);
+      const first = await renderReport({ resultsDir: dirs.results, outDir: dirs.out, historyFile: dirs.history });
+      const before = await fs.readFile(first.indexFile, "utf8");
+      await expect(renderReport({ resultsDir: dirs.results, outDir: dirs.out, historyFile: dirs.history, timeoutMs: 50 })).rejects.toThrow(/did not finish within 0.05s.*previous report .* is untouched/s);
+      expect(await fs.readFile(first.indexFile, "utf8")).toBe(before);
+      expect(await fs.readdir(path.dirname(dirs.out))).not.toContain("html.rendering");
+    },
+    RENDER_TIMEOUT,
+  );
+
   it("cuts exactly the gtag loader and its config script", () => {
     const html = `<body><script>keep()</script>\n<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>\n    <script>\n  window.dataLayer = window.dataLayer || [];\n  function gtag(){}\n  gtag('js', new Date());\n</script>\n<script async>data()</script></body>`;
     expect(stripAnalytics(html)).toBe(`<body><script>keep()</script>\n\n<script async>data()</script></body>`);

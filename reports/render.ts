@@ -44,7 +44,7 @@ const HISTORY_LIMIT = 100;
 export interface RenderOptions {
   /** Default: `allure-results/` at the repository root. */
   resultsDir?: string;
-  /** Default: `reports/out/html/`. Emptied first (only if it holds a report or nothing). */
+  /** Default: `reports/out/html/`. Replaced once the new report is complete (only if it holds a report or nothing). */
   outDir?: string;
   /** Default: `$CHAOSLAB_REPORT_HISTORY`, else `reports/out/history/history.jsonl`. */
   historyFile?: string;
@@ -118,14 +118,12 @@ export function stripAnalytics(html: string): string | undefined {
   return html.slice(0, start) + html.slice(end);
 }
 
-/** Refuses to wipe a directory that is not a report (a mistyped --out must not delete someone's files). */
-async function prepareOutDir(outDir: string): Promise<void> {
+/** Refuses to replace a directory that is not a report (a mistyped --out must not delete someone's files). */
+async function checkOutDir(outDir: string): Promise<void> {
   const names = await fs.readdir(outDir).catch(() => undefined);
   if (names && names.length > 0 && !names.includes("index.html")) {
     throw new ReportInputError(`${outDir} is not empty and holds no index.html: not overwriting it; choose an empty or new directory`);
   }
-  await fs.rm(outDir, { recursive: true, force: true });
-  await fs.mkdir(outDir, { recursive: true });
 }
 
 export async function renderReport(options: RenderOptions = {}): Promise<RenderedReport> {
@@ -136,7 +134,7 @@ export async function renderReport(options: RenderOptions = {}): Promise<Rendere
 
   const results = await resultFiles(resultsDir);
   await ensureEnvironment(resultsDir);
-  await prepareOutDir(htmlDir);
+  await checkOutDir(htmlDir);
   await fs.mkdir(path.dirname(historyFile), { recursive: true });
 
   // Result file names carry a fresh UUID per test run, so the sorted list identifies these results.
@@ -145,11 +143,15 @@ export async function renderReport(options: RenderOptions = {}): Promise<Rendere
   const lastRendered = await fs.readFile(markerFile, "utf8").then((text) => text.trim(), () => "");
   const historyAppended = lastRendered !== fingerprint;
 
+  // Rendered beside the target and swapped in when complete: a failed render keeps the last report.
+  const staging = `${htmlDir}.rendering`;
+  await fs.rm(staging, { recursive: true, force: true });
+  const warnings: string[] = [];
   const configDir = await fs.mkdtemp(path.join(os.tmpdir(), "chaoslab-allurerc-"));
   try {
     const config = {
       name: options.reportName ?? REPORT_NAME,
-      output: htmlDir,
+      output: staging,
       historyPath: historyFile,
       historyLimit: HISTORY_LIMIT,
       appendHistory: historyAppended,
@@ -164,22 +166,24 @@ export async function renderReport(options: RenderOptions = {}): Promise<Rendere
     if (output.exitCode !== 0) {
       const said = `${output.stderr}\n${output.stdout}`.trim().split("\n").slice(-15).join("\n");
       const why = output.exitCode === null ? `did not finish within ${timeoutMs / 1000}s (signal ${output.signal})` : `exited ${output.exitCode}`;
-      throw new Error(`allure generate ${why} rendering ${resultsDir} into ${htmlDir}:\n${said || "(no output)"}`);
+      throw new Error(`allure generate ${why} rendering ${resultsDir} into ${staging}:\n${said || "(no output)"} (the previous report in ${htmlDir} is untouched)`);
     }
+    const stagedIndex = path.join(staging, "index.html");
+    if (!(await fs.stat(stagedIndex).then((stat) => stat.size > 0, () => false))) {
+      throw new Error(`allure generate succeeded but wrote no ${stagedIndex}: check the awesome plugin's options in reports/render.ts`);
+    }
+    const html = await fs.readFile(stagedIndex, "utf8");
+    const stripped = stripAnalytics(html);
+    if (stripped !== undefined) await fs.writeFile(stagedIndex, stripped);
+    if ((stripped ?? html).includes("googletagmanager")) warnings.push(`${htmlDir}/index.html still loads Google Analytics: the Allure template changed; update stripAnalytics in reports/render.ts`);
+    await fs.rm(htmlDir, { recursive: true, force: true });
+    await fs.rename(staging, htmlDir);
   } finally {
     await fs.rm(configDir, { recursive: true, force: true });
+    await fs.rm(staging, { recursive: true, force: true });
   }
 
   const indexFile = path.join(htmlDir, "index.html");
-  if (!(await fs.stat(indexFile).then((stat) => stat.size > 0, () => false))) {
-    throw new Error(`allure generate succeeded but wrote no ${indexFile}: check the awesome plugin's options in reports/render.ts`);
-  }
-  const warnings: string[] = [];
-  const html = await fs.readFile(indexFile, "utf8");
-  const stripped = stripAnalytics(html);
-  if (stripped !== undefined) await fs.writeFile(indexFile, stripped);
-  if ((stripped ?? html).includes("googletagmanager")) warnings.push(`${indexFile} still loads Google Analytics: the Allure template changed; update stripAnalytics in reports/render.ts`);
-
   await fs.writeFile(markerFile, `${fingerprint}\n`);
   return { htmlDir, indexFile, historyFile, historyAppended, results: results.length, warnings };
 }

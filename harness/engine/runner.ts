@@ -410,7 +410,8 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
         };
         const callStartedAt = clock.now();
         try {
-          const evidence = await type.create(faultSpec).inject(ctx);
+          const fault = type.create(faultSpec);
+          const evidence = await fault.inject(ctx);
           markInjected(`inject of ${faultSpec.type} returned`);
           if (result.injectedAt === undefined) result.injectedAt = callStartedAt;
           result.evidence = evidence;
@@ -419,6 +420,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
           timeline.record({ kind: "fault", fault: faultSpec.name, type: faultSpec.type, event: "effect-confirmed", detail: evidence.summary, data: evidence.observations, at: evidence.effectConfirmedAt });
           if (faultSpec.durationMs !== undefined) {
             const until = result.injectedAt + faultSpec.durationMs;
+            if (fault.watch) await fault.watch(ctx, until);
             if (clock.now() < until) await clock.sleep(until - clock.now(), run.signal);
           }
         } catch (error) {
@@ -427,6 +429,8 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
           result.message = message;
           if (error instanceof NoEvidenceError || error instanceof SelectionError) {
             result.verdict = "inconclusive";
+            // An effect confirmed at first and then lost: keep when it was confirmed, but it is not "effective".
+            if (result.effectConfirmedAt !== undefined) result.evidence = { ...result.evidence!, summary: `effect lost: ${message} (first confirmed: ${result.evidence?.summary ?? "?"})` };
             faultsInconclusive = true;
             timeline.record({ kind: "fault", fault: faultSpec.name, type: faultSpec.type, event: "no-evidence", detail: message, data: error instanceof NoEvidenceError ? error.observations : undefined });
             fail("inconclusive", `fault ${faultSpec.name}`, error instanceof SelectionError ? `no target: ${message}` : `no evidence that ${faultSpec.type} took effect: ${message}`);

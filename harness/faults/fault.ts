@@ -84,6 +84,12 @@ export interface FaultContext<Action> extends RunContextBase, PlanContext {
 export interface Fault<Action> {
   plan(ctx: PlanContext): Promise<FaultPlan>;
   inject(ctx: FaultContext<Action>): Promise<FaultEvidence>;
+  /**
+   * For faults with a duration: keeps checking, until `untilMs`, that the effect is still there (a
+   * toxic removed behind the harness's back, a broker restarted by someone else). Throws
+   * NoEvidenceError when it is gone: a fault that did not last is not reported as effective.
+   */
+  watch?(ctx: FaultContext<Action>, untilMs: number): Promise<void>;
 }
 
 export interface FaultType<Target = unknown, Params = unknown, Action = unknown> {

@@ -23,6 +23,9 @@ import type { LatencyToxicSpec, ToxicRef } from "../../cluster/provider.ts";
 import type { BrokerAddress } from "../lab/ports.ts";
 
 const RTT_SAMPLES = 5;
+/** While the fault lasts: the toxic list every second, the round trip every fifth check. */
+const WATCH_POLL_MS = 1_000;
+const WATCH_RTT_EVERY = 5;
 /** The effect must show as at least this share of the configured delay (jitter and scheduling noise). */
 const EVIDENCE_SHARE = 0.5;
 
@@ -69,6 +72,8 @@ export const networkLatencyFault = defineFault({
   create: (spec) => {
     const directions: LatencyToxicSpec["direction"][] = spec.params.direction === "both" ? ["upstream", "downstream"] : [spec.params.direction];
     const perRoundTripMs = spec.params.latency * directions.length;
+    // What inject found, for watch: the toxics it added and the paths it measured.
+    let injected: { refs: ToxicRef[]; paths: Path[]; baseline: Map<string, number> } | undefined;
     return {
       async plan(ctx) {
         const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
@@ -107,6 +112,7 @@ export const networkLatencyFault = defineFault({
 
         const baseline = await measure(paths, ctx);
         const refs: ToxicRef[] = [];
+        injected = { refs, paths, baseline };
         for (const direction of directions) {
           const name = toxicName(ctx.runId, spec.name, direction);
           for (const nodeId of selection.selected) {
@@ -145,6 +151,33 @@ export const networkLatencyFault = defineFault({
             throw new NoEvidenceError(`${why}: ${JSON.stringify(table)}`, observations);
           }
           await ctx.clock.sleep(500, ctx.signal);
+        }
+      },
+      async watch(ctx, untilMs) {
+        if (!injected) return;
+        const { refs, paths, baseline } = injected;
+        const targeted = paths.filter((path) => path.targeted);
+        const threshold = perRoundTripMs * EVIDENCE_SHARE;
+        let slowChecks = 0;
+        for (let check = 1; ctx.clock.now() < untilMs; check++) {
+          const present = await ctx.lab.network.listToxics();
+          const missing = refs.filter((ref) => !present.some((toxic) => toxic.nodeId === ref.nodeId && toxic.name === ref.name));
+          if (missing.length > 0) {
+            throw new NoEvidenceError(
+              `toxic(s) ${missing.map((ref) => `${ref.name} on broker ${ref.nodeId}`).join(", ")} disappeared before the fault's ${formatDuration(spec.durationMs ?? 0)} were over`,
+              { missing, present },
+            );
+          }
+          // The RTT every few checks: it costs requests to the brokers, the toxic list costs nothing.
+          if (check % WATCH_RTT_EVERY === 0) {
+            const observed = await measure(targeted, ctx);
+            const rises = Object.fromEntries(targeted.map((path) => [path.label, (observed.get(path.label) ?? Number.NaN) - (baseline.get(path.label) ?? Number.NaN)]));
+            ctx.timeline.record({ kind: "probe", probe: `${spec.name} observed latency`, outcome: Object.values(rises).every((rise) => rise >= threshold) ? "ok" : "not-ok", value: { configuredMs: perRoundTripMs, riseMs: rises }, detail: Object.entries(rises).map(([label, rise]) => `${label} +${rise.toFixed(0)}ms`).join(", ") });
+            slowChecks = Object.values(rises).every((rise) => rise >= threshold) ? 0 : slowChecks + 1;
+            // Two misses in a row: one slow sample is scheduling noise, two are a fault that is gone.
+            if (slowChecks >= 2) throw new NoEvidenceError(`the targeted paths no longer show the delay (${JSON.stringify(rises)}; threshold +${threshold}ms)`, { rises });
+          }
+          await ctx.clock.sleep(Math.min(WATCH_POLL_MS, Math.max(0, untilMs - ctx.clock.now())), ctx.signal);
         }
       },
     };

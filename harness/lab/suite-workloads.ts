@@ -47,6 +47,7 @@ export interface DeployOptions {
   healerConfig?: Record<string, string>;
   log?: (line: string) => void;
   timeoutMs?: number;
+  signal?: AbortSignal;
 }
 
 async function kustomizationObjects(dir: string): Promise<k8s.KubernetesObject[]> {
@@ -79,12 +80,14 @@ export async function deploySuiteWorkloads(description: LabDescription, kube: Ku
   const config = loadKubeConfig(description.kubeconfig);
   const healer = withHealerSettings(await kustomizationObjects(HEALER.manifests), { ...SUITE_HEALER_CONFIG, ...options.healerConfig }, options.healerReplicas);
   await applyObjects(config, [...(await readManifests(CONNECTOR.manifest)), ...healer]);
+  const restarted = await replaceStaleNotReadyPods(kube, config, [CONNECTOR.name, HEALER.name]);
+  if (restarted.length > 0) log(`[suite] deleted ${restarted.join(", ")}: running and containers ready, but marked NotReady (a node heartbeat blip); their Deployments recreate them`);
   const wanted = (healer.find((object) => object.kind === "Deployment") as k8s.V1Deployment).spec!.replicas ?? 1;
   log(`[suite] applied ${CONNECTOR.name} and ${HEALER.name} (${wanted} replica(s)) in ${WORKLOAD_NAMESPACE}; waiting until they are available`);
   await waitForDeployments(kube, [
     { name: CONNECTOR.name, replicas: 1 },
     { name: HEALER.name, replicas: wanted },
-  ], options.timeoutMs ?? 120_000);
+  ], options.timeoutMs ?? 120_000, options.signal);
   log(`[suite] ${CONNECTOR.name} and ${HEALER.name} are available`);
 }
 
@@ -104,7 +107,31 @@ export async function scaleHealer(description: LabDescription, kube: KubeReader,
 
 const POLL_MS = 500;
 
-async function waitForDeployments(kube: KubeReader, wanted: { name: string; replicas: number }[], timeoutMs: number): Promise<void> {
+/**
+ * On the sim, when kwok misses node heartbeats under load (2 busy cores), the node lifecycle controller
+ * marks every pod `Ready=False`; nothing marks them Ready again, since no kubelet re-probes. A pod
+ * that runs, whose containers are ready but which is not Ready, is such a leftover: deleting it lets its
+ * Deployment start a fresh one. On kind a real kubelet re-probes, and no pod matches.
+ */
+async function replaceStaleNotReadyPods(kube: KubeReader, config: k8s.KubeConfig, deployments: string[]): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const name of deployments) {
+    const deployment = await kube.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: WORKLOAD_NAMESPACE, name });
+    const matchLabels = (deployment?.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels ?? {};
+    const selector = Object.entries(matchLabels).map(([key, value]) => `${key}=${value}`).join(",");
+    if (!selector) continue;
+    for (const pod of await kube.list({ apiVersion: "v1", kind: "Pod", namespace: WORKLOAD_NAMESPACE, labelSelector: selector })) {
+      const status = pod.status as { phase?: string; conditions?: { type: string; status: string }[] } | undefined;
+      const condition = (type: string) => status?.conditions?.find((entry) => entry.type === type)?.status;
+      if (pod.metadata.deletionTimestamp || status?.phase !== "Running" || condition("ContainersReady") !== "True" || condition("Ready") !== "False") continue;
+      await rawRequest(config, "DELETE", `/api/v1/namespaces/${WORKLOAD_NAMESPACE}/pods/${pod.metadata.name}`, { preconditions: { uid: pod.metadata.uid } }).catch(() => undefined);
+      deleted.push(`pod ${pod.metadata.name}`);
+    }
+  }
+  return deleted;
+}
+
+async function waitForDeployments(kube: KubeReader, wanted: { name: string; replicas: number }[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
   for (;;) {
@@ -125,6 +152,7 @@ async function waitForDeployments(kube: KubeReader, wanted: { name: string; repl
           `see \`kubectl -n ${WORKLOAD_NAMESPACE} get pods\` and the pod logs (sim: .chaoslab/sim/pods/)`,
       );
     }
+    if (signal?.aborted) throw new Error(`interrupted while waiting for the suite's workloads (${last})`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }

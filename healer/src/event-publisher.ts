@@ -3,7 +3,7 @@
  * (so the harness can correlate cause and effect) and its own canary. Best effort: Kafka being down
  * is exactly when the breaker suppresses remediations, and a lost healer.* event never blocks one.
  */
-import type { Kafka, Producer } from "kafkajs";
+import { type Kafka, Partitioners, type Producer } from "kafkajs";
 import { encodeQueueEvent, QUEUE_EVENTS_TOPIC, type QueueEvent } from "../../workloads/queue-events/contract.ts";
 
 export interface QueueEventSink {
@@ -42,7 +42,9 @@ export class KafkaQueueEventSink implements QueueEventSink {
   private connected(): Promise<Producer> {
     if (this.producer) return Promise.resolve(this.producer);
     this.connecting ??= (async () => {
-      const producer = this.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 200 } });
+      // The loaders' partitioner (Java-compatible murmur2, kafkajs 2's default), set explicitly: a task's
+      // healer.* events land on the partition of its own events, and kafkajs stops warning at every start.
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 2, initialRetryTime: 200 } });
       try {
         await producer.connect();
       } catch (error) {

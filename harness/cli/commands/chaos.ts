@@ -106,7 +106,7 @@ export async function chaosCommand(options: ChaosOptions, deps: ChaosDeps, io: C
   let results: ScenarioResult[];
   try {
     try {
-      await deploySuiteWorkloads(lab.description, ports.kube, { log });
+      await deploySuiteWorkloads(lab.description, ports.kube, { log, signal: deps.signal });
     } catch (error) {
       io.err(`error: deploying the suite's workloads failed: ${(error as Error).message}`);
       return EXIT_CODES.brokenOrInconclusive;
