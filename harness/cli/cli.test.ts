@@ -170,6 +170,34 @@ describe("chaoslab run and cleanup (real fault modules on a fake lab)", () => {
 });
 
 describe("bin/chaoslab.mjs", () => {
+  // The five kinds of invalid input of scenario/loader.test.ts, through the real process: validate and
+  // run both exit 2 before touching any lab, and name file:line:column.
+  it("exits 2 on each of the five kinds of invalid input, with file:line:column, for validate and run", async () => {
+    const dir = await temporaryDir("cli-invalid");
+    const cases: { name: string; spec: string; where: RegExp }[] = [
+      { name: "yaml-syntax", spec: "  timeout: 1m\n  safety: {maxTargets: 2\n", where: /yaml-syntax\.yaml:\d+:\d+: YAML syntax: / },
+      { name: "unknown-key", spec: "  timeout: 1m\n  timeoutt: 2m\n", where: /unknown-key\.yaml:6:3: spec: unknown key "timeoutt"/ },
+      { name: "wrong-type", spec: "  safety: {maxTargets: two}\n", where: /wrong-type\.yaml:5:24: spec\.safety\.maxTargets: expected number/ },
+      { name: "unknown-fault", spec: "  faults: [{type: pod-kill}]\n", where: /unknown-fault\.yaml:5:19: spec\.faults\.0\.type: unknown fault type "pod-kill"/ },
+      { name: "bad-duration", spec: "  timeout: soon\n", where: /bad-duration\.yaml:5:12: spec\.timeout: invalid duration "soon"/ },
+    ];
+    const files = await Promise.all(cases.map((entry) => writeScenario(dir, entry.name, entry.spec)));
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [path.join(REPO_ROOT, "bin", "chaoslab.mjs"), ...args], { env: { ...process.env, CHAOSLAB_LAB: path.join(dir, "no-lab.json") } }).then(
+        () => ({ code: 0, stderr: "" }),
+        (failure: { code: number; stderr: string }) => failure,
+      );
+    const validate = await cli("validate", ...files);
+    expect(validate.code).toBe(2);
+    for (const [index, entry] of cases.entries()) {
+      expect(validate.stderr, entry.name).toMatch(entry.where);
+      const run = await cli("run", files[index]!);
+      expect(run, entry.name).toMatchObject({ code: 2 });
+      expect(run.stderr, entry.name).toMatch(entry.where);
+      expect(run.stderr).toContain("nothing was run");
+    }
+  }, 60_000);
+
   it("runs the CLI through tsx and exits 2 with file:line:column on an invalid scenario", async () => {
     const dir = await temporaryDir("cli");
     const file = await writeScenario(dir, "bad", "  faults: [{type: pod-kill}]\n");

@@ -72,6 +72,13 @@ export const healerReplacedExpectation = defineExpectation({
         }
         await ctx.clock.sleep(POLL_MS, ctx.signal).catch(() => undefined);
       }
+      // The Kubernetes Event often arrives first; its twin on queue-events carries the millisecond stamp and
+      // the observed silence. Give it a moment before judging on the Event alone.
+      const twinDeadline = ctx.clock.now() + RECORDER_GRACE_MS;
+      while (replaced.source === "k8s-event" && ctx.clock.now() < twinDeadline && !ctx.signal.aborted) {
+        await ctx.clock.sleep(POLL_MS, ctx.signal).catch(() => undefined);
+        replaced = decisions("replaced", job)[0] ?? replaced;
+      }
       const detected = decisions("detected", job)[0];
       const evidence = { replaced, detected };
       const recovery = { reference, detectedAt: detected?.at, recoveredAt: replaced.at, mttrMs: replaced.at - reference, restoredBy: "healer" };

@@ -9,7 +9,9 @@
  *
  * Evidence: the round trip of a Kafka request over the workloads' path to each targeted broker rose by
  * at least half the configured delay, while the controls did not (the same broker's direct path, and an
- * untargeted broker's workloads path). Observed latency is reported next to configured.
+ * untargeted broker's workloads path). Observed latency is reported next to configured. While the fault
+ * lasts, `watch` checks every second that its toxics are still there (and the delay every few seconds):
+ * a toxic removed behind the harness's back makes the fault inconclusive, never "effective".
  *
  * Scope on the sim: one Toxiproxy proxy per broker, so the fault hits every workload's traffic to that
  * broker; picking individual workloads is not possible there and is not offered.

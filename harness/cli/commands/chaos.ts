@@ -19,7 +19,6 @@ import { deploySuiteWorkloads } from "../../lab/suite-workloads.ts";
 import { KubeWatchRecorder } from "../../recorders/kube-watch-recorder.ts";
 import { QueueEventsRecorder } from "../../recorders/queue-events-recorder.ts";
 import { formatDiagnostic } from "../../scenario/loader.ts";
-import { formatDuration } from "../../scenario/duration.ts";
 import { summarizeScenario, writeRunOutputs } from "../../../reports/summary.ts";
 import { writeAllureResults } from "../../../reports/allure-results.ts";
 import type { CommandIo } from "../io.ts";
@@ -62,17 +61,19 @@ async function defaultRender(): Promise<{ htmlDir: string; indexFile?: string }>
   return { htmlDir: rendered.htmlDir, indexFile: rendered.indexFile };
 }
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
 export function verdictTable(results: readonly ScenarioResult[]): string {
   const rows = results.map((result) => {
     const summary = summarizeScenario(result);
     const mttr = summary.recoveries
       .filter((recovery) => recovery.mttrMs !== null)
-      .map((recovery) => `${formatDuration(recovery.mttrMs!)}${recovery.restoredBy ? ` (${recovery.restoredBy})` : ""}`)
+      .map((recovery) => `${recovery.expectation.replace(/^expect\[\d+\] /, "")} ${seconds(recovery.mttrMs!)}${recovery.restoredBy ? ` (${recovery.restoredBy})` : ""}`)
       .join(", ");
     const ledger = summary.ledger ? `acked ${summary.ledger.acked}, lost ${summary.ledger.lost}, dup ${summary.ledger.duplicated}` : "-";
-    return [summary.verdict.toUpperCase(), summary.name, formatDuration(summary.durationMs), mttr || "-", ledger];
+    return [summary.verdict.toUpperCase(), summary.name, seconds(summary.durationMs), mttr || "-", ledger];
   });
-  const header = ["VERDICT", "SCENARIO", "TIME", "MTTR", "LEDGER"];
+  const header = ["VERDICT", "SCENARIO", "TIME", "RECOVERY (per expectation)", "LEDGER"];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]) => cells.map((cell, column) => (column < cells.length - 1 ? cell.padEnd(widths[column]!) : cell)).join("  ");
   return [line(header), ...rows.map(line)].join("\n");
@@ -141,7 +142,7 @@ export async function chaosCommand(options: ChaosOptions, deps: ChaosDeps, io: C
   }
   const code = exitCodeFor(results.map((result) => result.verdict));
   io.out(`\n${verdictTable(results)}\n`);
-  io.out(`suite wall time ${formatDuration(Date.now() - started)} on ${lab.description.provider}; exit code ${code}`);
+  io.out(`suite wall time ${seconds(Date.now() - started)} on ${lab.description.provider}; exit code ${code}`);
   io.out(`summary: ${path.relative(process.cwd(), summaryFile) || summaryFile}\nallure results: ${allureDir}\nreport: ${report}`);
   return code;
 }
