@@ -22,6 +22,7 @@ import { deploySuiteWorkloads, scaleHealer } from "../lab/suite-workloads.ts";
 import { KubeWatchRecorder } from "../recorders/kube-watch-recorder.ts";
 import { QueueEventsRecorder } from "../recorders/queue-events-recorder.ts";
 import { formatDiagnostic, parseScenario } from "../scenario/loader.ts";
+import type { TimelineEntry } from "../engine/timeline.ts";
 
 const fixture = labFixture();
 const ports = createLabPorts(fixture.description);
@@ -37,7 +38,7 @@ afterAll(async () => {
   await ports.close();
 });
 
-async function run(file: string, text: string): Promise<ScenarioResult> {
+async function run(file: string, text: string, onTimeline?: (entry: TimelineEntry) => void): Promise<ScenarioResult> {
   await fs.writeFile(file, text);
   const loaded = parseScenario(text, file);
   if (!loaded.ok) throw new Error(loaded.diagnostics.map(formatDiagnostic).join("\n"));
@@ -49,6 +50,7 @@ async function run(file: string, text: string): Promise<ScenarioResult> {
     clock: systemClock,
     journalDir: path.join(workDir, "journal"),
     log: silentLog,
+    onTimeline,
   });
 }
 
@@ -97,6 +99,7 @@ describe("negative controls", () => {
 
   it("a latency fault whose toxic is silently removed mid-run is not reported as effective", async () => {
     const name = "toxic-vanishes";
+    let confirmed = false;
     const running = run(
       path.join(workDir, `${name}.yaml`),
       scenario(name, `  timeout: 2m
@@ -108,14 +111,19 @@ describe("negative controls", () => {
       params: {latency: 200ms}
       duration: 40s
 `),
+      (entry) => {
+        if (entry.kind === "fault" && entry.event === "effect-confirmed") confirmed = true;
+      },
     );
-    // Wait for the toxic, then remove it behind the harness's back.
+    // Once the harness has confirmed the effect, remove the toxic behind its back.
+    await eventually("the latency fault confirmed", async () => confirmed, (value) => value, { timeoutMs: 60_000 });
     const [toxic] = await eventually("the scenario's toxic on broker 3", async () => (await fixture.lab.network.listToxics()).filter((ref) => ref.name.includes(`-slow-`) && ref.nodeId === 3), (refs) => refs.length === 1, { timeoutMs: 60_000 });
     await fixture.lab.network.removeToxic(toxic!);
     const result = await running;
     expect(result.verdict, explain(result)).toBe("inconclusive");
     expect(result.faults[0]!.verdict).toBe("inconclusive");
     expect(result.faults[0]!.message).toMatch(/disappeared/);
+    expect(result.faults[0]!.evidence!.summary).toMatch(/^effect lost: /);
     // It ended well before its 40 s: the loss was noticed, not waited out.
     expect(result.faults[0]!.revertedAt! - result.faults[0]!.injectedAt!).toBeLessThan(40_000);
   });

@@ -74,7 +74,7 @@ type Params = z.output<typeof params>;
 
 const objectRef = z.object({ apiVersion: z.string(), kind: z.string(), namespace: z.string().optional(), name: z.string() }).strict();
 const revertAction = z.union([
-  z.object({ objects: z.array(objectRef) }).strict(),
+  z.object({ objects: z.array(objectRef), runId: z.string().optional() }).strict(),
   z.object({ k6: z.object({ pidFile: z.string() }).strict() }).strict(),
 ]);
 type RevertAction = z.infer<typeof revertAction>;
@@ -260,7 +260,7 @@ export const canarySetup = defineSetupAction({
       const rollout = objects.find((object) => object.kind === "Rollout" && object.metadata.name === spec.rollout);
       if (!rollout) throw new Error(`${spec.manifests}: expected Rollout ${spec.rollout}, found ${objects.map((object) => `${object.kind}/${object.metadata.name}`).join(", ")}`);
       await ctx.journal.record(
-        { objects: objects.map(({ apiVersion, kind, metadata }) => ({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name })) },
+        { objects: objects.map(({ apiVersion, kind, metadata }) => ({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name })), runId: ctx.runLabels[RUN_ID_LABEL] },
         `delete the ${objects.length} object(s) of ${spec.manifests}`,
       );
       for (const object of objects) if (object !== rollout) await ctx.kube.apply(object);
@@ -316,6 +316,16 @@ export const canarySetup = defineSetupAction({
       await stopK6(action.k6.pidFile);
       return;
     }
-    for (const object of [...action.objects].reverse()) await ctx.kube.delete(object, { propagationPolicy: "Background" });
+    // By name, but only what still carries this run's label (and by UID): the names are fixed, so
+    // another run's objects of the same name must never go with ours.
+    for (const object of [...action.objects].reverse()) {
+      const current = await ctx.kube.get(object);
+      if (!current) continue;
+      if (action.runId !== undefined && current.metadata.labels?.[RUN_ID_LABEL] !== action.runId) {
+        ctx.log.warn(`not deleting ${object.kind} ${object.namespace}/${object.name}: it belongs to run ${current.metadata.labels?.[RUN_ID_LABEL] ?? "none"}, not ${action.runId}`);
+        continue;
+      }
+      await ctx.kube.delete(object, { uid: current.metadata.uid, propagationPolicy: "Background" });
+    }
   },
 });
