@@ -88,6 +88,10 @@ export function controllerManagerSpec({ kubeDir, pki, kubeconfig }: ControlPlane
       "--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics",
       // The Job controller's pod-failure bookkeeping is what scenarios rely on: keep its syncs quick.
       "--concurrent-job-syncs=10",
+      // kwok renews node Leases from a process that shares 2 cores with the whole lab; under load a
+      // renewal can come late. The default 50 s grace would then mark every pod of the node NotReady
+      // (and kwok never re-readies the pods it runs). Node failures are not among the lab's faults.
+      "--node-monitor-grace-period=3m",
     ],
   };
 }

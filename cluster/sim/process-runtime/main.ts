@@ -377,6 +377,20 @@ async function reconcileByName(namespace: string, name: string) {
   }
 }
 
+/**
+ * The kubelet's status manager: the API must show what the runtime knows. Others write pod status too —
+ * the node lifecycle controller marks every pod of a node NotReady when the node's heartbeat is late
+ * (kwok's heartbeats lag on a loaded 2-core machine) — and a kubelet re-asserts the truth once it
+ * reports again. Without this a pod stays NotReady forever and drops out of its Service.
+ */
+async function reassertStatus(pod: k8s.V1Pod, entry: PodProcess) {
+  if (entry.terminating || entry.exit || !entry.startedAt) return;
+  const shownReady = pod.status?.conditions?.find((candidate) => candidate.type === "Ready")?.status === "True";
+  if (pod.status?.phase === "Running" && shownReady === entry.ready && pod.status?.podIP === entry.podIP) return;
+  log("re-asserting pod status", { pod: `${entry.namespace}/${entry.name}`, shownPhase: pod.status?.phase, shownReady, ready: entry.ready });
+  await patchStatus(entry, runningStatus(pod, entry));
+}
+
 function isLabPod(pod: k8s.V1Pod): boolean {
   const image = pod.spec?.containers?.[0]?.image;
   return Boolean(pod.spec?.nodeName && image && findLabImage(image));
