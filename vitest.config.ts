@@ -27,6 +27,10 @@ export default defineConfig({
           exclude: ["**/node_modules/**"],
           globalSetup: ["cluster/testing/lab-global-setup.ts"],
           fileParallelism: false,
+          // One retry: these tests time real controllers, brokers and processes on 2 shared cores, where
+          // a scheduling stall can cost a second. A retried test is reported as flaky (vitest, Allure);
+          // one that fails twice fails the run.
+          retry: 1,
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },
