@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type * as k8s from "@kubernetes/client-node";
+import { simHostPort } from "../layout.ts";
 import { desiredRoutes, parseSimHostPort, podEndpoints, readyEndpoints, RoundRobin, SIM_HOST_PORT_ANNOTATION } from "./routes.ts";
 
 function service(name: string, port: string | undefined, options: { created?: string; ports?: k8s.V1ServicePort[]; type?: string; app?: string } = {}): k8s.V1Service {
@@ -89,15 +90,16 @@ describe("desiredRoutes", () => {
       [pod({ name: "qm-2", ip: "127.10.0.2", app: "qm" }), pod({ name: "o", ip: "127.10.0.7", app: "other" })],
     );
     expect(problems).toEqual([]);
-    expect([...routes.keys()].sort()).toEqual([32500, 32501]);
-    expect(routes.get(32500)).toEqual({ service: "streamforge/qm", hostPort: 32500, servicePort: { name: "http", port: 8080 }, endpoints: [{ address: "127.10.0.2", port: 18080, pod: "qm-2" }] });
+    // Routes listen on the annotated port shifted by the lab's slot (0 unless CHAOSLAB_LAB_SLOT is set).
+    expect([...routes.keys()].sort()).toEqual([simHostPort(32500), simHostPort(32501)]);
+    expect(routes.get(simHostPort(32500))).toEqual({ service: "streamforge/qm", hostPort: simHostPort(32500), servicePort: { name: "http", port: 8080 }, endpoints: [{ address: "127.10.0.2", port: 18080, pod: "qm-2" }] });
     // Forwarded with no endpoint yet: connections are refused until a pod is Ready.
-    expect(routes.get(32501)!.endpoints).toEqual([]);
+    expect(routes.get(simHostPort(32501))!.endpoints).toEqual([]);
   });
 
   it("gives a contested port to the older Service and reports the other", () => {
     const { routes, problems } = desiredRoutes([service("young", "32500", { created: "2026-02-01T00:00:00Z" }), service("old", "32500", { created: "2026-01-01T00:00:00Z" })], []);
-    expect(routes.get(32500)!.service).toBe("streamforge/old");
+    expect(routes.get(simHostPort(32500))!.service).toBe("streamforge/old");
     expect(problems).toEqual([{ service: "streamforge/young", message: expect.stringContaining("already taken by Service streamforge/old") }]);
   });
 
