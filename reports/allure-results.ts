@@ -22,7 +22,11 @@ import type { TimelineEntry } from "../harness/engine/timeline.ts";
 import { ALLURE_CATEGORIES, allureMessageOf, allureStatusOf, categoryOf, type AllureStatus } from "./allure-categories.ts";
 import { renderTimelineSvg } from "./timeline-svg.ts";
 
-export const DEFAULT_ALLURE_RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "allure-results");
+/**
+ * Scenario results live apart from `allure-results/`, which allure-vitest fills with every test of every
+ * vitest run: the resilience report must show scenarios, not the project's unit tests.
+ */
+export const DEFAULT_ALLURE_RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "out", "allure-results");
 const FRAMEWORK = "chaoslab";
 
 interface Attachment {

@@ -42,7 +42,7 @@ const REPORT_NAME = "StreamForge Chaos Lab";
 const HISTORY_LIMIT = 100;
 
 export interface RenderOptions {
-  /** Default: `allure-results/` at the repository root. */
+  /** Default: `reports/out/allure-results/` (the scenarios' results; see allure-results.ts). */
   resultsDir?: string;
   /** Default: `reports/out/html/`. Replaced once the new report is complete (only if it holds a report or nothing). */
   outDir?: string;

@@ -32,8 +32,8 @@ export async function reportCommand(options: ReportCommandOptions, io: CommandIo
 export function registerReportCommand(program: Command, io: CommandIo = processIo): void {
   program
     .command("report")
-    .description("render the HTML report (Allure Report 3, one self-contained file) from the last results in allure-results/, with history for trends")
-    .option("--results <dir>", "Allure results to render (default: allure-results/)")
+    .description("render the HTML report (Allure Report 3, one self-contained file) from the last scenario results in reports/out/allure-results/, with history for trends")
+    .option("--results <dir>", "Allure results to render (default: reports/out/allure-results/)")
     .option("--out <dir>", "where index.html goes (default: reports/out/html/)")
     .option("--history <file>", "history file for trends (default: $CHAOSLAB_REPORT_HISTORY or reports/out/history/history.jsonl)")
     .action(async (options: ReportCommandOptions) => {

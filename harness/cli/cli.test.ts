@@ -149,7 +149,7 @@ describe("chaoslab run and cleanup (real fault modules on a fake lab)", () => {
 
     const io = captureIo();
     const ports = fakePorts(lab);
-    const code = await cleanupCommand({}, { journalDir, connect: async () => ({ lab, kube: ports.kube, close: async () => undefined }) }, io);
+    const code = await cleanupCommand({}, { journalDir, connect: async () => ({ lab, kube: ports.kube, kafka: ports.kafka, close: async () => undefined }) }, io);
     expect(io.stdout).toContain("  reverted: start broker 3");
     expect(io.stdout).toContain("  reverted: remove toxic");
     expect(io.stdout.at(-1)).toBe("clean");

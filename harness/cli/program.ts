@@ -7,7 +7,7 @@
  *   chaoslab chaos [--label l] [--parallel n] the whole suite: provider, lab up, deploy, run, summary, HTML report
  *   chaoslab cleanup [--force]               replay revert journals left by a crash, then audit for leaks
  *   chaoslab lab setup|up|status|down        the lab's lifecycle (cluster/lab-commands.ts, owned by cluster/)
- *   chaoslab report                          re-render the HTML report from allure-results/ (reports/report-command.ts)
+ *   chaoslab report                          re-render the HTML report from reports/out/allure-results/ (reports/report-command.ts)
  *
  * Exit codes (DESIGN.md): 0 all passed, 1 some failed, 2 invalid input, 3 broken/inconclusive.
  */
@@ -99,7 +99,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
 
   program
     .command("run")
-    .description("run scenarios against the running lab; writes reports/out/summary.json and allure-results/")
+    .description("run scenarios against the running lab; writes reports/out/summary.json and reports/out/allure-results/")
     .argument("[files...]", "scenario files or directories")
     .option("-l, --label <label>", "run the suite's scenarios with this label (repeatable)", collect, [])
     .option("--seed <n>", "override every scenario's seed (replay)", seedOption)
@@ -165,7 +165,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
           const description = await readLabDescription(stateDir ? path.join(stateDir, "lab.json") : undefined);
           const lab = await attachLab(description);
           const ports = createLabPorts(description);
-          return { lab, kube: ports.kube, close: ports.close };
+          return { lab, kube: ports.kube, kafka: ports.kafka, close: ports.close };
         },
       }, io);
     });

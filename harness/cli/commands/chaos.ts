@@ -3,7 +3,7 @@
  *
  *   pick the provider (CLUSTER=kind|sim|existing forces; else kind when Docker answers, else sim)
  *   → lab up (attaches when it is up) → deploy what the suite needs (connector, healer)
- *   → run every scenario of scenarios/ → reports/out/summary.json + allure-results/
+ *   → run every scenario of scenarios/ → reports/out/summary.json + reports/out/allure-results/
  *   → render the HTML report → a verdict table and the report's path; exit code per verdicts.
  *
  * Invalid scenario files stop everything before the lab is touched (exit 2).

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { StartedLab } from "../../../cluster/provider.ts";
 import { DEFAULT_CATALOG, type Catalog } from "../../catalog.ts";
 import { systemClock } from "../../engine/clock.ts";
-import type { KubePort } from "../../lab/ports.ts";
+import type { KafkaReader, KubePort } from "../../lab/ports.ts";
 import { catalogReverters, defaultJournalDir, RevertJournal } from "../../engine/journal.ts";
 import { auditLeaks } from "../../engine/runner.ts";
 import { EXIT_CODES } from "../../engine/verdict.ts";
@@ -16,7 +16,8 @@ import type { CommandIo } from "../io.ts";
 export interface CleanupDeps {
   catalog?: Catalog;
   /** Attaches to the lab a journal was written against (by its state dir), or the current lab. */
-  connect(stateDir?: string): Promise<{ lab: StartedLab; kube: KubePort; close(): Promise<void> }>;
+  /** `kafka`: the direct listener, for reverts that wait on Kafka (a restarted broker catching up). */
+  connect(stateDir?: string): Promise<{ lab: StartedLab; kube: KubePort; kafka?: KafkaReader; close(): Promise<void> }>;
   journalDir?: string;
 }
 
@@ -57,7 +58,7 @@ export async function cleanupCommand(options: { force?: boolean }, deps: Cleanup
     }
     try {
       io.out(`${name}: reverting ${pending.length} action(s) of run ${contents.runId} (${contents.scenario})`);
-      const report = await found.journal.replay(catalogReverters(catalog as never), { lab: connection.lab, kube: connection.kube, clock: systemClock, log });
+      const report = await found.journal.replay(catalogReverters(catalog as never), { lab: connection.lab, kube: connection.kube, kafka: connection.kafka, clock: systemClock, log });
       for (const entry of report.reverted) io.out(`  reverted: ${entry.description}`);
       for (const entry of report.failed) io.out(`  FAILED:   ${entry.description}: ${entry.error}`);
       const { removed } = await found.journal.close();
