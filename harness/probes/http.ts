@@ -3,12 +3,13 @@
  *
  *   http: {service: streamforge/queue-manager, path: /healthz, status: 200}
  *
- * `service` is resolved through the lab description's serviceUrls (per provider), so scenarios never
- * hard-code a port. A connection error or timeout is "not holding" (the endpoint is down), not no-data.
+ * `service` is resolved per provider (cluster/service-urls.ts: the lab description, or the sim's service
+ * proxy), so scenarios never hard-code a port. A connection error or timeout is "not holding" (the endpoint is down), not no-data.
  */
 import { z } from "zod";
 import { defineProbe } from "./probe.ts";
 import { duration } from "../scenario/duration.ts";
+import { resolveServiceUrl } from "../../cluster/service-urls.ts";
 
 export const httpProbe = defineProbe({
   kind: "http",
@@ -32,9 +33,11 @@ export const httpProbe = defineProbe({
     async sample(ctx) {
       let url = spec.url;
       if (!url) {
-        const base = ctx.description.serviceUrls[spec.service!];
-        if (!base) {
-          return { outcome: "no-data", detail: `service ${spec.service} has no URL in the lab description (known: ${Object.keys(ctx.description.serviceUrls).join(", ") || "none"})` };
+        let base: string;
+        try {
+          base = await resolveServiceUrl(ctx.description, spec.service!, { timeoutMs: 2_000 });
+        } catch (error) {
+          return { outcome: "no-data", detail: `service ${spec.service}: ${(error as Error).message}` };
         }
         url = new URL(spec.path, base).toString();
       }
