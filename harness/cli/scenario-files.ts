@@ -6,7 +6,10 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { DEFAULT_CATALOG, type Catalog } from "../catalog.ts";
-import { loadScenarioFile, type LoadResult } from "../scenario/loader.ts";
+import { formatDiagnostic, loadScenarioFile, type LoadResult } from "../scenario/loader.ts";
+import type { LoadedScenario } from "../engine/runner.ts";
+import { EXIT_CODES } from "../engine/verdict.ts";
+import type { CommandIo } from "./io.ts";
 
 export async function expandScenarioPaths(paths: readonly string[]): Promise<string[]> {
   const files: string[] = [];
@@ -37,4 +40,28 @@ export async function selectScenarios(options: { paths: readonly string[]; label
   // Invalid files stay in the selection: a typo must not silently drop a scenario from the suite.
   const selected = loaded.filter((result) => !result.ok || result.scenario.metadata.labels.some((label) => labels.includes(label)));
   return { loaded: selected, empty: selected.length === 0 ? `no scenario labelled ${labels.join(" or ")} in ${files.length} file(s)` : undefined };
+}
+
+/**
+ * What every command that acts on scenarios does first: select them, and refuse the whole selection when
+ * any file is invalid (naming file:line:column), before anything touches a lab. `verb` completes
+ * "nothing was …" in the message.
+ */
+export async function selectValidScenarios(
+  options: { paths: readonly string[]; labels?: readonly string[]; suiteDir: string; catalog?: Catalog },
+  io: CommandIo,
+  verb: "run" | "planned",
+): Promise<{ scenarios: LoadedScenario[] } | { exitCode: number }> {
+  const { loaded, empty } = await selectScenarios(options);
+  if (empty) {
+    io.err(`error: ${empty}`);
+    return { exitCode: EXIT_CODES.invalidInput };
+  }
+  const invalid = loaded.flatMap((result) => (result.ok ? [] : result.diagnostics));
+  if (invalid.length > 0) {
+    for (const diagnostic of invalid) io.err(formatDiagnostic(diagnostic));
+    io.err(`nothing was ${verb}: fix the files above first`);
+    return { exitCode: EXIT_CODES.invalidInput };
+  }
+  return { scenarios: loaded.filter((result): result is LoadedScenario => result.ok) };
 }

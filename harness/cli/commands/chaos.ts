@@ -18,13 +18,11 @@ import { createLabPorts } from "../../lab/lab-ports.ts";
 import { deploySuiteWorkloads } from "../../lab/suite-workloads.ts";
 import { KubeWatchRecorder } from "../../recorders/kube-watch-recorder.ts";
 import { QueueEventsRecorder } from "../../recorders/queue-events-recorder.ts";
-import { formatDiagnostic } from "../../scenario/loader.ts";
 import { summarizeScenario, writeRunOutputs } from "../../../reports/summary.ts";
 import { writeAllureResults } from "../../../reports/allure-results.ts";
 import type { CommandIo } from "../io.ts";
-import { selectScenarios } from "../scenario-files.ts";
+import { selectValidScenarios } from "../scenario-files.ts";
 import { runScenarios } from "./run.ts";
-import type { LoadedScenario } from "../../engine/runner.ts";
 
 export interface ChaosOptions {
   suiteDir: string;
@@ -82,18 +80,9 @@ export function verdictTable(results: readonly ScenarioResult[]): string {
 export async function chaosCommand(options: ChaosOptions, deps: ChaosDeps, io: CommandIo): Promise<number> {
   const catalog = deps.catalog ?? DEFAULT_CATALOG;
   const started = Date.now();
-  const { loaded, empty } = await selectScenarios({ paths: [], labels: options.labels, suiteDir: options.suiteDir, catalog });
-  if (empty) {
-    io.err(`error: ${empty}`);
-    return EXIT_CODES.invalidInput;
-  }
-  const invalid = loaded.flatMap((result) => (result.ok ? [] : result.diagnostics));
-  if (invalid.length > 0) {
-    for (const diagnostic of invalid) io.err(formatDiagnostic(diagnostic));
-    io.err("nothing was run: fix the files above first");
-    return EXIT_CODES.invalidInput;
-  }
-  const scenarios = loaded.filter((result): result is LoadedScenario => result.ok);
+  const selection = await selectValidScenarios({ paths: [], labels: options.labels, suiteDir: options.suiteDir, catalog }, io, "run");
+  if ("exitCode" in selection) return selection.exitCode;
+  const { scenarios } = selection;
   const log = (line: string) => io.err(line);
 
   let lab: StartedLab;

@@ -10,9 +10,8 @@ import { silentLog, type PlanContext, type ReadPorts } from "../../engine/contex
 import { deriveRng, generateSeed } from "../../engine/rng.ts";
 import { EXIT_CODES } from "../../engine/verdict.ts";
 import type { FaultPlan } from "../../faults/fault.ts";
-import { formatDiagnostic } from "../../scenario/loader.ts";
 import type { CommandIo } from "../io.ts";
-import { selectScenarios } from "../scenario-files.ts";
+import { selectValidScenarios } from "../scenario-files.ts";
 
 export interface PlanDeps {
   catalog?: Catalog;
@@ -35,17 +34,8 @@ export async function planCommand(
   io: CommandIo,
 ): Promise<number> {
   const catalog = deps.catalog ?? DEFAULT_CATALOG;
-  const { loaded, empty } = await selectScenarios({ paths, labels: options.labels, suiteDir: options.suiteDir, catalog });
-  if (empty) {
-    io.err(`error: ${empty}`);
-    return EXIT_CODES.invalidInput;
-  }
-  const invalid = loaded.flatMap((result) => (result.ok ? [] : result.diagnostics));
-  if (invalid.length > 0) {
-    for (const diagnostic of invalid) io.err(formatDiagnostic(diagnostic));
-    io.err("nothing was planned: fix the files above first");
-    return EXIT_CODES.invalidInput;
-  }
+  const selection = await selectValidScenarios({ paths, labels: options.labels, suiteDir: options.suiteDir, catalog }, io, "planned");
+  if ("exitCode" in selection) return selection.exitCode;
 
   let connection;
   try {
@@ -56,8 +46,7 @@ export async function planCommand(
   }
   const plans: ScenarioPlan[] = [];
   try {
-    for (const result of loaded) {
-      if (!result.ok) continue;
+    for (const result of selection.scenarios) {
       const { scenario } = result;
       const seed = options.seed ?? scenario.spec.seed ?? generateSeed();
       const plan: ScenarioPlan = {

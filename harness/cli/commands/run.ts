@@ -13,12 +13,11 @@ import type { Recorder } from "../../engine/recorder.ts";
 import { runScenario, type LoadedScenario, type ScenarioResult } from "../../engine/runner.ts";
 import { findFault } from "../../catalog.ts";
 import { EXIT_CODES, exitCodeFor } from "../../engine/verdict.ts";
-import { formatDiagnostic } from "../../scenario/loader.ts";
 import { writeRunOutputs } from "../../../reports/summary.ts";
 import { writeAllureResults } from "../../../reports/allure-results.ts";
 import type { CommandIo } from "../io.ts";
 import { progressLine, renderResult } from "../progress.ts";
-import { selectScenarios } from "../scenario-files.ts";
+import { selectValidScenarios } from "../scenario-files.ts";
 
 export interface RunDeps {
   catalog?: Catalog;
@@ -38,17 +37,8 @@ export async function runCommand(
   io: CommandIo,
 ): Promise<number> {
   const catalog = deps.catalog ?? DEFAULT_CATALOG;
-  const { loaded, empty } = await selectScenarios({ paths, labels: options.labels, suiteDir: options.suiteDir, catalog });
-  if (empty) {
-    io.err(`error: ${empty}`);
-    return EXIT_CODES.invalidInput;
-  }
-  const invalid = loaded.flatMap((result) => (result.ok ? [] : result.diagnostics));
-  if (invalid.length > 0) {
-    for (const diagnostic of invalid) io.err(formatDiagnostic(diagnostic));
-    io.err("nothing was run: fix the files above first");
-    return EXIT_CODES.invalidInput;
-  }
+  const selection = await selectValidScenarios({ paths, labels: options.labels, suiteDir: options.suiteDir, catalog }, io, "run");
+  if ("exitCode" in selection) return selection.exitCode;
 
   let connection;
   try {
@@ -59,7 +49,7 @@ export async function runCommand(
   }
   let results: ScenarioResult[];
   try {
-    results = await runScenarios(loaded.filter((result): result is LoadedScenario => result.ok), { ...deps, catalog, ...connection }, { seed: options.seed, parallel: options.parallel ?? 1 }, io);
+    results = await runScenarios(selection.scenarios, { ...deps, catalog, ...connection }, { seed: options.seed, parallel: options.parallel ?? 1 }, io);
   } finally {
     await connection.close().catch((error: unknown) => io.err(`warning: closing lab connections: ${(error as Error).message}`));
   }
