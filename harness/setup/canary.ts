@@ -236,6 +236,9 @@ async function startLoad(spec: NonNullable<Params["load"]>, namespace: string, c
 export const canarySetup = defineSetupAction({
   kind: "canary",
   summary: "Deploy a Rollout at revision N (manifests), wait until Healthy, start k6 load, then release revision N+1 (image/env change).",
+  // The Rollout, its Services and AnalysisTemplate have fixed names: two canaries at once would delete
+  // each other's objects.
+  scope: "lab",
   params,
   revertAction,
   create: (spec) => ({

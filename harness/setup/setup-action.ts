@@ -18,9 +18,17 @@ export interface SetupAction<Action> {
   run(ctx: SetupContext<Action>): Promise<void>;
 }
 
+/**
+ * `run`: creates only objects named for its own run (several such scenarios may share a lab);
+ * `lab`: owns fixed-name, lab-wide objects (e.g. the one queue-manager Rollout), so its scenario runs alone.
+ */
+export type SetupScope = "run" | "lab";
+
 export interface SetupActionType<Params = unknown, Action = unknown> {
   kind: string;
   summary: string;
+  /** Default `run`. */
+  scope?: SetupScope;
   params: z.ZodType<Params>;
   revertAction: z.ZodType<Action>;
   create(params: Params): SetupAction<Action>;
@@ -31,6 +39,7 @@ export interface SetupActionType<Params = unknown, Action = unknown> {
 export function defineSetupAction<Schema extends z.ZodType, Action>(definition: {
   kind: string;
   summary: string;
+  scope?: SetupScope;
   params: Schema;
   revertAction: z.ZodType<Action>;
   create(params: z.output<Schema>): SetupAction<Action>;

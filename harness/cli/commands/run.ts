@@ -11,7 +11,7 @@ import type { Log, RunPorts } from "../../engine/context.ts";
 import { defaultJournalDir } from "../../engine/journal.ts";
 import type { Recorder } from "../../engine/recorder.ts";
 import { runScenario, type LoadedScenario, type ScenarioResult } from "../../engine/runner.ts";
-import { findFault } from "../../catalog.ts";
+import { findFault, findSetupAction } from "../../catalog.ts";
 import { EXIT_CODES, exitCodeFor } from "../../engine/verdict.ts";
 import { writeRunOutputs } from "../../../reports/summary.ts";
 import { writeAllureResults } from "../../../reports/allure-results.ts";
@@ -63,9 +63,15 @@ export async function runCommand(
   return code;
 }
 
-/** A scenario may share the lab only when every fault it injects touches just its own targets. */
+/**
+ * A scenario may share the lab only when every fault it injects touches just its own targets and every
+ * setup action creates only its own run's objects.
+ */
 export function sharesTheLab(loaded: LoadedScenario, catalog: Catalog): boolean {
-  return loaded.scenario.spec.faults.every((fault) => findFault(catalog, fault.type).scope === "targets");
+  return (
+    loaded.scenario.spec.faults.every((fault) => findFault(catalog, fault.type).scope === "targets") &&
+    loaded.scenario.spec.setup.every((entry) => (findSetupAction(catalog, entry.kind).scope ?? "run") === "run")
+  );
 }
 
 /**

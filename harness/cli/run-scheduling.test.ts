@@ -1,0 +1,24 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_CATALOG } from "../catalog.ts";
+import { REPO_ROOT } from "../../cluster/images.ts";
+import { loadScenarioFile } from "../scenario/loader.ts";
+import type { LoadedScenario } from "../engine/runner.ts";
+import { sharesTheLab } from "./commands/run.ts";
+
+async function load(name: string): Promise<LoadedScenario> {
+  const result = await loadScenarioFile(path.join(REPO_ROOT, "scenarios", `${name}.yaml`), DEFAULT_CATALOG);
+  if (!result.ok) throw new Error(`scenarios/${name}.yaml is invalid: ${JSON.stringify(result.diagnostics)}`);
+  return result;
+}
+
+describe("which suite scenarios may share the lab with others", () => {
+  it("target-scoped faults with run-named setup share; lab-wide faults and fixed-name setup (the canary) run alone", async () => {
+    expect(sharesTheLab(await load("loader-pod-delete"), DEFAULT_CATALOG)).toBe(true);
+    expect(sharesTheLab(await load("broker-crash"), DEFAULT_CATALOG)).toBe(false);
+    expect(sharesTheLab(await load("kafka-latency"), DEFAULT_CATALOG)).toBe(false);
+    // Two canaries at once delete each other's Rollout and Services (seen in a parallel `make chaos`).
+    expect(sharesTheLab(await load("canary-rollback"), DEFAULT_CATALOG)).toBe(false);
+    expect(sharesTheLab(await load("canary-promote"), DEFAULT_CATALOG)).toBe(false);
+  });
+});
