@@ -28,6 +28,7 @@ import {
   type UpOptions,
   labDescriptionSchema,
 } from "../provider.ts";
+import { healthCollector } from "../component-health.ts";
 import pinnedVersions from "../versions.json" with { type: "json" };
 import { COMMAND_NOT_FOUND, type CommandRunner, runOrThrow, zxCommandRunner } from "../kind/command-runner.ts";
 import { ARGO_ROLLOUTS_DEPLOYMENT, KAFKA_CONFIGMAP, STRIMZI_OPERATOR_DEPLOYMENT } from "../kind/config.ts";
@@ -299,14 +300,7 @@ export class ExistingProvider implements ClusterProvider {
       brokers,
       network,
       async status(): Promise<Record<string, ComponentHealth>> {
-        const health: Record<string, ComponentHealth> = {};
-        const guard = async (name: string, check: () => Promise<ComponentHealth>) => {
-          try {
-            health[name] = await check();
-          } catch (error) {
-            health[name] = { healthy: false, detail: (error as Error).message.split("\n")[0]! };
-          }
-        };
+        const { health, guard } = healthCollector();
         await guard("kafka", async () => {
           const kafka = await kubectl.getJson<KafkaResource>(["get", "kafkas.kafka.strimzi.io", kafkaRef.name, "--namespace", kafkaRef.namespace], {
             what: `read Kafka ${kafkaRef.namespace}/${kafkaRef.name}`,

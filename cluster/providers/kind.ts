@@ -28,6 +28,7 @@ import {
   type UpOptions,
   labDescriptionSchema,
 } from "../provider.ts";
+import { healthCollector } from "../component-health.ts";
 import pinnedVersions from "../versions.json" with { type: "json" };
 import { COMMAND_NOT_FOUND, type CommandRunner, type CommandSpec, runOrThrow, zxCommandRunner } from "../kind/command-runner.ts";
 import {
@@ -546,14 +547,7 @@ export class KindProvider implements ClusterProvider {
 
   private async status(brokers: StrimziBrokerHandles, network: ToxiproxyNetworkHandles): Promise<Record<string, ComponentHealth>> {
     const { kafkaNamespace: namespace, kafkaName } = this.topology;
-    const health: Record<string, ComponentHealth> = {};
-    const guard = async (name: string, check: () => Promise<ComponentHealth>) => {
-      try {
-        health[name] = await check();
-      } catch (error) {
-        health[name] = { healthy: false, detail: (error as Error).message.split("\n")[0]! };
-      }
-    };
+    const { health, guard } = healthCollector();
     await guard("kube-apiserver", async () => {
       const result = await this.kubectl.try(["get", "--raw", "/readyz"], { timeoutMs: 15_000 });
       return { healthy: result.exitCode === 0, detail: result.exitCode === 0 ? "ready" : result.stderr.trim() || "not ready" };

@@ -298,21 +298,17 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
     for (const spec of [controllerManagerSpec(inputs), schedulerSpec(inputs), kwokSpec(inputs), argoRolloutsSpec(inputs)]) {
       await supervisor.start(spec);
     }
-    await supervisor.start({
-      name: "process-runtime",
-      command: process.execPath,
-      args: ["--import", "tsx", path.join(REPO_ROOT, "cluster", "sim", "process-runtime", "main.ts")],
-      cwd: REPO_ROOT,
-      env: { ...process.env, CHAOSLAB_STATE_DIR: root, KUBECONFIG: paths.kubeconfig },
-    });
-    // Host processes (k6, Argo's analysis, the harness) reach opted-in Services through it.
-    await supervisor.start({
-      name: "service-proxy",
-      command: process.execPath,
-      args: ["--import", "tsx", path.join(REPO_ROOT, "cluster", "sim", "service-proxy", "main.ts")],
-      cwd: REPO_ROOT,
-      env: { ...process.env, CHAOSLAB_STATE_DIR: root, KUBECONFIG: paths.kubeconfig },
-    });
+    // The lab's own TypeScript daemons: the process runtime (a kubelet for lab images) and the service
+    // proxy, through which host processes (k6, Argo's analysis, the harness) reach opted-in Services.
+    for (const name of ["process-runtime", "service-proxy"]) {
+      await supervisor.start({
+        name,
+        command: process.execPath,
+        args: ["--import", "tsx", path.join(REPO_ROOT, "cluster", "sim", name, "main.ts")],
+        cwd: REPO_ROOT,
+        env: { ...process.env, CHAOSLAB_STATE_DIR: root, KUBECONFIG: paths.kubeconfig },
+      });
+    }
     const kubeConfig = loadKubeConfig(paths.kubeconfig);
     const toxiproxy = new ToxiproxyApi(`http://${LOOPBACK}:${PORTS.toxiproxyApi}`);
     await Promise.all([

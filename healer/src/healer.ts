@@ -240,6 +240,17 @@ export async function startHealer(config: HealerConfig, deps: HealerDeps): Promi
 
   // ---- informers ------------------------------------------------------------------------------
   const informerLog = { warn: logger.warn.bind(logger), debug: logger.debug.bind(logger) };
+  // The same supervision (relist, watch timeouts, back-off) for every informer of the healer.
+  const informerTiming = {
+    clock,
+    relistPeriodMs: config.informer.relistPeriodMs,
+    watchTimeoutSeconds: config.informer.watchTimeoutSeconds,
+    watchIdleTimeoutMs: config.informer.watchIdleTimeoutMs,
+    backoffBaseMs: config.informer.backoffBaseMs,
+    backoffMaxMs: config.informer.backoffMaxMs,
+    random,
+    log: informerLog,
+  };
   const jobInformers = config.namespaces.map(
     (namespace) =>
       new SupervisedInformer<JobJson>({
@@ -247,14 +258,7 @@ export async function startHealer(config: HealerConfig, deps: HealerDeps): Promi
         namespace,
         labelSelector: config.managedSelector,
         transform: trimJob,
-        clock,
-        relistPeriodMs: config.informer.relistPeriodMs,
-        watchTimeoutSeconds: config.informer.watchTimeoutSeconds,
-        watchIdleTimeoutMs: config.informer.watchIdleTimeoutMs,
-        backoffBaseMs: config.informer.backoffBaseMs,
-        backoffMaxMs: config.informer.backoffMaxMs,
-        random,
-        log: informerLog,
+        ...informerTiming,
         onRestart: (cause) => metrics.informerRestarts.inc({ resource: "jobs", cause }),
         handlers: {
           onUpsert: (job) => {
@@ -288,14 +292,7 @@ export async function startHealer(config: HealerConfig, deps: HealerDeps): Promi
         // Every pod a Job controller created carries this label.
         labelSelector: JOB_CONTROLLER_UID_LABELS[0],
         transform: trimPod,
-        clock,
-        relistPeriodMs: config.informer.relistPeriodMs,
-        watchTimeoutSeconds: config.informer.watchTimeoutSeconds,
-        watchIdleTimeoutMs: config.informer.watchIdleTimeoutMs,
-        backoffBaseMs: config.informer.backoffBaseMs,
-        backoffMaxMs: config.informer.backoffMaxMs,
-        random,
-        log: informerLog,
+        ...informerTiming,
         onRestart: (cause) => metrics.informerRestarts.inc({ resource: "pods", cause }),
         handlers: {
           onUpsert: (pod) => tracker.upsertPod(pod, clock.monotonicMs()),
