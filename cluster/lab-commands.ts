@@ -4,7 +4,7 @@
  * these commands, auto-detects Docker: starting a lab should never pick a cluster by surprise).
  */
 import type { Command } from "commander";
-import { isProviderName, loadProvider } from "./providers/detect.ts";
+import { isProviderName, loadProvider } from "./providers/registry.ts";
 import type { ClusterProvider } from "./provider.ts";
 import { provision, DEFAULT_COMPONENTS } from "./sim/provision.ts";
 import { attachSimLab, readLabDescription, SimLab, startSimLab, stopSimLab } from "./sim/sim-lab.ts";

@@ -24,8 +24,6 @@ export const labDescriptionSchema = z.object({
     nodeIds: z.array(z.number().int()),
   }),
   toxiproxy: z.object({ api: z.string() }).optional(),
-  /** Base URL per Service "<namespace>/<name>" where the harness (and analysis) can reach it. */
-  serviceUrls: z.record(z.string(), z.string()).default({}),
   namespaces: z.array(z.string()),
   versions: z.record(z.string(), z.string()),
   startedAt: z.string(),
@@ -48,12 +46,28 @@ export interface KafkaBrokerHandles {
   start(nodeId: number): Promise<void>;
 }
 
-export interface LatencyToxicSpec {
-  latencyMs: number;
-  jitterMs: number;
-  /** downstream = broker → client responses, upstream = client → broker requests. */
-  direction: "upstream" | "downstream";
-}
+/** Which way a toxic acts: downstream = broker → client responses, upstream = client → broker requests. */
+export type ToxicDirection = "upstream" | "downstream";
+
+/**
+ * One network fault on the workloads' path to Kafka, typed per kind. The kinds are Toxiproxy's toxics,
+ * because every provider carries network faults through Toxiproxy (sim: a host process; kind and
+ * existing: a Deployment in front of the brokers), so a scenario means the same thing everywhere.
+ */
+export type ToxicSpec =
+  | { kind: "latency"; direction: ToxicDirection; latencyMs: number; jitterMs: number }
+  /** Throughput cap. */
+  | { kind: "bandwidth"; direction: ToxicDirection; rateKBps: number }
+  /** Data stops flowing; the connection closes after timeoutMs (0: never, a black hole). */
+  | { kind: "timeout"; direction: ToxicDirection; timeoutMs: number }
+  /** Connections are reset (TCP RST) after timeoutMs. */
+  | { kind: "reset-peer"; direction: ToxicDirection; timeoutMs: number }
+  /** The connection closes after this many bytes. */
+  | { kind: "limit-data"; direction: ToxicDirection; bytes: number }
+  /** Data is sliced into small packets with a delay between them. */
+  | { kind: "slicer"; direction: ToxicDirection; averageSizeBytes: number; sizeVariationBytes: number; delayUs: number };
+
+export type ToxicKind = ToxicSpec["kind"];
 
 export interface ToxicRef {
   /** Broker whose workload path carries the toxic. */
@@ -61,11 +75,67 @@ export interface ToxicRef {
   name: string;
 }
 
+export interface HostAddress {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where this machine (the harness) reaches one broker by each path: through the fault proxy (what
+ * workloads dial) and directly (what the instruments dial). A network fault's proof measures both.
+ */
+export interface BrokerPaths {
+  nodeId: number;
+  workloads: HostAddress;
+  direct: HostAddress;
+}
+
 /** Network fault handles on the workloads' path to Kafka (the instruments' path is never touched). */
 export interface KafkaNetworkHandles {
-  addLatency(nodeIds: number[], name: string, spec: LatencyToxicSpec): Promise<ToxicRef[]>;
+  /** All or nothing: when one broker's proxy refuses the toxic, the others' are removed again. */
+  addToxic(nodeIds: number[], name: string, spec: ToxicSpec): Promise<ToxicRef[]>;
+  /** Idempotent: a toxic that is already gone is not an error (journal replays). */
   removeToxic(ref: ToxicRef): Promise<void>;
   listToxics(): Promise<ToxicRef[]>;
+  /** Per broker, addresses this machine can dial on each path (published ports, not in-cluster names). */
+  brokerPaths(): Promise<BrokerPaths[]>;
+}
+
+export interface ServiceWaitOptions {
+  /** How long the Service may take to become reachable (a Service created a moment ago). */
+  timeoutMs?: number;
+  /** Also wait until the Service has at least one ready endpoint. */
+  ready?: boolean;
+  signal?: AbortSignal;
+}
+
+/** An EndpointSlice as the judges read it (discovery.k8s.io/v1, the fields they use). */
+export interface EndpointSliceView {
+  metadata: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  endpoints?: {
+    addresses: string[];
+    conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+    targetRef?: { kind?: string; name?: string; namespace?: string; uid?: string };
+  }[];
+}
+
+/** How the harness, the tools it starts and the in-cluster controllers reach the lab's Services. */
+export interface ServiceAccess {
+  /** A base URL (no trailing slash) at which this machine reaches Service `<namespace>/<name>`. */
+  hostUrl(namespace: string, name: string, options?: ServiceWaitOptions): Promise<string>;
+  /**
+   * The base URL the Argo Rollouts controller's analysis must use for the Service, or undefined when the
+   * cluster DNS name in the manifests works (the controller runs in the cluster).
+   */
+  controllerUrl(namespace: string, name: string, options?: ServiceWaitOptions): Promise<string | undefined>;
+  /** The endpoints that back the Service, as the cluster routes traffic to them. */
+  endpointSlices(namespace: string, name: string): Promise<EndpointSliceView[]>;
+}
+
+/** Host tools the harness starts (the canary's load generator). */
+export interface ToolAccess {
+  /** Path of a k6 binary runnable on this machine; provisions it when missing, or says how. */
+  k6(options?: { log?: (line: string) => void }): Promise<string>;
 }
 
 export interface ComponentHealth {
@@ -74,10 +144,18 @@ export interface ComponentHealth {
   detail: string;
 }
 
+/**
+ * A running lab. The harness asks it every provider question — how to reach a Service, where the
+ * latency proof dials, which endpoints back a Service, where k6 comes from, where state lives
+ * (`description.stateDir`) — and never which provider it is. A capability a provider cannot offer
+ * rejects with an UnsupportedCapabilityError naming why; faults turn that into `skipped`.
+ */
 export interface StartedLab {
   readonly description: LabDescription;
   readonly brokers: KafkaBrokerHandles;
   readonly network: KafkaNetworkHandles;
+  readonly services: ServiceAccess;
+  readonly tools: ToolAccess;
   status(): Promise<Record<string, ComponentHealth>>;
   down(options?: { keepData?: boolean }): Promise<void>;
 }
@@ -93,4 +171,9 @@ export interface ClusterProvider {
   up(options?: UpOptions): Promise<StartedLab>;
   /** Attaches to a lab that is already up, or returns undefined. */
   attach(): Promise<StartedLab | undefined>;
+}
+
+/** A capability this lab cannot offer (no Toxiproxy in front of the brokers, no broker pods to delete). */
+export class UnsupportedCapabilityError extends Error {
+  override name = "UnsupportedCapabilityError";
 }

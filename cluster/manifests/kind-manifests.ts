@@ -9,6 +9,7 @@ import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { REPO_ROOT } from "../images.ts";
 import pinnedVersions from "../versions.json" with { type: "json" };
+import type { BrokerPaths } from "../provider.ts";
 
 export type Versions = typeof pinnedVersions;
 
@@ -135,8 +136,10 @@ export interface KindLabTopology {
   workloadBootstrap: string[];
   /** Host-side bootstrap of the nodeport listener. */
   hostBootstrap: string;
-  /** Every host port the lab needs published by kind (Kafka nodeport listener, Toxiproxy API). */
+  /** Every host port the lab needs published by kind (Kafka nodeport listener, Toxiproxy API and proxies). */
   hostPorts: number[];
+  /** Per broker, what the host dials on each path: the published proxy (workloads) and listener `host` (direct). */
+  brokerHostPaths: BrokerPaths[];
   toxiproxyApiHostPort: number;
   /** Proxy name per node id. */
   proxyNames: Map<number, string>;
@@ -144,6 +147,8 @@ export interface KindLabTopology {
 }
 
 export const LISTENER_NAMES = { direct: "direct", apps: "apps", host: "host" } as const;
+const TOXIPROXY_API_SERVICE = "kafka-proxy-api";
+const TOXIPROXY_HOST_SERVICE = "kafka-proxy-host";
 const HOST_LOOPBACK = "127.0.0.1";
 
 export function kindLabTopology(manifests: KindLabManifests): KindLabTopology {
@@ -178,13 +183,23 @@ export function kindLabTopology(manifests: KindLabManifests): KindLabTopology {
     proxyNames.set(nodeId, proxy.name);
   }
 
-  const apiService = manifests.toxiproxy.find(
-    (object) => object.kind === "Service" && (object.spec as { type?: string }).type === "NodePort",
-  );
+  const apiService = manifests.toxiproxy.find((object) => object.kind === "Service" && object.metadata.name === TOXIPROXY_API_SERVICE);
   const toxiproxyApiHostPort = (apiService?.spec as { ports?: { nodePort?: number }[] } | undefined)?.ports?.[0]?.nodePort;
   if (toxiproxyApiHostPort === undefined) {
     throw new Error(`${KIND_MANIFEST_FILES.toxiproxy}: no NodePort Service with a fixed nodePort for the Toxiproxy API`);
   }
+  const proxyHostService = manifests.toxiproxy.find((object) => object.kind === "Service" && object.metadata.name === TOXIPROXY_HOST_SERVICE);
+  const proxyHostPorts = (proxyHostService?.spec as { ports?: { name?: string; nodePort?: number }[] } | undefined)?.ports ?? [];
+  const brokerHostPaths = nodeIds.map((nodeId, index) => {
+    const proxyPort = proxyHostPorts.find((port) => port.name === `broker-${nodeId}`)?.nodePort;
+    const directPort = hostBrokers.find((broker) => broker.broker === nodeId)?.nodePort ?? hostBrokers[index]?.nodePort;
+    if (proxyPort === undefined || directPort === undefined) {
+      throw new Error(
+        `${KIND_MANIFEST_FILES.toxiproxy} / ${KIND_MANIFEST_FILES.kafka}: broker ${nodeId} needs a fixed nodePort on Service ${TOXIPROXY_HOST_SERVICE} (port broker-${nodeId}) and on listener "host"`,
+      );
+    }
+    return { nodeId, workloads: { host: HOST_LOOPBACK, port: proxyPort }, direct: { host: HOST_LOOPBACK, port: directPort } };
+  });
 
   return {
     kafkaNamespace,
@@ -194,7 +209,8 @@ export function kindLabTopology(manifests: KindLabManifests): KindLabTopology {
     directBootstrap: `${kafka.metadata.name}-kafka-bootstrap.${kafkaNamespace}.svc:${direct.port}`,
     workloadBootstrap: nodeIds.map((nodeId) => `${advertisedHost(apps, nodeId)}:${advertisedPort(apps, nodeId)}`),
     hostBootstrap: `${HOST_LOOPBACK}:${bootstrapNodePort}`,
-    hostPorts: [bootstrapNodePort, ...hostBrokers.map((broker) => broker.nodePort ?? Number.NaN), toxiproxyApiHostPort],
+    hostPorts: [bootstrapNodePort, ...hostBrokers.map((broker) => broker.nodePort ?? Number.NaN), toxiproxyApiHostPort, ...brokerHostPaths.map((paths) => paths.workloads.port)],
+    brokerHostPaths,
     toxiproxyApiHostPort,
     proxyNames,
     topics: manifests.topics.map((topic) => (topic.spec as { topicName?: string }).topicName ?? topic.metadata.name),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FakeCommandRunner } from "../kind/fake-command-runner.ts";
-import { type DockerProbe, describePick, dockerEngineProbe, loadProvider, pickProvider, selectProvider, testcontainersProbe } from "./detect.ts";
+import { type DockerProbe, describePick, dockerEngineProbe, pickProvider, testcontainersProbe } from "./detect.ts";
 
 const dockerAnswers: DockerProbe = async () => ({ reachable: true, detail: "engine 28.2.2 at /var/run/docker.sock", memoryBytes: 16 * 1024 ** 3 });
 const noDocker: DockerProbe = async () => ({ reachable: false, detail: "Could not find a working container runtime strategy" });
@@ -79,14 +79,9 @@ describe("dockerEngineProbe", () => {
   });
 });
 
-describe("selectProvider / loadProvider", () => {
-  it("logs the pick and loads the provider module lazily", async () => {
-    const lines: string[] = [];
-    const { provider, pick } = await selectProvider({ env: { CLUSTER: "kind" }, probe: noDocker, log: (line) => lines.push(line) });
-    expect(pick.name).toBe("kind");
-    expect(provider.name).toBe("kind");
-    expect(lines).toEqual(["cluster provider: kind — forced by CLUSTER=kind"]);
-    expect((await loadProvider("existing")).name).toBe("existing");
-    expect((await loadProvider("sim")).name).toBe("sim");
+describe("describePick", () => {
+  it("says which provider and why in one line", async () => {
+    const pick = await pickProvider({ CLUSTER: "kind" }, noDocker);
+    expect(describePick(pick)).toBe("cluster provider: kind — forced by CLUSTER=kind");
   });
 });

@@ -4,10 +4,10 @@
  *
  * The Docker probe asks testcontainers first (it knows DOCKER_HOST, ~/.testcontainers.properties, rootless
  * and Docker Desktop sockets, and reports the engine's CPUs and memory), then the docker CLI (whose
- * `docker context` setups testcontainers does not read). Provider modules are imported lazily, by path, so
- * picking `sim` never loads kind's dependencies and the other way round.
+ * `docker context` setups testcontainers does not read). Loading the picked provider is registry.ts's.
  */
-import { PROVIDER_NAMES, type ClusterProvider, type ProviderName } from "../provider.ts";
+import { PROVIDER_NAMES, type ProviderName } from "../provider.ts";
+import { isProviderName } from "./registry.ts";
 import { type CommandRunner, zxCommandRunner } from "../kind/command-runner.ts";
 
 export interface DockerProbeResult {
@@ -29,10 +29,6 @@ export interface ProviderPick {
 
 /** What three Kafka brokers, Strimzi, Argo Rollouts and the workloads need from Docker, roughly. */
 export const KIND_MIN_DOCKER_MEMORY_BYTES = 6 * 1024 ** 3;
-
-export function isProviderName(value: string): value is ProviderName {
-  return (PROVIDER_NAMES as readonly string[]).includes(value);
-}
 
 export async function pickProvider(env: Readonly<Record<string, string | undefined>>, dockerProbe: DockerProbe): Promise<ProviderPick> {
   const forced = env.CLUSTER?.trim();
@@ -115,41 +111,4 @@ async function withTimeout(promise: Promise<DockerProbeResult>, ms: number, deta
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * Module of each provider. Each exports `createProvider(): ClusterProvider` (kind, existing) or a
- * ClusterProvider object as its default export (sim).
- */
-export const PROVIDER_MODULES: Record<ProviderName, string> = {
-  kind: "./kind.ts",
-  sim: "./sim.ts",
-  existing: "./existing.ts",
-};
-
-export async function loadProvider(name: ProviderName): Promise<ClusterProvider> {
-  const file = `cluster/providers/${PROVIDER_MODULES[name].slice(2)}`;
-  const modulePath = new URL(PROVIDER_MODULES[name], import.meta.url).href;
-  let module: { createProvider?: () => ClusterProvider; default?: Partial<ClusterProvider> };
-  try {
-    module = (await import(modulePath)) as typeof module;
-  } catch (error) {
-    throw new Error(`cannot load the ${name} cluster provider from ${file}: ${(error as Error).message}`);
-  }
-  const provider = typeof module.createProvider === "function" ? module.createProvider() : module.default;
-  if (!provider || typeof provider.up !== "function" || typeof provider.attach !== "function" || provider.name !== name) {
-    throw new Error(`${file} exports neither createProvider(): ClusterProvider nor a default ClusterProvider named "${name}"`);
-  }
-  return provider as ClusterProvider;
-}
-
-/** Picks, says which and why, loads. */
-export async function selectProvider(
-  options: { env?: Readonly<Record<string, string | undefined>>; probe?: DockerProbe; log?: (line: string) => void } = {},
-): Promise<{ provider: ClusterProvider; pick: ProviderPick }> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const pick = await pickProvider(options.env ?? process.env, options.probe ?? dockerEngineProbe());
-  log(describePick(pick));
-  for (const warning of pick.warnings) log(`warning: ${warning}`);
-  return { provider: await loadProvider(pick.name), pick };
 }

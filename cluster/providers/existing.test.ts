@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeCommandRunner, appliedObjects } from "../kind/fake-command-runner.ts";
 import { createProvider, parseKafkaRef } from "./existing.ts";
+import { UnsupportedCapabilityError } from "../provider.ts";
 
 const API_RESOURCES = [
   "pods",
@@ -153,7 +154,8 @@ describe("existing provider", () => {
   it("network faults without Toxiproxy explain what is needed; down deletes nothing in the cluster", async () => {
     const runner = stagingRunner();
     const lab = await createProvider({ runner: runner.run, stateDir, env, log: () => {} }).up();
-    await expect(lab.network.addLatency([0], "t", { latencyMs: 100, jitterMs: 0, direction: "upstream" })).rejects.toThrow(/need Toxiproxy in front of the brokers.*CHAOSLAB_TOXIPROXY_API/);
+    await expect(lab.network.addToxic([0], "t", { kind: "latency", latencyMs: 100, jitterMs: 0, direction: "upstream" })).rejects.toThrow(UnsupportedCapabilityError);
+    await expect(lab.network.brokerPaths()).rejects.toThrow(/need Toxiproxy in front of the brokers.*CHAOSLAB_TOXIPROXY_API/);
     const before = runner.calls.length;
     await lab.down();
     expect(runner.calls.length).toBe(before);

@@ -13,7 +13,11 @@
  *   CHAOSLAB_KAFKA_BOOTSTRAP=<host:port,...> what the harness on this machine dials (default: the status
  *                                            address of a non-TLS nodeport/loadbalancer/ingress/route listener)
  *   CHAOSLAB_TOXIPROXY_API=<url>             Toxiproxy in front of the brokers (cluster/manifests/kind/toxiproxy.yaml);
- *                                            without it, network faults fail with an explanation
+ *                                            without it, network faults are skipped with the reason
+ *   CHAOSLAB_KAFKA_PATHS=<id>=<proxy host:port>/<direct host:port>,...
+ *                                            where this machine reaches each broker through its Toxiproxy
+ *                                            proxy and directly (the latency fault's proof); without it,
+ *                                            network faults are skipped with the reason
  */
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -22,8 +26,10 @@ import { REPO_ROOT } from "../images.ts";
 import {
   type ClusterProvider,
   type ComponentHealth,
+  type BrokerPaths,
   type KafkaNetworkHandles,
   type LabDescription,
+  UnsupportedCapabilityError,
   type StartedLab,
   type UpOptions,
   labDescriptionSchema,
@@ -34,10 +40,13 @@ import { COMMAND_NOT_FOUND, type CommandRunner, runOrThrow, zxCommandRunner } fr
 import { ARGO_ROLLOUTS_DEPLOYMENT, KAFKA_CONFIGMAP, STRIMZI_OPERATOR_DEPLOYMENT } from "../kind/config.ts";
 import { type Condition, Kubectl, findCondition } from "../kind/kubectl.ts";
 import { StrimziBrokerHandles } from "../kind/strimzi-brokers.ts";
-import { type Fetch, ToxiproxyNetworkHandles } from "../kind/toxiproxy-network.ts";
+import type { Fetch } from "../network/toxiproxy-api.ts";
+import { ToxiproxyNetworkHandles } from "../network/toxiproxy-network.ts";
+import { provideK6 } from "../tools/k6.ts";
 import { type Clock, systemClock } from "../kind/wait.ts";
 import { type KafkaListener, type KubeObject, renderKindLabManifests } from "../manifests/kind-manifests.ts";
-import { deploymentHealth } from "./kind.ts";
+import { deploymentHealth, realClusterServices } from "./kind.ts";
+import type { ProviderOptions } from "./registry.ts";
 
 export interface ExistingProviderDeps {
   runner: CommandRunner;
@@ -48,15 +57,15 @@ export interface ExistingProviderDeps {
   log: (line: string) => void;
 }
 
-export function createProvider(overrides: Partial<ExistingProviderDeps> = {}): ExistingProvider {
+export function createProvider(overrides: Partial<ExistingProviderDeps> & ProviderOptions = {}): ExistingProvider {
   return new ExistingProvider({
     runner: zxCommandRunner,
     fetch,
     clock: systemClock,
-    stateDir: process.env.CHAOSLAB_STATE_DIR ?? path.join(REPO_ROOT, ".chaoslab", "existing"),
     env: process.env,
     log: (line) => process.stderr.write(`${line}\n`),
     ...overrides,
+    stateDir: overrides.stateDir ?? process.env.CHAOSLAB_STATE_DIR ?? path.join(REPO_ROOT, ".chaoslab", "existing"),
   });
 }
 
@@ -162,7 +171,6 @@ export class ExistingProvider implements ClusterProvider {
       apiServer: await this.apiServerUrl(),
       kafka: { bootstrapDirect: bootstraps.host, bootstrapWorkloads: bootstraps.workloads, nodeIds },
       toxiproxy: toxiproxyApi ? { api: toxiproxyApi } : undefined,
-      serviceUrls: {},
       namespaces: manifests.namespaces.map((namespace) => namespace.metadata.name),
       versions: { kubernetesServer: server.serverVersion?.gitVersion ?? "unknown", kafka: kafka.status?.kafkaVersion ?? "unknown", context },
       startedAt: new Date(this.deps.clock.now()).toISOString(),
@@ -288,8 +296,14 @@ export class ExistingProvider implements ClusterProvider {
 
   private startedLab(description: LabDescription): StartedLab {
     const brokers = new StrimziBrokerHandles(this.kubectl, { namespace: this.kafkaRef.namespace, kafkaName: this.kafkaRef.name }, this.deps.clock);
+    const brokerPaths = parseKafkaPaths(this.deps.env.CHAOSLAB_KAFKA_PATHS);
     const network: KafkaNetworkHandles = description.toxiproxy
-      ? new ToxiproxyNetworkHandles(description.toxiproxy.api, new Map(description.kafka.nodeIds.map((id) => [id, `kafka-broker-${id}`])), this.deps.fetch)
+      ? new ToxiproxyNetworkHandles(
+          description.toxiproxy.api,
+          new Map(description.kafka.nodeIds.map((id) => [id, `kafka-broker-${id}`])),
+          async () => brokerPaths ?? Promise.reject(new UnsupportedCapabilityError(NO_PATHS)),
+          this.deps.fetch,
+        )
       : unsupportedNetwork;
     const kubectl = this.kubectl;
     const kafkaRef = this.kafkaRef;
@@ -299,6 +313,8 @@ export class ExistingProvider implements ClusterProvider {
       description,
       brokers,
       network,
+      services: realClusterServices(description.kubeconfig),
+      tools: { k6: (options) => provideK6(options) },
       async status(): Promise<Record<string, ComponentHealth>> {
         const { health, guard } = healthCollector();
         await guard("kafka", async () => {
@@ -335,13 +351,28 @@ export class ExistingProvider implements ClusterProvider {
 }
 
 const unsupportedNetwork: KafkaNetworkHandles = {
-  addLatency: () => Promise.reject(networkUnsupported()),
+  addToxic: () => Promise.reject(networkUnsupported()),
   removeToxic: () => Promise.reject(networkUnsupported()),
   listToxics: () => Promise.resolve([]),
+  brokerPaths: () => Promise.reject(networkUnsupported()),
 };
 
+const NO_PATHS =
+  "network faults on CLUSTER=existing prove their effect by dialling each broker through its Toxiproxy proxy and directly from this machine, " +
+  "and the cluster publishes no such addresses here. What to do: expose them and set CHAOSLAB_KAFKA_PATHS=<nodeId>=<proxy host:port>/<direct host:port>,...";
+
+/** `1=10.0.0.5:30491/10.0.0.5:30091,2=...` → per broker paths; undefined when unset. */
+export function parseKafkaPaths(value: string | undefined): BrokerPaths[] | undefined {
+  if (!value?.trim()) return undefined;
+  return value.split(",").map((entry) => {
+    const match = /^\s*(\d+)=([^/:]+):(\d+)\/([^/:]+):(\d+)\s*$/.exec(entry);
+    if (!match) throw new Error(`CHAOSLAB_KAFKA_PATHS: "${entry}" is not <nodeId>=<proxy host:port>/<direct host:port>`);
+    return { nodeId: Number(match[1]), workloads: { host: match[2]!, port: Number(match[3]) }, direct: { host: match[4]!, port: Number(match[5]) } };
+  });
+}
+
 function networkUnsupported(): Error {
-  return new Error(
+  return new UnsupportedCapabilityError(
     "network faults on CLUSTER=existing need Toxiproxy in front of the brokers. What to do: deploy cluster/manifests/kind/toxiproxy.yaml " +
       "(proxies kafka-broker-<nodeId>), make workloads dial it (an `apps` listener advertising the proxies, as in cluster/manifests/kind/kafka.yaml), " +
       "expose its API to this machine and set CHAOSLAB_TOXIPROXY_API=<url>; then run lab up again.",

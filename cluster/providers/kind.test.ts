@@ -204,7 +204,7 @@ describe("kind provider: up on a machine with Docker", () => {
       .on("kind get clusters", { stdout: "other\nchaoslab\n" })
       .on("kind get kubeconfig --name chaoslab", { stdout: "apiVersion: v1\nclusters:\n  - cluster:\n      server: https://127.0.0.1:40000\n" })
       .on("docker port chaoslab-control-plane", {
-        stdout: ["30090/tcp -> 127.0.0.1:30090", "30091/tcp -> 127.0.0.1:30091", "30092/tcp -> 127.0.0.1:30092", "30093/tcp -> 127.0.0.1:30093", "30474/tcp -> 127.0.0.1:30474", "6443/tcp -> 127.0.0.1:40000"].join("\n"),
+        stdout: ["30090/tcp -> 127.0.0.1:30090", "30091/tcp -> 127.0.0.1:30091", "30092/tcp -> 127.0.0.1:30092", "30093/tcp -> 127.0.0.1:30093", "30474/tcp -> 127.0.0.1:30474", "30491/tcp -> 127.0.0.1:30491", "30492/tcp -> 127.0.0.1:30492", "30493/tcp -> 127.0.0.1:30493", "6443/tcp -> 127.0.0.1:40000"].join("\n"),
       });
     const lab = await createProvider({ ...deps, runner: runner.run }).up();
     expect(runner.lines().some((line) => line.startsWith("kind create"))).toBe(false);
@@ -249,7 +249,7 @@ describe("kind provider: errors say what failed, where, and what to do", () => {
       .on("kind get kubeconfig", { stdout: "apiVersion: v1\n" })
       .on("docker port chaoslab-control-plane", { stdout: "6443/tcp -> 127.0.0.1:40000\n" });
     await expect(createProvider({ ...deps, runner: runner.run }).up()).rejects.toThrow(
-      /does not publish host ports 30090, 30091, 30092, 30093, 30474[\s\S]*What to do: `kind delete cluster --name chaoslab` and run lab up again/,
+      /does not publish host ports 30090, 30091, 30092, 30093, 30474, 30491, 30492, 30493[\s\S]*What to do: `kind delete cluster --name chaoslab` and run lab up again/,
     );
   });
 

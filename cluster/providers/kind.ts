@@ -24,6 +24,7 @@ import {
   type ClusterProvider,
   type ComponentHealth,
   type LabDescription,
+  type ServiceAccess,
   type StartedLab,
   type UpOptions,
   labDescriptionSchema,
@@ -48,7 +49,12 @@ import { type Download, cachedDownload, httpDownload } from "../kind/download.ts
 import { type Condition, Kubectl, findCondition } from "../kind/kubectl.ts";
 import { StrimziBrokerHandles } from "../kind/strimzi-brokers.ts";
 import { retargetStrimziInstall } from "../kind/strimzi-install.ts";
-import { type Fetch, ToxiproxyNetworkHandles } from "../kind/toxiproxy-network.ts";
+import type { Fetch } from "../network/toxiproxy-api.ts";
+import { ToxiproxyNetworkHandles } from "../network/toxiproxy-network.ts";
+import { clusterEndpointSlices } from "../kube/endpoint-slices.ts";
+import { loadKubeConfig } from "../kube/apply.ts";
+import { serviceProxyUrl } from "../kube/service-forwarder.ts";
+import { provideK6 } from "../tools/k6.ts";
 import { type Clock, formatDuration, pollUntil, systemClock } from "../kind/wait.ts";
 import { type KindLabManifests, type KindLabTopology, type KubeObject, type Versions, kindLabTopology, renderKindLabManifests } from "../manifests/kind-manifests.ts";
 
@@ -217,7 +223,6 @@ export class KindProvider implements ClusterProvider {
         nodeIds,
       },
       toxiproxy: { api: this.toxiproxyApiUrl() },
-      serviceUrls: {},
       namespaces: this.manifests.namespaces.map((namespace) => namespace.metadata.name),
       versions: await this.labVersions(),
       startedAt: new Date(this.deps.clock.now()).toISOString(),
@@ -443,7 +448,8 @@ export class KindProvider implements ClusterProvider {
   }
 
   private networkHandles(apiUrl: string): ToxiproxyNetworkHandles {
-    return new ToxiproxyNetworkHandles(apiUrl, this.topology.proxyNames, this.deps.fetch);
+    const paths = this.topology.brokerHostPaths;
+    return new ToxiproxyNetworkHandles(apiUrl, this.topology.proxyNames, async () => paths, this.deps.fetch);
   }
 
   private async verifyToxiproxyFromHost(): Promise<void> {
@@ -538,6 +544,8 @@ export class KindProvider implements ClusterProvider {
       description,
       brokers,
       network,
+      services: realClusterServices(description.kubeconfig),
+      tools: { k6: (options) => provideK6(options) },
       status: () => provider.status(brokers, network),
       async down(options: { keepData?: boolean } = {}) {
         await provider.down(options);
@@ -623,3 +631,16 @@ export const tcpProbe: TcpProbe = (host, port, timeoutMs) =>
     socket.once("connect", () => finish(true));
     socket.once("error", () => finish(false));
   });
+
+/**
+ * Services of a real cluster: the host reaches them through the API server's service proxy; Argo's
+ * controller runs in the cluster, so the manifests' DNS names serve it; EndpointSlices are the
+ * controller's own. Shared by kind and existing.
+ */
+export function realClusterServices(kubeconfig: string): ServiceAccess {
+  return {
+    hostUrl: (namespace, name, options) => serviceProxyUrl(kubeconfig, namespace, name, options),
+    controllerUrl: async () => undefined,
+    endpointSlices: (namespace, name) => clusterEndpointSlices(loadKubeConfig(kubeconfig), namespace, name),
+  };
+}

@@ -4,11 +4,14 @@
  */
 import type { ClusterProvider, StartedLab, UpOptions } from "../provider.ts";
 import { attachSimLab, startSimLab } from "../sim/sim-lab.ts";
+import type { ProviderOptions } from "./registry.ts";
 
-export const simProvider: ClusterProvider = {
-  name: "sim",
-  up: (options?: UpOptions): Promise<StartedLab> => startSimLab(options),
-  attach: () => attachSimLab(),
-};
-
-export default simProvider;
+export function createProvider(options: ProviderOptions = {}): ClusterProvider {
+  return {
+    name: "sim",
+    // `up` always uses the configured state dir (CHAOSLAB_STATE_DIR or .chaoslab/sim): its ports and pod
+    // IP ranges are per slot (CHAOSLAB_LAB_SLOT), not per directory.
+    up: (upOptions?: UpOptions): Promise<StartedLab> => startSimLab(upOptions),
+    attach: () => attachSimLab(options.stateDir),
+  };
+}

@@ -145,7 +145,7 @@ export const kafkaComponent: UpstreamComponent = {
   },
 };
 
-/** k6 for the canary's load; only `provision --with k6` and the canary need it. */
+/** k6 for the canary's load (cluster/tools/k6.ts hands it to every provider). */
 export const k6Component: UpstreamComponent = {
   name: "k6",
   version: versions.k6,

@@ -37,7 +37,7 @@ export async function locate(component: UpstreamComponent): Promise<ComponentLoc
   return { component, dir: path.join(cacheDir(), await cacheKey(component)) };
 }
 
-async function isBuilt({ component, dir }: ComponentLocation): Promise<boolean> {
+export async function isBuilt({ component, dir }: ComponentLocation): Promise<boolean> {
   try {
     await fs.access(path.join(dir, ".built.json"));
     for (const output of component.outputs) await fs.access(path.join(dir, output));
@@ -56,12 +56,13 @@ export interface ProvisionReport {
 }
 
 export interface ProvisionOptions {
-  /** Component names to provision; default: all but the optional ones (k6). */
+  /** Component names to provision; default: everything the sim lab and its suite use. */
   only?: string[];
   log?: (line: string) => void;
 }
 
-export const DEFAULT_COMPONENTS = ["kafka", "toxiproxy", "kwok", "kube"];
+/** k6 is in: the canary scenarios and tests run it, and a fresh machine must not find it missing. */
+export const DEFAULT_COMPONENTS = ["kafka", "toxiproxy", "kwok", "kube", "k6"];
 
 /** Builds what is missing, one component at a time (2 cores: parallel Go builds only thrash). */
 export async function provision(options: ProvisionOptions = {}): Promise<ProvisionReport[]> {

@@ -17,9 +17,9 @@ import type {
   KafkaBrokerHandles,
   KafkaNetworkHandles,
   LabDescription,
-  LatencyToxicSpec,
+  ServiceAccess,
   StartedLab,
-  ToxicRef,
+  ToolAccess,
   UpOptions,
 } from "../provider.ts";
 import { labDescriptionSchema } from "../provider.ts";
@@ -49,7 +49,11 @@ import {
 } from "./control-plane.ts";
 import { writeKwokConfig } from "./kwok-config.ts";
 import { bootstrapDirect, bootstrapWorkloads, kafkaNodeName, kafkaNodeSpec, prepareKafka, type KafkaLayout } from "./kafka-nodes.ts";
-import { ToxiproxyApi } from "./toxiproxy-api.ts";
+import { ToxiproxyApi } from "../network/toxiproxy-api.ts";
+import { ToxiproxyNetworkHandles } from "../network/toxiproxy-network.ts";
+import { provideK6 } from "../tools/k6.ts";
+import { derivedEndpointSlices } from "./derived-endpoints.ts";
+import { simServiceUrl } from "./service-proxy/service-urls.ts";
 import { LAB_TOPICS } from "../topics.ts";
 
 /** Start order; `down` stops in reverse, so nothing is left talking to a stopped dependency. */
@@ -105,6 +109,8 @@ async function httpOk(url: string): Promise<boolean> {
 export class SimLab implements StartedLab {
   readonly brokers: KafkaBrokerHandles;
   readonly network: KafkaNetworkHandles;
+  readonly services: ServiceAccess;
+  readonly tools: ToolAccess;
   private readonly supervisor: Supervisor;
   private readonly toxiproxy: ToxiproxyApi;
   private readonly kafkaLayout: Promise<KafkaLayout>;
@@ -136,30 +142,25 @@ export class SimLab implements StartedLab {
         await waitUntil(this.supervisor, name, "listening", () => canConnect(PORTS.kafkaDirect(nodeId)), 60_000);
       },
     };
-    this.network = {
-      addLatency: async (nodeIds, name, spec: LatencyToxicSpec) => {
-        const refs: ToxicRef[] = [];
-        for (const nodeId of nodeIds) {
-          this.assertNode(nodeId);
-          await this.toxiproxy.addToxic(proxyName(nodeId), {
-            name,
-            type: "latency",
-            stream: spec.direction,
-            attributes: { latency: spec.latencyMs, jitter: spec.jitterMs },
-          });
-          refs.push({ nodeId, name });
-        }
-        return refs;
-      },
-      removeToxic: async (ref) => this.toxiproxy.removeToxic(proxyName(ref.nodeId), ref.name),
-      listToxics: async () => {
-        const refs: ToxicRef[] = [];
-        for (const nodeId of KAFKA_NODE_IDS) {
-          for (const toxic of await this.toxiproxy.toxics(proxyName(nodeId))) refs.push({ nodeId, name: toxic.name });
-        }
-        return refs;
-      },
+    this.network = new ToxiproxyNetworkHandles(
+      description.toxiproxy!.api,
+      new Map(KAFKA_NODE_IDS.map((nodeId) => [nodeId, proxyName(nodeId)])),
+      async () =>
+        KAFKA_NODE_IDS.map((nodeId) => ({
+          nodeId,
+          workloads: { host: LOOPBACK, port: PORTS.kafkaAppsProxy(nodeId) },
+          direct: { host: LOOPBACK, port: PORTS.kafkaDirect(nodeId) },
+        })),
+    );
+    const kubeconfig = description.kubeconfig;
+    this.services = {
+      // The service proxy forwards Services that opt in by annotation; Argo's controller is a host
+      // process here, so it dials the same host URL.
+      hostUrl: (namespace, name, options) => simServiceUrl(`${namespace}/${name}`, options),
+      controllerUrl: (namespace, name, options) => simServiceUrl(`${namespace}/${name}`, options),
+      endpointSlices: (namespace, name) => derivedEndpointSlices(loadKubeConfig(kubeconfig), namespace, name),
     };
+    this.tools = { k6: (options) => provideK6(options) };
   }
 
   private assertNode(nodeId: number) {
@@ -337,7 +338,6 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
       apiServer,
       kafka: { bootstrapDirect: bootstrapDirect(), bootstrapWorkloads: bootstrapWorkloads(), nodeIds: [...KAFKA_NODE_IDS] },
       toxiproxy: { api: `http://${LOOPBACK}:${PORTS.toxiproxyApi}` },
-      serviceUrls: {},
       namespaces: [...NAMESPACES],
       versions: Object.fromEntries(Object.entries(versions).filter(([key]) => !key.startsWith("$"))),
       startedAt: new Date(started).toISOString(),

@@ -45,7 +45,7 @@ describe("Toxiproxy on the workloads' path to Kafka", () => {
     await admin.disconnect();
 
     const baselineWorkloads = await measureProduce(fixture.kafkaWorkloads("latency-baseline"));
-    const refs = await fixture.lab.network.addLatency(fixture.description.kafka.nodeIds, toxicName, { latencyMs: 200, jitterMs: 0, direction: "downstream" });
+    const refs = await fixture.lab.network.addToxic(fixture.description.kafka.nodeIds, toxicName, { kind: "latency", latencyMs: 200, jitterMs: 0, direction: "downstream" });
     expect(refs).toHaveLength(fixture.description.kafka.nodeIds.length);
     const faultedWorkloads = await measureProduce(fixture.kafkaWorkloads("latency-faulted"));
     const faultedDirect = await measureProduce(fixture.kafkaDirect("latency-direct"));

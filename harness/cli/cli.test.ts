@@ -50,7 +50,7 @@ describe("chaoslab validate", () => {
 });
 
 describe("chaoslab plan", () => {
-  const connectTo = (lab: FakeLab, ports: ReturnType<typeof fakePorts>) => async () => ({ description: lab.description, ports, close: async () => undefined });
+  const connectTo = (lab: FakeLab, ports: ReturnType<typeof fakePorts>) => async () => ({ lab, ports, close: async () => undefined });
 
   it("prints exactly which pod would be deleted, touching nothing, and the same pod for the same seed", async () => {
     const dir = await temporaryDir("cli");
@@ -124,7 +124,7 @@ describe("chaoslab run and cleanup (real fault modules on a fake lab)", () => {
     }, io);
     expect(io.stdout.join("\n")).toContain("PASSED slow-broker");
     expect(code).toBe(0);
-    expect(lab.calls).toEqual(["addLatency 2 chaoslab-" + lab.calls[0]!.split("chaoslab-")[1], `removeToxic 2 ${lab.calls[0]!.split(" ")[2]}`]);
+    expect(lab.calls).toEqual(["addToxic latency 2 chaoslab-" + lab.calls[0]!.split("chaoslab-")[1], `removeToxic 2 ${lab.calls[0]!.split(" ")[3]}`]);
     const summary = JSON.parse(await fs.readFile(path.join(out, "summary.json"), "utf8"));
     expect(summary).toMatchObject({ exitCode: 0, totals: { passed: 1 }, scenarios: [{ name: "slow-broker", verdict: "passed", faults: [{ name: "slow", outcome: "confirmed", targets: ["workloads → broker 2 (127.0.0.1:31292)"] }] }] });
     expect(summary.scenarios[0].faults[0].injectedAt).toMatch(/^\d{4}-/);
@@ -139,7 +139,7 @@ describe("chaoslab run and cleanup (real fault modules on a fake lab)", () => {
   it("cleanup replays a journal left by a crashed run and reports the lab clean", async () => {
     const journalDir = await temporaryDir("journal");
     const lab = new FakeLab();
-    await lab.network.addLatency([1], "chaoslab-crashed", { latencyMs: 100, jitterMs: 0, direction: "downstream" });
+    await lab.network.addToxic([1], "chaoslab-crashed", { kind: "latency", latencyMs: 100, jitterMs: 0, direction: "downstream" });
     await lab.brokers.kill(3, "crash");
     const journal = await RevertJournal.create({ dir: journalDir, runId: "rcrash", scenario: "x", lab: { provider: "sim", stateDir: "/tmp/lab", kubeconfig: "k" }, now: 1 });
     await journal.record({ owner: "fault", type: "network-latency", element: "slow", description: "remove toxic", action: { nodeId: 1, name: "chaoslab-crashed" } }, 2);

@@ -16,7 +16,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { registerLabCommands } from "../../cluster/lab-commands.ts";
 import { registerReportCommand } from "../../reports/report-command.ts";
 import { REPO_ROOT } from "../../cluster/images.ts";
-import { attachLab, readLabDescription } from "../lab/attach.ts";
+import { attachRunningLab } from "../../cluster/providers/registry.ts";
 import { createLabPorts } from "../lab/lab-ports.ts";
 import { KubeWatchRecorder } from "../recorders/kube-watch-recorder.ts";
 import { QueueEventsRecorder } from "../recorders/queue-events-recorder.ts";
@@ -90,9 +90,9 @@ export function buildProgram(io: CommandIo = processIo): Command {
     .action(async (files: string[], options: { label: string[]; seed?: number; json?: boolean }) => {
       process.exitCode = await planCommand(files, { suiteDir: DEFAULT_SUITE_DIR, labels: options.label, seed: options.seed, json: options.json }, {
         connect: async () => {
-          const description = await readLabDescription();
-          const ports = createLabPorts(description);
-          return { description, ports, close: ports.close };
+          const lab = await attachRunningLab();
+          const ports = createLabPorts(lab.description);
+          return { lab, ports, close: ports.close };
         },
       }, io);
     });
@@ -115,8 +115,8 @@ export function buildProgram(io: CommandIo = processIo): Command {
         process.exitCode = await runCommand(files, { suiteDir: DEFAULT_SUITE_DIR, labels: options.label, seed: options.seed, parallel: options.parallel }, {
           signal: interrupt.signal,
           connect: async () => {
-            const description = await readLabDescription();
-            const lab = await attachLab(description);
+            const lab = await attachRunningLab();
+            const { description } = lab;
             const ports = createLabPorts(description);
             return {
               lab,
@@ -162,9 +162,8 @@ export function buildProgram(io: CommandIo = processIo): Command {
     .action(async (options: { force?: boolean }) => {
       process.exitCode = await cleanupCommand(options, {
         connect: async (stateDir) => {
-          const description = await readLabDescription(stateDir ? path.join(stateDir, "lab.json") : undefined);
-          const lab = await attachLab(description);
-          const ports = createLabPorts(description);
+          const lab = await attachRunningLab({ stateDir });
+          const ports = createLabPorts(lab.description);
           return { lab, kube: ports.kube, kafka: ports.kafka, close: ports.close };
         },
       }, io);

@@ -2,7 +2,7 @@
  * What the engine hands to faults, probes, expectations and setup actions. Plan-time contexts carry only
  * readers; run-time contexts add the mutating ports, the journal and the timeline.
  */
-import type { LabDescription, StartedLab } from "../../cluster/provider.ts";
+import type { BrokerPaths, LabDescription, StartedLab } from "../../cluster/provider.ts";
 import type { KafkaReader, KubePort, KubeReader, RttMeter } from "../lab/ports.ts";
 import type { Clock } from "./clock.ts";
 import type { Rng } from "./rng.ts";
@@ -28,6 +28,8 @@ export interface ReadPorts {
 export interface PlanContext extends ReadPorts {
   scenario: string;
   description: LabDescription;
+  /** Per broker, the addresses this machine dials on the workloads' and the direct path (the lab's answer). */
+  brokerPaths(): Promise<BrokerPaths[]>;
   safety: SafetyPolicy;
   seed: number;
   /** The run, when there is one (not in `chaoslab plan`): targets with `thisRun` are narrowed to its objects. */

@@ -187,7 +187,7 @@ spec:
 `);
     const before = (await ports.kube.listPods("streamforge", `app=${app}`)).map((pod) => pod.uid).sort();
     const out: string[] = [];
-    const code = await planCommand([file], { suiteDir: workDir }, { connect: async () => ({ description: fixture.description, ports, close: async () => undefined }) }, { out: (text) => out.push(text), err: (text) => out.push(text) });
+    const code = await planCommand([file], { suiteDir: workDir }, { connect: async () => ({ lab: fixture.lab, ports, close: async () => undefined }) }, { out: (text) => out.push(text), err: (text) => out.push(text) });
     expect(code, out.join("\n")).toBe(0);
     expect(out.join("\n")).toMatch(new RegExp(`pod streamforge/${app}-`));
     expect(out.join("\n")).toMatch(/broker \d/);

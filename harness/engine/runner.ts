@@ -10,7 +10,7 @@
  */
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import type { StartedLab } from "../../cluster/provider.ts";
+import { UnsupportedCapabilityError, type StartedLab } from "../../cluster/provider.ts";
 import { findExpectation, findFault, findProbe, findSetupAction, type Catalog } from "../catalog.ts";
 import { NoEvidenceError, UnsupportedFaultError, type FaultContext, type FaultEvidence, type FaultPlan, type FaultSpec } from "../faults/fault.ts";
 import type { ExpectationContext, ExpectationOutcome, FaultWindow, LedgerCounts, Recovery } from "../expectations/expectation.ts";
@@ -219,6 +219,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
     kafkaWorkloads: ports.kafkaWorkloads,
     scenario: scenario.metadata.name,
     description: lab.description,
+    brokerPaths: () => lab.network.brokerPaths(),
     safety: spec.safety,
     seed,
     runId,
@@ -230,6 +231,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
     kafka: ports.kafka,
     kafkaWorkloads: ports.kafkaWorkloads,
     description: lab.description,
+    services: lab.services,
     timeline,
     clock,
     signal,
@@ -434,7 +436,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
             faultsInconclusive = true;
             timeline.record({ kind: "fault", fault: faultSpec.name, type: faultSpec.type, event: "no-evidence", detail: message, data: error instanceof NoEvidenceError ? error.observations : undefined });
             fail("inconclusive", `fault ${faultSpec.name}`, error instanceof SelectionError ? `no target: ${message}` : `no evidence that ${faultSpec.type} took effect: ${message}`);
-          } else if (error instanceof UnsupportedFaultError) {
+          } else if (error instanceof UnsupportedFaultError || error instanceof UnsupportedCapabilityError) {
             result.verdict = "skipped";
             fail("skipped", `fault ${faultSpec.name}`, message);
           } else {

@@ -18,13 +18,13 @@ describe("network-latency", () => {
       order.push(`journal ${action.nodeId}`);
       harness.journaled.push({ action, description: "" });
     };
-    const addLatency = harness.lab.network.addLatency;
-    harness.lab.network.addLatency = async (...args) => {
-      order.push("addLatency");
-      return addLatency(...args);
+    const addToxic = harness.lab.network.addToxic;
+    harness.lab.network.addToxic = async (...args: Parameters<typeof addToxic>) => {
+      order.push("addToxic");
+      return addToxic(...args);
     };
     const evidence = await fault.inject(harness.ctx);
-    expect(order).toEqual(["journal 2", "addLatency"]);
+    expect(order).toEqual(["journal 2", "addToxic"]);
     expect(harness.journaled.map((entry) => entry.action)).toEqual([{ nodeId: 2, name: "chaoslab-rtest-0001-slow-downstream" }]);
     expect(evidence.summary).toContain("workloads→2 +200ms");
     expect(evidence.observations.paths).toMatchObject({ "workloads→2": { baselineMs: 2, observedMs: 202, targeted: true }, "direct→2": { observedMs: 2 }, "workloads→1": { observedMs: 2 } });
@@ -34,7 +34,7 @@ describe("network-latency", () => {
     const { spec, fault } = latency({ leaderOf: { topic: "loader-data", partition: 1 } }, { latency: "100ms", direction: "both" });
     const harness = faultHarness<{ nodeId: number; name: string }>(spec);
     const evidence = await fault.inject(harness.ctx);
-    expect(harness.lab.toxics.map((toxic) => `${toxic.nodeId}/${toxic.direction}`)).toEqual(["3/upstream", "3/downstream"]);
+    expect(harness.lab.toxics.map((toxic) => `${toxic.nodeId}/${toxic.spec.direction}`)).toEqual(["3/upstream", "3/downstream"]);
     expect(evidence.observations.configuredMs).toBe(200);
   });
 

@@ -21,8 +21,7 @@ import { defineFault, NoEvidenceError, type FaultContext } from "./fault.ts";
 import { brokerTargetSchema, selectBrokers } from "./broker-target.ts";
 import { SafetyViolationError } from "../engine/safety.ts";
 import { duration, formatDuration } from "../scenario/duration.ts";
-import type { LatencyToxicSpec, ToxicRef } from "../../cluster/provider.ts";
-import type { BrokerAddress } from "../lab/ports.ts";
+import type { BrokerPaths, HostAddress, ToxicDirection, ToxicRef } from "../../cluster/provider.ts";
 
 const RTT_SAMPLES = 5;
 /** While the fault lasts: the toxic list every second, the round trip every fifth check. */
@@ -54,7 +53,7 @@ function median(values: number[]): number {
 
 interface Path {
   label: string;
-  address: { host: string; port: number };
+  address: HostAddress;
   targeted: boolean;
 }
 
@@ -72,20 +71,20 @@ export const networkLatencyFault = defineFault({
   duration: "required",
   revertAction,
   create: (spec) => {
-    const directions: LatencyToxicSpec["direction"][] = spec.params.direction === "both" ? ["upstream", "downstream"] : [spec.params.direction];
+    const directions: ToxicDirection[] = spec.params.direction === "both" ? ["upstream", "downstream"] : [spec.params.direction];
     const perRoundTripMs = spec.params.latency * directions.length;
     // What inject found, for watch: the toxics it added and the paths it measured.
     let injected: { refs: ToxicRef[]; paths: Path[]; baseline: Map<string, number> } | undefined;
     return {
       async plan(ctx) {
         const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
-        const advertised = await ctx.kafkaWorkloads.brokers().catch(() => [] as BrokerAddress[]);
+        const reachable = await ctx.brokerPaths().catch(() => [] as BrokerPaths[]);
         return {
           fault: spec.name,
           type: spec.type,
           targets: selection.selected.map((nodeId) => {
-            const address = advertised.find((broker) => broker.nodeId === nodeId);
-            return { kind: "proxy" as const, id: `workloads → broker ${nodeId}${address ? ` (${address.host}:${address.port})` : ""}` };
+            const paths = reachable.find((broker) => broker.nodeId === nodeId);
+            return { kind: "proxy" as const, id: `workloads → broker ${nodeId}${paths ? ` (proof dials ${paths.workloads.host}:${paths.workloads.port})` : ""}` };
           }),
           candidates: selection.candidates.length,
           safety: selection.safety,
@@ -99,18 +98,18 @@ export const networkLatencyFault = defineFault({
       async inject(ctx) {
         const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
         if (!selection.safety.ok) throw new SafetyViolationError(spec.name, selection.safety.violations);
-        const workloads = await ctx.kafkaWorkloads.brokers();
-        const direct = await ctx.kafka.brokers();
+        // Addresses this machine can dial, per broker and path, as the lab publishes them (on a real
+        // cluster the advertised names are in-cluster DNS names the harness cannot reach).
+        const reachable = await ctx.brokerPaths();
         const paths: Path[] = [];
         for (const nodeId of selection.selected) {
-          const address = workloads.find((broker) => broker.nodeId === nodeId);
-          if (!address) throw new Error(`broker ${nodeId} is not advertised on the workloads' listener (seen: ${workloads.map((b) => b.nodeId).join(", ")})`);
-          paths.push({ label: `workloads→${nodeId}`, address, targeted: true });
-          const directAddress = direct.find((broker) => broker.nodeId === nodeId);
-          if (directAddress) paths.push({ label: `direct→${nodeId}`, address: directAddress, targeted: false });
+          const broker = reachable.find((candidate) => candidate.nodeId === nodeId);
+          if (!broker) throw new Error(`the lab publishes no path to broker ${nodeId} (brokers with paths: ${reachable.map((b) => b.nodeId).join(", ") || "none"})`);
+          paths.push({ label: `workloads→${nodeId}`, address: broker.workloads, targeted: true });
+          paths.push({ label: `direct→${nodeId}`, address: broker.direct, targeted: false });
         }
-        const control = workloads.find((broker) => !selection.selected.includes(broker.nodeId));
-        if (control) paths.push({ label: `workloads→${control.nodeId}`, address: control, targeted: false });
+        const control = reachable.find((broker) => !selection.selected.includes(broker.nodeId));
+        if (control) paths.push({ label: `workloads→${control.nodeId}`, address: control.workloads, targeted: false });
 
         const baseline = await measure(paths, ctx);
         const refs: ToxicRef[] = [];
@@ -121,7 +120,8 @@ export const networkLatencyFault = defineFault({
             await ctx.journal.record({ nodeId, name }, `remove toxic ${name} from broker ${nodeId}'s workloads proxy`);
           }
           refs.push(
-            ...(await ctx.lab.network.addLatency(selection.selected, name, {
+            ...(await ctx.lab.network.addToxic(selection.selected, name, {
+              kind: "latency",
               latencyMs: spec.params.latency,
               jitterMs: spec.params.jitter,
               direction,

@@ -6,8 +6,6 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { kafkaRttMeter } from "./kafka-rtt-meter.ts";
 import { podInfo } from "./kube-client.ts";
-import { LabNotFoundError, readLabDescription } from "./attach.ts";
-import { fakeDescription } from "../testing/fake-lab.ts";
 
 describe("Kafka RTT meter (against a fake broker speaking Kafka framing)", () => {
   it("sends ApiVersions v0 requests and times each framed response", async () => {
@@ -78,20 +76,5 @@ describe("Kubernetes pod summaries", () => {
       podIP: "127.10.0.5",
       nodeName: "chaoslab-worker",
     });
-  });
-});
-
-describe("finding the lab", () => {
-  it("says how to start the lab when there is no description", async () => {
-    await expect(readLabDescription("/nonexistent/lab.json")).rejects.toThrow(LabNotFoundError);
-    await expect(readLabDescription("/nonexistent/lab.json")).rejects.toThrow("start the lab with `chaoslab lab up`");
-  });
-
-  it("reads a valid description and names the field of an invalid one", async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "lab-"));
-    await fs.writeFile(path.join(dir, "lab.json"), JSON.stringify(fakeDescription));
-    expect((await readLabDescription(path.join(dir, "lab.json"))).provider).toBe("sim");
-    await fs.writeFile(path.join(dir, "bad.json"), JSON.stringify({ ...fakeDescription, provider: "docker" }));
-    await expect(readLabDescription(path.join(dir, "bad.json"))).rejects.toThrow(/bad\.json is not a lab description: provider:/);
   });
 });

@@ -3,13 +3,12 @@
  *
  *   http: {service: streamforge/queue-manager, path: /healthz, status: 200}
  *
- * `service` is resolved per provider (cluster/service-urls.ts: the lab description, or the sim's service
- * proxy), so scenarios never hard-code a port. A connection error or timeout is "not holding" (the endpoint is down), not no-data.
+ * `service` (`<namespace>/<name>`) is resolved by the lab (`StartedLab.services.hostUrl`), so scenarios
+ * never hard-code a port or a provider. A connection error or timeout is "not holding" (the endpoint is down), not no-data.
  */
 import { z } from "zod";
 import { defineProbe } from "./probe.ts";
 import { duration } from "../scenario/duration.ts";
-import { resolveServiceUrl } from "../../cluster/service-urls.ts";
 
 export const httpProbe = defineProbe({
   kind: "http",
@@ -35,11 +34,13 @@ export const httpProbe = defineProbe({
       if (!url) {
         let base: string;
         try {
-          base = await resolveServiceUrl(ctx.description, spec.service!, { timeoutMs: 2_000 });
+          const [namespace, name] = splitServiceKey(spec.service!);
+          base = await ctx.services.hostUrl(namespace, name, { timeoutMs: 2_000 });
         } catch (error) {
           return { outcome: "no-data", detail: `service ${spec.service}: ${(error as Error).message}` };
         }
-        url = new URL(spec.path, base).toString();
+        // Appended, not resolved: a base URL may carry a path (the API server's service proxy).
+        url = `${base}${spec.path.startsWith("/") ? "" : "/"}${spec.path}`;
       }
       const started = ctx.clock.now();
       try {
@@ -59,3 +60,9 @@ export const httpProbe = defineProbe({
     },
   }),
 });
+
+/** `service` is validated as `<namespace>/<name>` by the schema above. */
+function splitServiceKey(key: string): [string, string] {
+  const slash = key.indexOf("/");
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}

@@ -4,7 +4,7 @@
  * Probes are read-only. Steady-state checks and timed expectations are built from them by the engine.
  */
 import type { z } from "zod";
-import type { LabDescription } from "../../cluster/provider.ts";
+import type { LabDescription, ServiceAccess } from "../../cluster/provider.ts";
 import type { Clock } from "../engine/clock.ts";
 import type { Log, ReadPorts, SharedResources } from "../engine/context.ts";
 import type { SampleOutcome, Timeline } from "../engine/timeline.ts";
@@ -13,6 +13,8 @@ import type { RunNames } from "../engine/run-names.ts";
 
 export interface ProbeContext extends ReadPorts {
   description: LabDescription;
+  /** How this machine reaches the lab's Services, and which endpoints back them (the provider's answer). */
+  services: ServiceAccess;
   timeline: Timeline;
   clock: Clock;
   signal: AbortSignal;

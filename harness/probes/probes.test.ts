@@ -142,8 +142,8 @@ describe("http", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     try {
-      const { ctx } = expectationContext();
-      ctx.description = { ...ctx.description, serviceUrls: { "streamforge/queue-manager": `http://127.0.0.1:${port}` } };
+      const { ctx, lab } = expectationContext();
+      lab.serviceUrls.set("streamforge/queue-manager", `http://127.0.0.1:${port}`);
       expect(await probe(httpProbe, { service: "streamforge/queue-manager", path: "/healthz", bodyContains: "ok" }).sample(ctx)).toMatchObject({ outcome: "ok" });
       expect(await probe(httpProbe, { url: `http://127.0.0.1:${port}/other` }).sample(ctx)).toMatchObject({ outcome: "not-ok", value: { status: 503 } });
       expect((await probe(httpProbe, { service: "streamforge/unknown" }).sample(ctx)).outcome).toBe("no-data");

@@ -6,9 +6,9 @@
  *       load: {script: ../workloads/queue-manager/load/canary.ts, service: queue-manager, rate: 40}
  *       release: {image: chaoslab/queue-manager:v2-bad}    # or {env: {ERROR_RATE: "0.5"}}
  *
- * 1. applies the manifests (labelled with the run; deleted at teardown) and, where Argo's controller is
- *    a host process (the sim), points the Rollout's canary-stats-url annotation at the aggregator
- *    Service's host URL (the sim's service proxy);
+ * 1. applies the manifests (labelled with the run; deleted at teardown) and, where the lab says Argo's
+ *    controller needs another URL for the aggregator Service (`services.controllerUrl`: a host URL when
+ *    the controller is a host process), points the Rollout's canary-stats-url annotation at it;
  * 2. waits for revision N to be Healthy (analysis is skipped on a first deploy) and records its stable
  *    hash as the rollout probe's baseline (rollout-baseline.ts);
  * 3. starts k6 with the load script against the Service, in the background until teardown; its
@@ -30,12 +30,9 @@ import { duration } from "../scenario/duration.ts";
 import type { KubeObject } from "../lab/ports.ts";
 import type { RevertContext } from "../engine/context.ts";
 import { RUN_ID_LABEL } from "../engine/safety.ts";
-import { collectRolloutSnapshot, kubeReaderRolloutReader } from "../probes/rollout/rollout-snapshot.ts";
+import { collectRolloutSnapshot, labRolloutReader } from "../probes/rollout/rollout-snapshot.ts";
 import { summarizeRollout } from "../probes/rollout/rollout-summary.ts";
-import { withDerivedEndpoints } from "../probes/rollout/derived-endpoints.ts";
 import { recordRolloutBaseline } from "../probes/rollout/rollout-baseline.ts";
-import { resolveServiceUrl } from "../../cluster/service-urls.ts";
-import { builtComponentDirs } from "../../cluster/sim/provision.ts";
 import { REPORTS_OUT } from "../../reports/summary.ts";
 
 const CANARY_STATS_URL_ANNOTATION = "chaoslab.streamforge.io/canary-stats-url";
@@ -54,7 +51,7 @@ const params = z
     namespace: z.string().min(1).default("streamforge"),
     rollout: z.string().min(1).default("queue-manager"),
     healthyWithin: duration({ min: 1, description: "How long revision N may take to be Healthy. Default 3m." }).optional(),
-    statsService: z.string().min(1).default("queue-manager-metrics").meta({ description: "Service of the canary-stats aggregator; on the sim its host URL becomes the Rollout's canary-stats-url." }),
+    statsService: z.string().min(1).default("queue-manager-metrics").meta({ description: "Service of the canary-stats aggregator; the lab's controller URL for it becomes the Rollout's canary-stats-url." }),
     statsUrl: z.url().optional().meta({ description: "Use this canary-stats-url instead (e.g. an unreachable one, to show an Error analysis is not a rollback)." }),
     load: z
       .object({
@@ -131,14 +128,6 @@ function sleep(ms: number, signal: AbortSignal) {
   });
 }
 
-async function k6Binary(): Promise<string> {
-  try {
-    return path.join((await builtComponentDirs(["k6"])).k6!, "k6");
-  } catch (error) {
-    throw new Error(`${(error as Error).message.replace("Run `make setup` first.", "")}Build it once with \`node bin/chaoslab.mjs lab setup --with k6\` (a few minutes).`);
-  }
-}
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -189,8 +178,8 @@ export function k6ThresholdLines(summary: K6Summary): { ok: boolean; lines: stri
 }
 
 async function startLoad(spec: NonNullable<Params["load"]>, namespace: string, ctx: SetupContext<RevertAction>): Promise<void> {
-  const binary = await k6Binary();
-  const url = await resolveServiceUrl(ctx.description, `${namespace}/${spec.service}`, { ready: true, timeoutMs: 30_000, signal: ctx.signal });
+  const binary = await ctx.lab.tools.k6({ log: (line) => ctx.log.info(line) });
+  const url = await ctx.lab.services.hostUrl(namespace, spec.service, { ready: true, timeoutMs: 30_000, signal: ctx.signal });
   const dir = path.join(REPORTS_OUT, "k6");
   await fs.mkdir(dir, { recursive: true });
   const base = path.join(dir, `${ctx.scenario}-${ctx.runId}`);
@@ -268,16 +257,15 @@ export const canarySetup = defineSetupAction({
       );
       for (const object of objects) if (object !== rollout) await ctx.kube.apply(object);
 
-      // The analysis runs inside Argo's controller: on the sim a host process, which needs a host URL.
-      const statsUrl =
-        spec.statsUrl ??
-        (ctx.description.provider === "sim" ? await resolveServiceUrl(ctx.description, `${spec.namespace}/${spec.statsService}`, { timeoutMs: 15_000, signal: ctx.signal }) : undefined);
+      // The analysis runs inside Argo's controller: the lab says how it reaches the aggregator (on the
+      // sim a host URL; in a real cluster the manifests' cluster DNS name, left as it is).
+      const statsUrl = spec.statsUrl ?? (await ctx.lab.services.controllerUrl(spec.namespace, spec.statsService, { timeoutMs: 15_000, signal: ctx.signal }));
       if (statsUrl) rollout.metadata.annotations = { ...rollout.metadata.annotations, [CANARY_STATS_URL_ANNOTATION]: statsUrl };
       await ctx.kube.apply(rollout);
       ctx.timeline.record({ kind: "note", level: "info", message: `applied ${objects.length} object(s) of ${spec.manifests}; ${CANARY_STATS_URL_ANNOTATION}=${rollout.metadata.annotations?.[CANARY_STATS_URL_ANNOTATION]}` });
 
       // Revision N Healthy, and the aggregator answering, before anything changes.
-      const reader = ctx.description.provider === "sim" ? withDerivedEndpoints(kubeReaderRolloutReader(ctx.kube), ctx.kube) : kubeReaderRolloutReader(ctx.kube);
+      const reader = labRolloutReader(ctx.kube, ctx.lab.services);
       const healthyWithin = spec.healthyWithin ?? 180_000;
       const deadline = ctx.clock.now() + healthyWithin;
       let stableHash = "";
@@ -292,10 +280,12 @@ export const canarySetup = defineSetupAction({
         if (ctx.clock.now() > deadline || ctx.signal.aborted) throw new Error(`Rollout ${spec.namespace}/${spec.rollout} was not Healthy at revision N within ${healthyWithin / 1000} s: ${last}`);
         await sleep(1_000, ctx.signal);
       }
-      if (!spec.statsUrl && statsUrl) {
+      if (!spec.statsUrl) {
+        // From here, through the lab's host path to the aggregator: the controller's path may be in-cluster only.
+        const aggregatorUrl = await ctx.lab.services.hostUrl(spec.namespace, spec.statsService, { ready: true, timeoutMs: 30_000, signal: ctx.signal });
         const until = ctx.clock.now() + 30_000;
-        while (!(await fetch(`${statsUrl}/healthz`, { signal: AbortSignal.timeout(2_000) }).then((response) => response.ok, () => false))) {
-          if (ctx.clock.now() > until || ctx.signal.aborted) throw new Error(`the canary-stats aggregator does not answer at ${statsUrl}/healthz (Service ${spec.namespace}/${spec.statsService})`);
+        while (!(await fetch(`${aggregatorUrl}/healthz`, { signal: AbortSignal.timeout(2_000) }).then((response) => response.ok, () => false))) {
+          if (ctx.clock.now() > until || ctx.signal.aborted) throw new Error(`the canary-stats aggregator does not answer at ${aggregatorUrl}/healthz (Service ${spec.namespace}/${spec.statsService})`);
           await sleep(500, ctx.signal);
         }
       }

@@ -35,6 +35,7 @@ export function faultHarness<Action>(
     kafkaWorkloads: ports.kafkaWorkloads,
     scenario: "test",
     description: lab.description,
+    brokerPaths: () => lab.network.brokerPaths(),
     safety: safetySchema.parse(options.safety ?? {}),
     seed,
     rng: (...labels) => deriveRng(seed, `fault:${spec.name}`, ...labels),

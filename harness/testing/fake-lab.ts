@@ -3,7 +3,7 @@
  * with pods and objects in memory, Kafka metadata that follows the fake brokers, and an RTT meter that
  * adds the fake toxics' latency. Fakes for units only — lab tests use the real thing.
  */
-import type { BrokerInfo, LabDescription, LatencyToxicSpec, StartedLab, ToxicRef } from "../../cluster/provider.ts";
+import type { BrokerInfo, BrokerPaths, EndpointSliceView, LabDescription, ServiceAccess, StartedLab, ToolAccess, ToxicRef, ToxicSpec } from "../../cluster/provider.ts";
 import type { BrokerAddress, DeleteResult, GroupLag, KafkaReader, KubeObject, KubePort, ObjectRef, PartitionState, PodInfo, RttMeter } from "../lab/ports.ts";
 import type { RunPorts } from "../engine/context.ts";
 import { CHAOS_OPT_IN_LABEL } from "../engine/safety.ts";
@@ -15,7 +15,6 @@ export const fakeDescription: LabDescription = {
   apiServer: "https://127.0.0.1:32443",
   kafka: { bootstrapDirect: ["127.0.0.1:31091", "127.0.0.1:31092", "127.0.0.1:31093"], bootstrapWorkloads: ["127.0.0.1:31291"], nodeIds: [1, 2, 3] },
   toxiproxy: { api: "http://127.0.0.1:32474" },
-  serviceUrls: {},
   namespaces: ["streamforge", "kafka"],
   versions: { kubernetes: "v1.34.4", kafka: "4.3.1" },
   startedAt: "2025-01-01T00:00:00.000Z",
@@ -24,7 +23,13 @@ export const fakeDescription: LabDescription = {
 export class FakeLab implements StartedLab {
   readonly description = fakeDescription;
   readonly stopped = new Set<number>();
-  readonly toxics: (ToxicRef & LatencyToxicSpec)[] = [];
+  readonly toxics: (ToxicRef & { spec: ToxicSpec })[] = [];
+  /** Host URLs per `<namespace>/<name>` (what `services.hostUrl` answers) and EndpointSlices per Service. */
+  readonly serviceUrls = new Map<string, string>();
+  readonly endpointSlices = new Map<string, EndpointSliceView[]>();
+  /** What `services.controllerUrl` answers (undefined: the controller uses the manifests' DNS names). */
+  controllerUrls = new Map<string, string>();
+  k6Binary = "/fake/k6";
   readonly calls: string[] = [];
   failStart = false;
 
@@ -42,9 +47,9 @@ export class FakeLab implements StartedLab {
   };
 
   readonly network = {
-    addLatency: async (nodeIds: number[], name: string, spec: LatencyToxicSpec): Promise<ToxicRef[]> => {
-      this.calls.push(`addLatency ${nodeIds.join(",")} ${name}`);
-      for (const nodeId of nodeIds) this.toxics.push({ nodeId, name, ...spec });
+    addToxic: async (nodeIds: number[], name: string, spec: ToxicSpec): Promise<ToxicRef[]> => {
+      this.calls.push(`addToxic ${spec.kind} ${nodeIds.join(",")} ${name}`);
+      for (const nodeId of nodeIds) this.toxics.push({ nodeId, name, spec });
       return nodeIds.map((nodeId) => ({ nodeId, name }));
     },
     removeToxic: async (ref: ToxicRef) => {
@@ -53,7 +58,22 @@ export class FakeLab implements StartedLab {
       if (index >= 0) this.toxics.splice(index, 1);
     },
     listToxics: async (): Promise<ToxicRef[]> => this.toxics.map(({ nodeId, name }) => ({ nodeId, name })),
+    /** Workloads' path on 312xx, direct on 310xx: what FakeRtt and FakeKafka answer on. */
+    brokerPaths: async (): Promise<BrokerPaths[]> =>
+      this.description.kafka.nodeIds.map((nodeId) => ({ nodeId, workloads: { host: "127.0.0.1", port: 31290 + nodeId }, direct: { host: "127.0.0.1", port: 31090 + nodeId } })),
   };
+
+  readonly services: ServiceAccess = {
+    hostUrl: async (namespace, name) => {
+      const url = this.serviceUrls.get(`${namespace}/${name}`);
+      if (!url) throw new Error(`the fake lab has no URL for Service ${namespace}/${name}`);
+      return url;
+    },
+    controllerUrl: async (namespace, name) => this.controllerUrls.get(`${namespace}/${name}`),
+    endpointSlices: async (namespace, name) => this.endpointSlices.get(`${namespace}/${name}`) ?? [],
+  };
+
+  readonly tools: ToolAccess = { k6: async () => this.k6Binary };
 
   async status() {
     return {};
@@ -172,7 +192,7 @@ export class FakeRtt implements RttMeter {
   constructor(private readonly lab: FakeLab) {}
   async measure(address: { host: string; port: number }, samples: number): Promise<number[]> {
     const nodeId = address.port - 31290;
-    const added = address.port >= 31290 ? this.lab.toxics.filter((toxic) => toxic.nodeId === nodeId).reduce((sum, toxic) => sum + toxic.latencyMs, 0) : 0;
+    const added = address.port >= 31290 ? this.lab.toxics.filter((toxic) => toxic.nodeId === nodeId).reduce((sum, { spec }) => sum + (spec.kind === "latency" ? spec.latencyMs : 0), 0) : 0;
     return Array.from({ length: samples }, () => 2 + added);
   }
 }

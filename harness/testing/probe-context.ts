@@ -18,6 +18,7 @@ export function expectationContext(options: { clock?: Clock; sources?: string[];
   const ctx: ExpectationContext = {
     ...ports,
     description: lab.description,
+    services: lab.services,
     timeline,
     clock,
     signal: controller.signal,

@@ -2,8 +2,9 @@
  * Where host processes reach a Service on the sim: asked of the service proxy itself (`GET /services`
  * on its health port), so a URL is handed out only when the proxy really listens and forwards — the
  * Service's annotation says what is wanted, the proxy says what is. Provider-neutral callers use
- * `resolveServiceUrl` (cluster/service-urls.ts).
+ * `StartedLab.services.hostUrl` (the sim lab answers it with this).
  */
+import type { ServiceWaitOptions } from "../../provider.ts";
 import { LOOPBACK, PORTS } from "../layout.ts";
 import type { Endpoint, RoutingProblem } from "./routes.ts";
 import { SIM_HOST_PORT_ANNOTATION } from "./routes.ts";
@@ -47,16 +48,8 @@ export async function fetchProxiedServices(signal?: AbortSignal): Promise<Proxie
   return (await response.json()) as ProxiedServices;
 }
 
-export interface WaitForServiceOptions {
-  /** How long the proxy may take to pick the Service up (it follows by watch: normally milliseconds). */
-  timeoutMs?: number;
-  /** Also wait until the Service has at least one ready endpoint. */
-  ready?: boolean;
-  signal?: AbortSignal;
-}
-
 /** The proxied URL of `<namespace>/<name>`; waits (bounded) for the proxy to forward it. */
-export async function simServiceUrl(key: string, options: WaitForServiceOptions = {}): Promise<string> {
+export async function simServiceUrl(key: string, options: ServiceWaitOptions = {}): Promise<string> {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   for (;;) {
     const state = await fetchProxiedServices(options.signal);

@@ -10,7 +10,8 @@
  */
 import path from "node:path";
 import type { StartedLab } from "../../../cluster/provider.ts";
-import { describePick, dockerEngineProbe, loadProvider, pickProvider } from "../../../cluster/providers/detect.ts";
+import { describePick, dockerEngineProbe, pickProvider } from "../../../cluster/providers/detect.ts";
+import { loadProvider } from "../../../cluster/providers/registry.ts";
 import { DEFAULT_CATALOG, type Catalog } from "../../catalog.ts";
 import { EXIT_CODES, exitCodeFor } from "../../engine/verdict.ts";
 import type { ScenarioResult } from "../../engine/runner.ts";

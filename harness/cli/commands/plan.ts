@@ -4,7 +4,7 @@
  * contexts carry readers, no mutating port). Exit 0 when every fault resolved safely, 2 on invalid input
  * or a safety violation, 3 when the lab is unreachable or a target cannot be resolved now.
  */
-import type { LabDescription } from "../../../cluster/provider.ts";
+import type { StartedLab } from "../../../cluster/provider.ts";
 import { DEFAULT_CATALOG, findFault, findSetupAction, type Catalog } from "../../catalog.ts";
 import { silentLog, type PlanContext, type ReadPorts } from "../../engine/context.ts";
 import { deriveRng, generateSeed } from "../../engine/rng.ts";
@@ -15,8 +15,8 @@ import { selectValidScenarios } from "../scenario-files.ts";
 
 export interface PlanDeps {
   catalog?: Catalog;
-  /** The lab's description and read ports; the CLI builds them from lab.json. */
-  connect(): Promise<{ description: LabDescription; ports: ReadPorts; close(): Promise<void> }>;
+  /** The running lab (only its description and read-only answers are used) and read ports. */
+  connect(): Promise<{ lab: StartedLab; ports: ReadPorts; close(): Promise<void> }>;
 }
 
 export interface ScenarioPlan {
@@ -60,7 +60,8 @@ export async function planCommand(
         const context: PlanContext = {
           ...connection.ports,
           scenario: scenario.metadata.name,
-          description: connection.description,
+          description: connection.lab.description,
+          brokerPaths: () => connection.lab.network.brokerPaths(),
           safety: scenario.spec.safety,
           seed,
           rng: (...labels) => deriveRng(seed, `fault:${entry.name}`, ...labels),

@@ -3,10 +3,14 @@ import type { ProbeContext } from "../probe.ts";
 import { fakeKubeReader } from "./fixtures/fake-kube-reader.ts";
 import { loadSnapshot, REVISION_1_HASH, REVISION_2_HASH, type SnapshotFixture } from "./fixtures/snapshot-fixtures.ts";
 import { rolloutProbe } from "./rollout-probe.ts";
+import { kubeReaderRolloutReader } from "./rollout-snapshot.ts";
 
 /** Only what the rollout probe reads from the context. */
 function context(fixture: SnapshotFixture, failWith?: Error): ProbeContext {
-  return { kube: fakeKubeReader(loadSnapshot(fixture), { failWith }), clock: { now: () => Date.parse("2025-11-24T12:00:00Z") } } as unknown as ProbeContext;
+  const kube = fakeKubeReader(loadSnapshot(fixture), { failWith });
+  // A real cluster's answer to "which endpoints back this Service": its recorded EndpointSlices.
+  const services = { endpointSlices: (namespace: string, name: string) => kubeReaderRolloutReader(kube).listEndpointSlices(namespace, name) };
+  return { kube, services, clock: { now: () => Date.parse("2025-11-24T12:00:00Z") } } as unknown as ProbeContext;
 }
 
 function probe(params: Record<string, unknown>) {

@@ -13,9 +13,8 @@
 import { z } from "zod";
 import { defineProbe } from "../probe.ts";
 import { judgePromotion, judgeRollback, previousRevisionHash, type RolloutJudgement } from "./rollout-judgement.ts";
-import { collectRolloutSnapshot, kubeReaderRolloutReader, type RolloutSnapshot } from "./rollout-snapshot.ts";
+import { collectRolloutSnapshot, labRolloutReader, type RolloutSnapshot } from "./rollout-snapshot.ts";
 import { summarizeRollout } from "./rollout-summary.ts";
-import { withDerivedEndpoints } from "./derived-endpoints.ts";
 import { readRolloutBaseline } from "./rollout-baseline.ts";
 
 const params = z
@@ -56,10 +55,8 @@ export const rolloutProbe = defineProbe({
     async sample(ctx) {
       let snapshot: RolloutSnapshot;
       try {
-        const reader = kubeReaderRolloutReader(ctx.kube);
-        // The sim's EndpointSlices stay empty (loopback pod IPs): judge the endpoints derived from the
-        // Services' selectors and pod readiness there (derived-endpoints.ts).
-        snapshot = await collectRolloutSnapshot(ctx.description?.provider === "sim" ? withDerivedEndpoints(reader, ctx.kube) : reader, spec, () => new Date(ctx.clock.now()));
+        // Endpoints as the lab routes them (on the sim they are derived: its EndpointSlices stay empty).
+        snapshot = await collectRolloutSnapshot(labRolloutReader(ctx.kube, ctx.services), spec, () => new Date(ctx.clock.now()));
       } catch (error) {
         return { outcome: "no-data", detail: `cannot read Rollout ${spec.namespace}/${spec.name}: ${(error as Error).message}` };
       }

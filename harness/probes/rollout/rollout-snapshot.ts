@@ -4,6 +4,7 @@
  * are plain JSON (timestamps as strings) so that the same pure judges run on live reads and on
  * recorded fixtures, and a snapshot can be attached to a report as-is.
  */
+import type { ServiceAccess } from "../../../cluster/provider.ts";
 import type { KubeReader } from "../../lab/ports.ts";
 import type { AnalysisRun, EndpointSlice, Pod, ReplicaSet, Rollout } from "./argo-rollouts-types.ts";
 import { POD_TEMPLATE_HASH_LABEL, ROLLOUT_TYPE_LABEL } from "./argo-rollouts-types.ts";
@@ -127,4 +128,9 @@ export function kubeReaderRolloutReader(kube: KubeReader): RolloutReader {
       return plain<EndpointSlice[]>(await kube.list({ apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", namespace, labelSelector }));
     },
   };
+}
+
+/** The kube reader for Argo's objects, and the lab's own answer for which endpoints back a Service. */
+export function labRolloutReader(kube: KubeReader, services: Pick<ServiceAccess, "endpointSlices">): RolloutReader {
+  return { ...kubeReaderRolloutReader(kube), listEndpointSlices: (namespace, serviceName) => services.endpointSlices(namespace, serviceName) as Promise<EndpointSlice[]> };
 }

@@ -4,19 +4,18 @@
  * EndpointSlice controller's slices stay empty there (it logs FailedToUpdateEndpointSlices). What a
  * slice would hold is then computed from the same real inputs — the Service's selector (which Argo
  * rewrites for the stable/canary Services) and the pods' readiness — with the rule the controller and
- * the sim's service proxy share (`podEndpoints`, cluster/sim/service-proxy/routes.ts), and handed to
- * the judges as one EndpointSlice marked `derived`.
+ * the sim's service proxy share (`podEndpoints`, service-proxy/routes.ts), and handed out as one
+ * EndpointSlice marked `derived`. This is the sim's answer to `StartedLab.services.endpointSlices`.
  */
-import type * as k8s from "@kubernetes/client-node";
-import type { KubeReader } from "../../lab/ports.ts";
-import { podEndpoints } from "../../../cluster/sim/service-proxy/routes.ts";
-import type { EndpointSlice } from "./argo-rollouts-types.ts";
-import type { RolloutReader } from "./rollout-snapshot.ts";
+import * as k8s from "@kubernetes/client-node";
+import type { EndpointSliceView } from "../provider.ts";
+import { apiErrorCode } from "../kube/apply.ts";
+import { podEndpoints } from "./service-proxy/routes.ts";
 
 export const DERIVED_ENDPOINTS_ANNOTATION = "chaoslab.streamforge.io/derived-endpoints";
 
 /** One EndpointSlice-shaped view of a Service's endpoints, from its selector and its pods. */
-export function deriveEndpointSlice(service: k8s.V1Service, pods: readonly k8s.V1Pod[]): EndpointSlice {
+export function deriveEndpointSlice(service: k8s.V1Service, pods: readonly k8s.V1Pod[]): EndpointSliceView {
   const port = service.spec?.ports?.[0];
   const endpoints = port ? podEndpoints(service, port, pods) : [];
   return {
@@ -34,19 +33,20 @@ export function deriveEndpointSlice(service: k8s.V1Service, pods: readonly k8s.V
   };
 }
 
-/** `reader` with EndpointSlices replaced by derived ones (a Service that does not exist has none). */
-export function withDerivedEndpoints(reader: RolloutReader, kube: KubeReader): RolloutReader {
-  return {
-    ...reader,
-    async listEndpointSlices(namespace, serviceName) {
-      const service = (await kube.get({ apiVersion: "v1", kind: "Service", namespace, name: serviceName })) as unknown as k8s.V1Service | undefined;
-      if (!service) return [];
-      const selector = Object.entries(service.spec?.selector ?? {})
-        .map(([key, value]) => `${key}=${value}`)
-        .join(",");
-      if (!selector) return [];
-      const pods = (await kube.list({ apiVersion: "v1", kind: "Pod", namespace, labelSelector: selector })) as unknown as k8s.V1Pod[];
-      return [deriveEndpointSlice(service, JSON.parse(JSON.stringify(pods)) as k8s.V1Pod[])];
-    },
-  };
+/** The derived slices of `<namespace>/<name>` (none for a Service that does not exist or selects nothing). */
+export async function derivedEndpointSlices(config: k8s.KubeConfig, namespace: string, name: string): Promise<EndpointSliceView[]> {
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  let service: k8s.V1Service;
+  try {
+    service = await core.readNamespacedService({ namespace, name });
+  } catch (error) {
+    if (apiErrorCode(error) === 404) return [];
+    throw error;
+  }
+  const selector = Object.entries(service.spec?.selector ?? {})
+    .map(([key, value]) => `${key}=${value}`)
+    .join(",");
+  if (!selector) return [];
+  const pods = await core.listNamespacedPod({ namespace, labelSelector: selector });
+  return [deriveEndpointSlice(service, pods.items)];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ToxiproxyNetworkHandles } from "./toxiproxy-network.ts";
+import { ToxiproxyNetworkHandles, toxicBody } from "./toxiproxy-network.ts";
 
 interface Request {
   method: string;
@@ -38,12 +38,13 @@ function fakeToxiproxy(options: { failOn?: string } = {}) {
 
 const proxyNames = new Map([1, 2, 3].map((id) => [id, `kafka-broker-${id}`]));
 const API = "http://127.0.0.1:30474";
+const noPaths = async () => [];
 
 describe("Toxiproxy network handles", () => {
   it("adds a latency toxic on each targeted broker's proxy, in the given direction", async () => {
     const api = fakeToxiproxy();
-    const handles = new ToxiproxyNetworkHandles(API, proxyNames, api.fetchImpl);
-    const refs = await handles.addLatency([1, 3], "net-latency-1", { latencyMs: 200, jitterMs: 20, direction: "downstream" });
+    const handles = new ToxiproxyNetworkHandles(API, proxyNames, noPaths, api.fetchImpl);
+    const refs = await handles.addToxic([1, 3], "net-latency-1", { kind: "latency", latencyMs: 200, jitterMs: 20, direction: "downstream" });
     expect(refs).toEqual([
       { nodeId: 1, name: "net-latency-1" },
       { nodeId: 3, name: "net-latency-1" },
@@ -57,17 +58,17 @@ describe("Toxiproxy network handles", () => {
 
   it("is all or nothing: when one broker fails, the toxics already added are removed", async () => {
     const api = fakeToxiproxy({ failOn: "kafka-broker-2" });
-    const handles = new ToxiproxyNetworkHandles(API, proxyNames, api.fetchImpl);
-    await expect(handles.addLatency([1, 2], "t", { latencyMs: 100, jitterMs: 0, direction: "upstream" })).rejects.toThrow(
-      `add latency toxic "t" to proxy kafka-broker-2 (broker 2): POST ${API}/proxies/kafka-broker-2/toxics answered 500: boom.`,
+    const handles = new ToxiproxyNetworkHandles(API, proxyNames, noPaths, api.fetchImpl);
+    await expect(handles.addToxic([1, 2], "t", { kind: "latency", latencyMs: 100, jitterMs: 0, direction: "upstream" })).rejects.toThrow(
+      `add latency toxic "t" to proxy kafka-broker-2: POST ${API}/proxies/kafka-broker-2/toxics answered 500: boom.`,
     );
     expect(await handles.listToxics()).toEqual([]);
   });
 
   it("removal is idempotent (a revert journal may replay it)", async () => {
     const api = fakeToxiproxy();
-    const handles = new ToxiproxyNetworkHandles(API, proxyNames, api.fetchImpl);
-    const [ref] = await handles.addLatency([2], "t", { latencyMs: 100, jitterMs: 0, direction: "upstream" });
+    const handles = new ToxiproxyNetworkHandles(API, proxyNames, noPaths, api.fetchImpl);
+    const [ref] = await handles.addToxic([2], "t", { kind: "latency", latencyMs: 100, jitterMs: 0, direction: "upstream" });
     await handles.removeToxic(ref!);
     await handles.removeToxic(ref!);
     expect(api.requests.filter((request) => request.method === "DELETE").map((request) => request.url)).toEqual([
@@ -76,15 +77,28 @@ describe("Toxiproxy network handles", () => {
     ]);
   });
 
+  it("carries every toxic kind with Toxiproxy's type names and attribute units", () => {
+    expect(toxicBody("b", { kind: "bandwidth", direction: "upstream", rateKBps: 64 })).toEqual({ name: "b", stream: "upstream", type: "bandwidth", attributes: { rate: 64 } });
+    expect(toxicBody("t", { kind: "timeout", direction: "downstream", timeoutMs: 0 })).toEqual({ name: "t", stream: "downstream", type: "timeout", attributes: { timeout: 0 } });
+    expect(toxicBody("r", { kind: "reset-peer", direction: "upstream", timeoutMs: 10 })).toEqual({ name: "r", stream: "upstream", type: "reset_peer", attributes: { timeout: 10 } });
+    expect(toxicBody("l", { kind: "limit-data", direction: "upstream", bytes: 4096 })).toEqual({ name: "l", stream: "upstream", type: "limit_data", attributes: { bytes: 4096 } });
+    expect(toxicBody("s", { kind: "slicer", direction: "downstream", averageSizeBytes: 64, sizeVariationBytes: 8, delayUs: 100 })).toEqual({
+      name: "s",
+      stream: "downstream",
+      type: "slicer",
+      attributes: { average_size: 64, size_variation: 8, delay: 100 },
+    });
+  });
+
   it("explains a duplicate toxic, an unknown broker and an API that does not answer", async () => {
     const api = fakeToxiproxy();
-    const handles = new ToxiproxyNetworkHandles(API, proxyNames, api.fetchImpl);
-    await handles.addLatency([1], "t", { latencyMs: 1, jitterMs: 0, direction: "upstream" });
-    await expect(handles.addLatency([1], "t", { latencyMs: 1, jitterMs: 0, direction: "upstream" })).rejects.toThrow(/answered 409: toxic already exists\. What to do: .*revert the previous fault first/);
-    await expect(handles.addLatency([9], "t", { latencyMs: 1, jitterMs: 0, direction: "upstream" })).rejects.toThrow(
+    const handles = new ToxiproxyNetworkHandles(API, proxyNames, noPaths, api.fetchImpl);
+    await handles.addToxic([1], "t", { kind: "latency", latencyMs: 1, jitterMs: 0, direction: "upstream" });
+    await expect(handles.addToxic([1], "t", { kind: "latency", latencyMs: 1, jitterMs: 0, direction: "upstream" })).rejects.toThrow(/answered 409: toxic already exists\. What to do: .*revert the previous fault first/);
+    await expect(handles.addToxic([9], "t", { kind: "latency", latencyMs: 1, jitterMs: 0, direction: "upstream" })).rejects.toThrow(
       "no Toxiproxy proxy for broker 9; proxies exist for brokers 1, 2, 3. What to do: target one of those node ids.",
     );
-    const down = new ToxiproxyNetworkHandles(API, proxyNames, (async () => {
+    const down = new ToxiproxyNetworkHandles(API, proxyNames, noPaths, (async () => {
       throw new TypeError("fetch failed");
     }) as typeof fetch);
     await expect(down.listToxics()).rejects.toThrow(`list Toxiproxy proxies: Toxiproxy API ${API}/proxies did not answer (fetch failed).`);
