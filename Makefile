@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CHAOSLAB := node bin/chaoslab.mjs
 VITEST := npx vitest run
 
-.PHONY: help deps setup chaos test test-unit test-lab test-lifecycle typecheck lab-up lab-down lab-status \
+.PHONY: help deps setup setup-sim chaos test test-unit test-lab test-lifecycle typecheck lab-up lab-down lab-status \
         validate report bench bench-lab bench-healer clean
 
 help: ## list the targets
@@ -16,13 +16,18 @@ node_modules/.installed: package.json package-lock.json
 
 deps: node_modules/.installed ## install the npm packages (pinned by package-lock.json)
 
-setup: deps ## build/fetch the sim lab's upstream components into the cache (no-op when cached)
+setup: deps ## build/check what the provider needs (CLUSTER=kind|sim|existing, default sim; no-op when done)
 	$(CHAOSLAB) lab setup
 
-chaos: setup ## run the resilience suite (kind if Docker answers, else sim; CLUSTER= forces) and render the report
+setup-sim: deps ## build the sim lab's components and k6 into the cache (what `make test` runs on)
+	CLUSTER=sim $(CHAOSLAB) lab setup
+
+# chaos does its provider's set-up itself: it picks the provider first (kind if Docker answers, else
+# sim), and a kind machine must not be asked for the sim's Go, Java and Maven.
+chaos: deps ## run the resilience suite (kind if Docker answers, else sim; CLUSTER= forces) and render the report
 	$(CHAOSLAB) chaos
 
-test: setup ## type-check, then unit, lab and lifecycle tests; prints "N passed, N failed"
+test: setup-sim ## type-check, then unit, lab and lifecycle tests; prints "N passed, N failed"
 	@rm -rf reports/out/tests allure-results
 	npx tsc --noEmit -p .
 	npx tsc -p workloads/queue-manager/load
@@ -36,23 +41,23 @@ test: setup ## type-check, then unit, lab and lifecycle tests; prints "N passed,
 test-unit: deps ## unit tests only (fakes, simulated time; no lab)
 	CHAOSLAB_TEST_RUN=unit $(VITEST) --project unit
 
-test-lab: setup ## lab tests only (reuses a running lab, else starts and stops one)
+test-lab: setup-sim ## lab tests only (reuses a running lab, else starts and stops one)
 	CHAOSLAB_TEST_RUN=lab $(VITEST) --project lab
 
-test-lifecycle: setup ## lab up/status/down end to end (takes the lab down)
+test-lifecycle: setup-sim ## lab up/status/down end to end (takes the lab down)
 	CHAOSLAB_TEST_RUN=lifecycle $(VITEST) --project lifecycle
 
 typecheck: deps ## tsc on the whole project and on the k6 scripts
 	npx tsc --noEmit -p .
 	npx tsc -p workloads/queue-manager/load
 
-lab-up: setup ## start the sim lab (no-op when it is up)
+lab-up: setup ## start the lab (CLUSTER=kind|sim|existing, default sim; no-op when it is up)
 	$(CHAOSLAB) lab up
 
 lab-status: deps ## health of every lab component
 	$(CHAOSLAB) lab status
 
-lab-down: deps ## stop the sim lab and remove its state
+lab-down: deps ## stop the lab (CLUSTER=..., default sim) and remove its state
 	$(CHAOSLAB) lab down
 
 validate: deps ## validate every scenario file
@@ -63,10 +68,10 @@ report: deps ## re-render the HTML report from the last results
 
 bench: bench-lab bench-healer ## every benchmark (figures in reports/out/bench/)
 
-bench-lab: setup ## lab figures: cold build times, warm up/down time, resident memory
+bench-lab: setup-sim ## lab figures: cold build times, warm up/down time, resident memory
 	npx tsx bench/lab.ts
 
-bench-healer: setup ## healer figures: events/s, ingest lag, detection and remediation latency, RSS
+bench-healer: setup-sim ## healer figures: events/s, ingest lag, detection and remediation latency, RSS
 	npx tsx bench/healer.ts
 
 clean: ## stop the lab and remove outputs (the component cache in ~/.cache/chaoslab stays)

@@ -1,21 +1,18 @@
 /**
- * `chaoslab lab setup|up|status|down`: the lab's lifecycle commands, registered on the harness CLI.
- * They work on the sim lab unless `CLUSTER=kind|existing` names another provider (`make chaos`, not
- * these commands, auto-detects Docker: starting a lab should never pick a cluster by surprise).
+ * `chaoslab lab setup|up|status|down`: the lab's lifecycle commands, registered on the harness CLI, the
+ * same on every provider. They work on the sim lab unless `CLUSTER=kind|existing` (or `--provider`)
+ * names another (`make chaos`, not these commands, auto-detects Docker: starting a lab should never pick
+ * a cluster by surprise). `status` and `down` without CLUSTER find the lab that is up, whatever its provider.
  */
 import type { Command } from "commander";
-import { isProviderName, loadProvider } from "./providers/registry.ts";
-import type { ClusterProvider } from "./provider.ts";
-import { provision, DEFAULT_COMPONENTS } from "./sim/provision.ts";
-import { attachSimLab, readLabDescription, SimLab, startSimLab, stopSimLab } from "./sim/sim-lab.ts";
-import { stateDir } from "./sim/layout.ts";
+import type { ClusterProvider, ProviderName, StartedLab } from "./provider.ts";
+import { attachRunningLab, defaultStateDir, isProviderName, labDescriptionCandidates, loadProvider } from "./providers/registry.ts";
+import { stopSimLab } from "./sim/sim-lab.ts";
 
-/** The provider named by CLUSTER, or undefined for the sim (handled directly: it can stop a half-started lab). */
-async function otherProvider(): Promise<ClusterProvider | undefined> {
-  const name = process.env.CLUSTER?.trim();
-  if (!name || name === "sim") return undefined;
-  if (!isProviderName(name)) throw new Error(`CLUSTER=${name} is not a cluster provider (use kind, sim or existing)`);
-  return loadProvider(name);
+function providerName(option: string | undefined): ProviderName {
+  const name = (option ?? process.env.CLUSTER)?.trim() || "sim";
+  if (!isProviderName(name)) throw new Error(`${option ? "--provider" : "CLUSTER"}=${name} is not a cluster provider (use kind, sim or existing)`);
+  return name;
 }
 
 function fail(error: unknown, exitCode = 3) {
@@ -23,16 +20,26 @@ function fail(error: unknown, exitCode = 3) {
   process.exitCode = exitCode;
 }
 
+/** The lab that is up: CLUSTER's (or --provider's) if named, else whichever is described and running. */
+async function runningLab(option: string | undefined): Promise<StartedLab | undefined> {
+  const named = option ?? process.env.CLUSTER?.trim();
+  if (named) return (await loadProvider(providerName(named))).attach();
+  if ((await labDescriptionCandidates()).length === 0) return undefined;
+  return attachRunningLab().catch(() => undefined);
+}
+
 export function registerLabCommands(program: Command): void {
-  const lab = program.command("lab").description("the embedded sim lab: build, start, inspect, stop");
+  const lab = program.command("lab").description("the lab's lifecycle on the chosen provider (CLUSTER=kind|sim|existing; default sim)");
+  const providerOption = ["--provider <name>", "kind, sim or existing (default: CLUSTER, else sim)"] as const;
 
   lab
     .command("setup")
-    .description("build or fetch the pinned upstream components into the cache (no-op when cached)")
-    .option("--with <components...>", `extra components besides ${DEFAULT_COMPONENTS.join(", ")} (e.g. k6)`, [])
-    .action(async (options: { with: string[] }) => {
+    .description("build or check what the provider needs (sim: its pinned components; kind: docker, kind, kubectl; all: k6); no-op when done")
+    .option(...providerOption)
+    .action(async (options: { provider?: string }) => {
       try {
-        await provision({ only: [...DEFAULT_COMPONENTS, ...options.with] });
+        const provider: ClusterProvider = await loadProvider(providerName(options.provider));
+        await provider.setup();
       } catch (error) {
         fail(error);
       }
@@ -40,12 +47,11 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command("up")
-    .description("start the sim lab (a no-op that says so when it is already up)")
-    .action(async () => {
+    .description("start the lab (a no-op that says so when it is already up)")
+    .option(...providerOption)
+    .action(async (options: { provider?: string }) => {
       try {
-        const provider = await otherProvider();
-        if (provider) await provider.up();
-        else await startSimLab();
+        await (await loadProvider(providerName(options.provider))).up();
       } catch (error) {
         fail(error);
       }
@@ -54,16 +60,20 @@ export function registerLabCommands(program: Command): void {
   lab
     .command("status")
     .description("health of every lab component")
+    .option(...providerOption)
     .option("--json", "machine-readable output")
-    .action(async (options: { json?: boolean }) => {
-      const provider = await otherProvider().catch((error) => fail(error, 2));
-      if (process.exitCode) return;
-      const description = provider ? undefined : await readLabDescription();
-      const started = provider ? await provider.attach() : ((await attachSimLab()) ?? (description ? new SimLab(description) : undefined));
+    .action(async (options: { provider?: string; json?: boolean }) => {
+      let started: StartedLab | undefined;
+      try {
+        started = await runningLab(options.provider);
+      } catch (error) {
+        fail(error, 2);
+        return;
+      }
       if (!started) {
-        const name = provider?.name ?? "sim";
+        const name = options.provider ?? process.env.CLUSTER?.trim() ?? "any";
         if (options.json) process.stdout.write(`${JSON.stringify({ provider: name, up: false, components: {} })}\n`);
-        else process.stdout.write(`the ${name} lab is not up${provider ? "" : ` (state dir: ${stateDir()})`}; start it with \`make lab-up\`\n`);
+        else process.stdout.write(`no ${name === "any" ? "" : `${name} `}lab is up (state dirs: ${(["sim", "kind", "existing"] as const).map((n) => defaultStateDir(n)).join(", ")}); start it with \`make lab-up\`\n`);
         process.exitCode = 3;
         return;
       }
@@ -75,7 +85,7 @@ export function registerLabCommands(program: Command): void {
         const rows = Object.entries(components).map(([name, health]) => [name, health.healthy ? "healthy" : "UNHEALTHY", String(health.pid ?? "-"), health.detail]);
         const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length), ["COMPONENT", "STATE", "PID"][column]!.length));
         const line = (cells: string[]) => cells.map((cell, index) => (index < 3 ? cell.padEnd(widths[index]!) : cell)).join("  ");
-        process.stdout.write(`${line(["COMPONENT", "STATE", "PID", "DETAIL"])}\n${rows.map(line).join("\n")}\n`);
+        process.stdout.write(`provider: ${started.description.provider}\n${line(["COMPONENT", "STATE", "PID", "DETAIL"])}\n${rows.map(line).join("\n")}\n`);
         process.stdout.write(`kubeconfig: ${started.description.kubeconfig}\n`);
       }
       if (!healthy) process.exitCode = 3;
@@ -83,19 +93,21 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command("down")
-    .description("stop every lab process and remove the state dir")
+    .description("stop the lab and remove its state (kind: delete the cluster; existing: detach, delete nothing)")
+    .option(...providerOption)
     .option("--keep-data", "keep the state dir (data, logs, PKI)")
-    .action(async (options: { keepData?: boolean }) => {
+    .action(async (options: { provider?: string; keepData?: boolean }) => {
       try {
-        const provider = await otherProvider();
-        if (provider) {
-          const started = await provider.attach();
-          if (started) await started.down({ keepData: options.keepData });
-          else process.stderr.write(`the ${provider.name} lab is not up; nothing to stop\n`);
+        const name = providerName(options.provider);
+        if (name === "sim") {
+          // Not through attach: a half-started sim lab (no lab.json yet) must be stoppable too.
+          const { leftoverPorts } = await stopSimLab(defaultStateDir("sim"), { keepData: options.keepData });
+          if (leftoverPorts.length > 0) process.exitCode = 3;
           return;
         }
-        const { leftoverPorts } = await stopSimLab(stateDir(), { keepData: options.keepData });
-        if (leftoverPorts.length > 0) process.exitCode = 3;
+        const started = await (await loadProvider(name)).attach();
+        if (started) await started.down({ keepData: options.keepData });
+        else process.stderr.write(`the ${name} lab is not up; nothing to stop\n`);
       } catch (error) {
         fail(error);
       }

@@ -167,6 +167,12 @@ export interface UpOptions {
 
 export interface ClusterProvider {
   readonly name: ProviderName;
+  /**
+   * Builds or checks what this provider and the suite need on this machine — and nothing another
+   * provider needs (kind never asks for Go, Java or Maven); a missing tool is named with how to get it.
+   * Idempotent; `make setup` and `make chaos` call it.
+   */
+  setup(options?: UpOptions): Promise<void>;
   /** Starts (or, if it is already up, attaches to) the lab. */
   up(options?: UpOptions): Promise<StartedLab>;
   /** Attaches to a lab that is already up, or returns undefined. */

@@ -11,7 +11,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ScenarioResult } from "../harness/engine/runner.ts";
-import { exitCodeFor, VERDICTS, type Verdict, type VerdictReason } from "../harness/engine/verdict.ts";
+import { exitCodeForResults, VERDICTS, type Verdict, type VerdictReason } from "../harness/engine/verdict.ts";
 import type { LedgerCounts } from "../harness/expectations/expectation.ts";
 import type { EnvironmentFingerprint } from "../harness/engine/fingerprint.ts";
 import { categoryOf } from "./allure-categories.ts";
@@ -124,7 +124,7 @@ export function summarize(results: readonly ScenarioResult[], now = Date.now()):
   return {
     version: SUMMARY_VERSION,
     generatedAt: new Date(now).toISOString(),
-    exitCode: exitCodeFor(results.map((result) => result.verdict)),
+    exitCode: exitCodeForResults(results),
     totals: { ...totals, scenarios: results.length },
     scenarios: results.map(summarizeScenario),
   };

@@ -110,6 +110,18 @@ export class ExistingProvider implements ClusterProvider {
     return version.exitCode === 0 ? this.startedLab(description) : undefined;
   }
 
+  /** kubectl (the context is checked at `lab up`), then k6 for the canary. */
+  async setup(options: UpOptions = {}): Promise<void> {
+    const log = options.log ?? this.deps.log;
+    const client = await this.deps.runner({ command: "kubectl", args: ["version", "--client", "-o", "json"], timeoutMs: 30_000 });
+    if (client.exitCode !== 0) {
+      throw new Error(
+        `kubectl is not usable (${client.exitCode === COMMAND_NOT_FOUND ? "not found on PATH" : client.stderr.trim()}). What to do: install kubectl (https://kubernetes.io/docs/tasks/tools/).`,
+      );
+    }
+    log(`existing: kubectl found; k6: ${await provideK6({ log })}`);
+  }
+
   async up(options: UpOptions = {}): Promise<StartedLab> {
     const log = options.log ?? this.deps.log;
     await fs.mkdir(this.deps.stateDir, { recursive: true });

@@ -151,6 +151,13 @@ export class KindProvider implements ClusterProvider {
     return this.startedLab(description);
   }
 
+  /** Docker, kind, kubectl and the Dockerfiles, then k6 for the canary; none of the sim's toolchains. */
+  async setup(options: UpOptions = {}): Promise<void> {
+    const log = options.log ?? this.deps.log;
+    await this.preflight(log);
+    log(`  k6: ${await provideK6({ log })}`);
+  }
+
   async up(options: UpOptions = {}): Promise<StartedLab> {
     const log = options.log ?? this.deps.log;
     const running = await this.attach();

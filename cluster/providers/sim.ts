@@ -4,11 +4,16 @@
  */
 import type { ClusterProvider, StartedLab, UpOptions } from "../provider.ts";
 import { attachSimLab, startSimLab } from "../sim/sim-lab.ts";
+import { provision } from "../sim/provision.ts";
 import type { ProviderOptions } from "./registry.ts";
 
 export function createProvider(options: ProviderOptions = {}): ClusterProvider {
   return {
     name: "sim",
+    // Every component, k6 included: the suite's canary scenarios run it.
+    setup: async (setupOptions?: UpOptions) => {
+      await provision({ log: setupOptions?.log });
+    },
     // `up` always uses the configured state dir (CHAOSLAB_STATE_DIR or .chaoslab/sim): its ports and pod
     // IP ranges are per slot (CHAOSLAB_LAB_SLOT), not per directory.
     up: (upOptions?: UpOptions): Promise<StartedLab> => startSimLab(upOptions),

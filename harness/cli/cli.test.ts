@@ -108,6 +108,23 @@ describe("chaoslab run and cleanup (real fault modules on a fake lab)", () => {
     - kafka.underReplicated: {max: 0, since: slow, within: 2s, pollEvery: 100ms}
 `;
 
+  it("exits 2 on a safety violation, as plan does (the scenario is invalid for this lab, not the lab broken)", async () => {
+    const dir = await temporaryDir("cli");
+    await writeScenario(dir, "not-opted-in", podDeleteSpec);
+    const lab = new FakeLab();
+    const ports = fakePorts(lab);
+    ports.kube.pods = [fakePod("loader-1-a", { labels: { app: "loader" } })];
+    const io = captureIo();
+    const code = await runCommand([path.join(dir, "not-opted-in.yaml")], { suiteDir: dir }, {
+      connect: async () => ({ lab, ports, recorders: [], close: async () => undefined }),
+      journalDir: await temporaryDir("journal"),
+      outDir: await temporaryDir("out"),
+      allureResultsDir: await temporaryDir("allure"),
+    }, io);
+    expect(code).toBe(2);
+    expect(ports.kube.calls).toEqual([]);
+  });
+
   it("runs by label, writes summary.json and Allure results, exits 0", async () => {
     const dir = await temporaryDir("cli");
     await writeScenario(dir, "slow-broker", latencySpec);

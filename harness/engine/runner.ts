@@ -113,6 +113,8 @@ export interface ScenarioResult {
   reverts: { reverted: number; failed: JournalEntry[]; journalKept?: string };
   timeline: ReturnType<Timeline["toJSON"]>;
   fingerprint: EnvironmentFingerprint;
+  /** A fault would have hit what the safety policy forbids: the scenario is invalid for this lab (exit 2, as from plan). */
+  safetyViolations?: string[];
 }
 
 export function makeRunId(now: number): string {
@@ -243,6 +245,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
   });
 
   const setupResults: ScenarioResult["setup"] = [];
+  const safetyViolations: string[] = [];
   const faultResults: FaultResult[] = spec.faults.map((entry) => ({ name: entry.name, type: entry.type, verdict: "not-run" }));
   const steadyState: CheckResult[] = [];
   const expectationResults: ExpectationResult[] = [];
@@ -342,7 +345,9 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
           timeline.record({ kind: "fault", fault: faultSpec.name, type: faultSpec.type, event: "planned", detail: result.plan.targets.map((target) => target.id).join(", "), data: { plan: result.plan } });
           if (!result.plan.safety.ok) {
             result.verdict = "broken";
-            fail("broken", `fault ${faultSpec.name}`, new SafetyViolationError(faultSpec.name, result.plan.safety.violations).message);
+            const refused = new SafetyViolationError(faultSpec.name, result.plan.safety.violations).message;
+            safetyViolations.push(refused);
+            fail("broken", `fault ${faultSpec.name}`, refused);
           }
         } catch (error) {
           result.message = (error as Error).message;
@@ -442,6 +447,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
           } else {
             result.verdict = "broken";
             const early = stoppedEarly(`fault ${faultSpec.name}`);
+            if (error instanceof SafetyViolationError) safetyViolations.push(message);
             const kind = error instanceof SafetyViolationError ? "" : "injecting failed: ";
             fail("broken", `fault ${faultSpec.name}`, early ?? `${kind}${message}`);
           }
@@ -535,6 +541,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
     reverts: { reverted: revertedCount, failed: revertFailures, journalKept: removed ? undefined : journal.file },
     timeline: timeline.toJSON(),
     fingerprint,
+    ...(safetyViolations.length > 0 ? { safetyViolations } : {}),
   };
 }
 

@@ -15,6 +15,17 @@ export const RUN_ID_LABEL = "chaoslab.streamforge.io/run-id";
 
 export const DEFAULT_SAFETY = { allowedNamespaces: ["streamforge"], maxTargets: 1, maxPercent: 100 } as const;
 
+/**
+ * Namespaces a scenario never reaches by accident, on any cluster: Kubernetes' own, and the lab's control
+ * namespaces (Argo Rollouts' controller; kwok's on the sim). A target there is refused unless the
+ * scenario lists the namespace in safety.allowedNamespaces itself; an opt-in label is not enough.
+ */
+export const PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "local-path-storage", "argo-rollouts", "kwok-system"] as const;
+
+export function isProtectedNamespace(namespace: string): boolean {
+  return (PROTECTED_NAMESPACES as readonly string[]).includes(namespace);
+}
+
 export const safetySchema = z
   .object({
     allowedNamespaces: z
@@ -60,7 +71,9 @@ export function checkSafety(selected: readonly SafetyCandidate[], candidateCount
   for (const target of selected) {
     if (target.namespace !== undefined && !policy.allowedNamespaces.includes(target.namespace)) {
       violations.push(
-        `${target.label}: namespace ${target.namespace} is not in safety.allowedNamespaces [${policy.allowedNamespaces.join(", ")}]`,
+        isProtectedNamespace(target.namespace)
+          ? `${target.label}: ${target.namespace} is a protected namespace; only a scenario that lists it in safety.allowedNamespaces may touch it`
+          : `${target.label}: namespace ${target.namespace} is not in safety.allowedNamespaces [${policy.allowedNamespaces.join(", ")}]`,
       );
     }
     if (target.optedIn === false) {

@@ -42,3 +42,12 @@ export function exitCodeFor(verdicts: readonly Verdict[]): number {
   if (verdicts.includes("broken") || verdicts.includes("inconclusive")) return EXIT_CODES.brokenOrInconclusive;
   return EXIT_CODES.passed;
 }
+
+/**
+ * The exit code of a run: a safety violation is invalid input (2) as it is from `plan` — the scenario
+ * asked for what this lab's policy forbids, which no rerun fixes — otherwise as `exitCodeFor`.
+ */
+export function exitCodeForResults(results: readonly { verdict: Verdict; safetyViolations?: string[] }[]): number {
+  if (results.some((result) => (result.safetyViolations?.length ?? 0) > 0)) return EXIT_CODES.invalidInput;
+  return exitCodeFor(results.map((result) => result.verdict));
+}

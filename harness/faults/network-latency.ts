@@ -84,7 +84,7 @@ export const networkLatencyFault = defineFault({
           type: spec.type,
           targets: selection.selected.map((nodeId) => {
             const paths = reachable.find((broker) => broker.nodeId === nodeId);
-            return { kind: "proxy" as const, id: `workloads → broker ${nodeId}${paths ? ` (proof dials ${paths.workloads.host}:${paths.workloads.port})` : ""}` };
+            return { kind: "proxy" as const, id: `workloads → broker ${nodeId}${paths ? ` (${paths.workloads.host}:${paths.workloads.port})` : ""}` };
           }),
           candidates: selection.candidates.length,
           safety: selection.safety,

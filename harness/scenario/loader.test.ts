@@ -109,6 +109,21 @@ describe("scenario loader", () => {
     });
   });
 
+  it("rejects a fault that lasts longer than the scenario's timeout, at the fault's duration", () => {
+    expect(diagnosticsOf(withLine(22, "      duration: 3m"))).toEqual([
+      "s.yaml:22:17: spec.faults.1.duration: the fault lasts 180s, longer than the scenario's timeout of 120s: it could never be reverted in time. Shorten it or raise spec.timeout",
+    ]);
+  });
+
+  it("refuses a protected namespace unless safety.allowedNamespaces names it", () => {
+    expect(diagnosticsOf(withLine(16, "      target: {namespace: kube-system, selector: k8s-app=kube-dns, mode: count, count: 2}"))).toEqual([
+      expect.stringMatching(/^s\.yaml:16:\d+: spec\.faults\.0\.target\.namespace: kube-system is a protected namespace \(kube-system, kube-public, kube-node-lease/),
+    ]);
+    const allowed = withLine(9, "  safety: {allowedNamespaces: [streamforge, kube-system], maxTargets: 2}").split("\n");
+    allowed[15] = "      target: {namespace: kube-system, selector: k8s-app=kube-dns, mode: count, count: 2}";
+    expect(parseScenario(allowed.join("\n"), "s.yaml").ok).toBe(true);
+  });
+
   it("reports a missing required key at the mapping that lacks it", () => {
     expect(diagnosticsOf(withLine(21, "      params: {}"))).toEqual([
       's.yaml:21:15: spec.faults.1.params.latency: required key "latency" is missing',

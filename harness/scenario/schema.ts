@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import type { Catalog } from "../catalog.ts";
-import { safetySchema, type SafetyPolicy } from "../engine/safety.ts";
+import { isProtectedNamespace, PROTECTED_NAMESPACES, safetySchema, type SafetyPolicy } from "../engine/safety.ts";
 import { probeParamsSchema } from "../probes/probe.ts";
 import { duration, type DurationMs } from "./duration.ts";
 
@@ -176,8 +176,28 @@ export function buildScenarioSchema(catalog: Catalog) {
     })
     .strict()
     .superRefine((scenario, ctx) => {
-      const faults = scenario.spec.faults as { type: string; name?: string }[];
+      const faults = scenario.spec.faults as { type: string; name?: string; duration?: number; target?: { namespace?: string } }[];
       const names = faults.map((entry, index) => entry.name ?? `${entry.type}-${index + 1}`);
+      const timeout = scenario.spec.timeout ?? DEFAULT_TIMEOUT_MS;
+      const allowed = scenario.spec.safety.allowedNamespaces;
+      faults.forEach((entry, index) => {
+        if (entry.duration !== undefined && entry.duration > timeout) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["spec", "faults", index, "duration"],
+            message: `the fault lasts ${entry.duration / 1000}s, longer than the scenario's timeout of ${timeout / 1000}s: it could never be reverted in time. Shorten it or raise spec.timeout`,
+          });
+        }
+        // System and lab-control namespaces only when the scenario names them itself, never by default.
+        const namespace = entry.target?.namespace;
+        if (namespace !== undefined && isProtectedNamespace(namespace) && !allowed.includes(namespace)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["spec", "faults", index, "target", "namespace"],
+            message: `${namespace} is a protected namespace (${PROTECTED_NAMESPACES.join(", ")}): list it in spec.safety.allowedNamespaces to target it on purpose`,
+          });
+        }
+      });
       names.forEach((name, index) => {
         if (names.indexOf(name) !== index) ctx.addIssue({ code: "custom", path: ["spec", "faults", index, "name"], message: `fault name "${name}" is used twice` });
         if ((PHASE_REFERENCES as readonly string[]).includes(name)) ctx.addIssue({ code: "custom", path: ["spec", "faults", index, "name"], message: `fault name "${name}" is reserved (it names a phase in since:)` });

@@ -2,7 +2,7 @@
  * `chaoslab chaos` (what `make chaos` runs): the whole resilience suite, end to end.
  *
  *   pick the provider (CLUSTER=kind|sim|existing forces; else kind when Docker answers, else sim)
- *   → lab up (attaches when it is up) → deploy what the suite needs (connector, healer)
+ *   → its set-up (only what that provider needs) → lab up (attaches when it is up) → deploy what the suite needs (connector, healer)
  *   → run every scenario of scenarios/ → reports/out/summary.json + reports/out/allure-results/
  *   → render the HTML report → a verdict table and the report's path; exit code per verdicts.
  *
@@ -13,7 +13,7 @@ import type { StartedLab } from "../../../cluster/provider.ts";
 import { describePick, dockerEngineProbe, pickProvider } from "../../../cluster/providers/detect.ts";
 import { loadProvider } from "../../../cluster/providers/registry.ts";
 import { DEFAULT_CATALOG, type Catalog } from "../../catalog.ts";
-import { EXIT_CODES, exitCodeFor } from "../../engine/verdict.ts";
+import { EXIT_CODES, exitCodeForResults } from "../../engine/verdict.ts";
 import type { ScenarioResult } from "../../engine/runner.ts";
 import { createLabPorts } from "../../lab/lab-ports.ts";
 import { deploySuiteWorkloads } from "../../lab/suite-workloads.ts";
@@ -50,6 +50,9 @@ async function defaultLabUp(env: Readonly<Record<string, string | undefined>>, l
   log(describePick(pick));
   for (const warning of pick.warnings) log(`warning: ${warning}`);
   const provider = await loadProvider(pick.name);
+  // Only what the picked provider needs: kind on a machine without Go, Java or Maven gets past here.
+  log(`[setup] ${pick.name}: checking and building what it needs`);
+  await provider.setup({ log });
   return provider.up({ log });
 }
 
@@ -130,7 +133,7 @@ export async function chaosCommand(options: ChaosOptions, deps: ChaosDeps, io: C
       report = `(rendering failed: ${(error as Error).message}; \`make report\` retries)`;
     }
   }
-  const code = exitCodeFor(results.map((result) => result.verdict));
+  const code = exitCodeForResults(results);
   io.out(`\n${verdictTable(results)}\n`);
   io.out(`suite wall time ${seconds(Date.now() - started)} on ${lab.description.provider}; exit code ${code}`);
   io.out(`summary: ${path.relative(process.cwd(), summaryFile) || summaryFile}\nallure results: ${allureDir}\nreport: ${report}`);

@@ -12,7 +12,7 @@ import { defaultJournalDir } from "../../engine/journal.ts";
 import type { Recorder } from "../../engine/recorder.ts";
 import { runScenario, type LoadedScenario, type ScenarioResult } from "../../engine/runner.ts";
 import { findFault, findSetupAction } from "../../catalog.ts";
-import { EXIT_CODES, exitCodeFor } from "../../engine/verdict.ts";
+import { EXIT_CODES, exitCodeForResults } from "../../engine/verdict.ts";
 import { writeRunOutputs } from "../../../reports/summary.ts";
 import { writeAllureResults } from "../../../reports/allure-results.ts";
 import type { CommandIo } from "../io.ts";
@@ -56,7 +56,7 @@ export async function runCommand(
 
   const { summaryFile } = await writeRunOutputs(results, deps.outDir);
   const allureDir = await writeAllureResults(results, deps.allureResultsDir);
-  const code = exitCodeFor(results.map((result) => result.verdict));
+  const code = exitCodeForResults(results);
   const count = (verdict: string) => results.filter((result) => result.verdict === verdict).length;
   io.out(`\n${count("passed")} passed, ${count("failed")} failed, ${count("broken")} broken, ${count("inconclusive")} inconclusive, ${count("skipped")} skipped`);
   io.err(`summary: ${summaryFile}\nallure results: ${allureDir}`);
