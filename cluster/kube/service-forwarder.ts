@@ -36,13 +36,15 @@ export async function startForwarder(config: k8s.KubeConfig): Promise<string> {
   const server = new URL(cluster.server);
   const agentOptions: https.RequestOptions = {};
   await config.applyToHTTPSOptions(agentOptions);
+  // Real API servers speak TLS; a plain-HTTP one (kubectl proxy, a test's fake) is forwarded as it is.
+  const client = server.protocol === "http:" ? http : https;
   const proxy = http.createServer((request, response) => {
-    const upstream = https.request(
+    const upstream = client.request(
       {
         ...agentOptions,
         protocol: server.protocol,
         hostname: server.hostname,
-        port: server.port || 443,
+        port: server.port || (server.protocol === "http:" ? 80 : 443),
         method: request.method,
         path: request.url,
         headers: { ...request.headers, ...(agentOptions.headers ?? {}), host: server.host },
