@@ -22,13 +22,34 @@ export const labDescriptionSchema = z.object({
     /** What workloads dial: on the sim these are Toxiproxy proxies, one per broker. */
     bootstrapWorkloads: z.array(z.string()).min(1),
     nodeIds: z.array(z.number().int()),
+    /**
+     * Who keeps the brokers, so broker faults know what to delete and who brings it back: Strimzi (a
+     * Kafka resource), a StatefulSet (pods by selector, node id = ordinal + firstNodeId), the sim's
+     * processes, or nobody the lab can reach (broker faults are skipped).
+     */
+    brokers: z
+      .discriminatedUnion("kind", [
+        z.object({ kind: z.literal("strimzi"), namespace: z.string(), name: z.string() }),
+        z.object({ kind: z.literal("statefulset"), namespace: z.string(), selector: z.string(), firstNodeId: z.number().int() }),
+        z.object({ kind: z.literal("processes") }),
+        z.object({ kind: z.literal("unreachable"), reason: z.string() }),
+      ])
+      .optional(),
   }),
+  /** What this lab can carry; a scenario that needs what is false here is skipped with the reason. */
+  features: z
+    .object({
+      argoRollouts: z.boolean().default(true),
+    })
+    .prefault({}),
   toxiproxy: z.object({ api: z.string() }).optional(),
   namespaces: z.array(z.string()),
   versions: z.record(z.string(), z.string()),
   startedAt: z.string(),
 });
 export type LabDescription = z.infer<typeof labDescriptionSchema>;
+/** What a provider writes (defaults filled by the schema). */
+export type LabDescriptionInput = z.input<typeof labDescriptionSchema>;
 
 export interface BrokerInfo {
   nodeId: number;

@@ -119,6 +119,19 @@ spec:
       params: {force: true}
 `;
 
+const CANARY_SCENARIO = `apiVersion: chaoslab.streamforge.io/v1alpha1
+kind: Scenario
+metadata: {name: conformance-canary}
+spec:
+  timeout: 60s
+  setup:
+    - canary:
+        manifests: ../workloads/queue-manager/manifests
+        release: {image: chaoslab/queue-manager:v2-bad}
+  expect:
+    - rollout: {name: queue-manager, expect: rolled-back, within: 50s}
+`;
+
 async function runFixture(lab: StartedLab, text: string, rtt?: RttMeter) {
   const loaded = parseScenario(text, "/fixtures/conformance.yaml", DEFAULT_CATALOG);
   if (!loaded.ok) throw new Error(loaded.diagnostics.map(formatDiagnostic).join("\n"));
@@ -199,6 +212,7 @@ async function labJson(stateDir: string, description: Partial<LabDescription> & 
     apiServer,
     kafka: { bootstrapDirect: ["127.0.0.1:30090"], bootstrapWorkloads: ["kafka-proxy.kafka.svc:29091"], nodeIds: [1, 2, 3] },
     namespaces: ["streamforge", "kafka"],
+    features: { argoRollouts: true },
     versions: {},
     startedAt: "2026-12-04T00:00:00.000Z",
     ...description,
@@ -306,6 +320,14 @@ describe("provider conformance: existing", () => {
     const result = await runFixture(lab, LATENCY_SCENARIO, modelRtt(published, toxiproxy));
     expect(result.verdict).toBe("skipped");
     expect(result.reasons[0]?.message).toMatch(/need Toxiproxy in front of the brokers/);
+  });
+
+  it("canary on a cluster without Argo Rollouts is skipped with the reason, never broken", async () => {
+    const { lab } = await existingLab(declared);
+    const withoutArgo = { ...lab, description: { ...lab.description, features: { argoRollouts: false } } } as StartedLab;
+    const result = await runFixture(withoutArgo, CANARY_SCENARIO);
+    expect(result.verdict).toBe("skipped");
+    expect(result.reasons[0]?.message).toMatch(/Argo Rollouts is not installed/);
   });
 
   it("canary: the same Service access as kind", async () => {

@@ -40,15 +40,28 @@ export interface BrokerPod {
 const DELETE_TIMEOUT_MS = { crash: 60_000, graceful: 300_000 } as const;
 const RECREATE_TIMEOUT_MS = 300_000;
 
-export class StrimziBrokerHandles implements KafkaBrokerHandles {
+/**
+ * Brokers that are pods recreated by their controller: kill deletes the pod, start waits for its
+ * successor. Subclasses say which controller owns them and which pod is which node id.
+ */
+export abstract class PodBrokerHandles implements KafkaBrokerHandles {
   /** UID of the pod each kill() removed, so start() can tell the recreated pod from the old one. */
   private readonly killedUids = new Map<number, string>();
 
   constructor(
-    private readonly kubectl: Kubectl,
-    private readonly target: StrimziBrokerTarget,
+    protected readonly kubectl: Kubectl,
+    protected readonly target: { namespace: string; kafkaName: string },
     private readonly clock: Clock,
   ) {}
+
+  /** Who recreates a deleted broker pod, for messages ("Strimzi", "the StatefulSet of ..."). */
+  protected abstract readonly owner: string;
+  /** Where the node ids come from, for messages. */
+  protected abstract readonly nodeIdSource: string;
+  /** Label selector of the broker pods. */
+  protected abstract podSelector(): string;
+  /** node id → pod name. */
+  protected abstract podNames(): Promise<Map<number, string>>;
 
   async list(): Promise<BrokerInfo[]> {
     return (await this.brokerPods()).map(({ nodeId, pod }) => ({ nodeId, running: pod !== undefined && isRunning(pod) }));
@@ -79,7 +92,7 @@ export class StrimziBrokerHandles implements KafkaBrokerHandles {
     const killedUid = this.killedUids.get(nodeId);
     const podName = await this.podNameOf(nodeId);
     await pollUntil({
-      what: `broker ${nodeId} (pod ${this.target.namespace}/${podName}) to be recreated by Strimzi`,
+      what: `broker ${nodeId} (pod ${this.target.namespace}/${podName}) to be recreated by ${this.owner}`,
       timeoutMs: RECREATE_TIMEOUT_MS,
       intervalMs: 1_000,
       progressEveryMs: 0,
@@ -92,7 +105,7 @@ export class StrimziBrokerHandles implements KafkaBrokerHandles {
       },
       timeoutError: (last, waited) =>
         new Error(
-          `start broker ${nodeId}: Strimzi did not bring pod ${this.target.namespace}/${podName} back within ${Math.round(waited / 1000)}s ` +
+          `start broker ${nodeId}: ${this.owner} did not bring pod ${this.target.namespace}/${podName} back within ${Math.round(waited / 1000)}s ` +
             `(last seen: ${last}). What to do: look at \`kubectl -n ${this.target.namespace} describe pod ${podName}\` and the ` +
             `cluster operator's log (\`kubectl -n ${this.target.namespace} logs deploy/strimzi-cluster-operator\`).`,
         ),
@@ -104,7 +117,7 @@ export class StrimziBrokerHandles implements KafkaBrokerHandles {
   async brokerPods(): Promise<BrokerPod[]> {
     const names = await this.podNames();
     const pods = await this.kubectl.getJson<{ items: Pod[] }>(
-      ["get", "pods", "--namespace", this.target.namespace, "--selector", `strimzi.io/cluster=${this.target.kafkaName}`],
+      ["get", "pods", "--namespace", this.target.namespace, "--selector", this.podSelector()],
       { what: `list the pods of Kafka ${this.target.namespace}/${this.target.kafkaName}`, hint: "check that the cluster is reachable" },
     );
     return [...names.entries()]
@@ -128,12 +141,33 @@ export class StrimziBrokerHandles implements KafkaBrokerHandles {
     const known = [...(await this.podNames()).keys()].sort((a, b) => a - b);
     return new Error(
       `Kafka ${this.target.namespace}/${this.target.kafkaName} has no node ${nodeId}; its node ids are ${known.join(", ") || "none"} ` +
-        `(from its StrimziPodSets). What to do: pick one of those node ids.`,
+        `(from ${this.nodeIdSource}). What to do: pick one of those node ids.`,
     );
   }
 
+  private async getPod(podName: string): Promise<Pod | undefined> {
+    const result = await this.kubectl.try(["get", "pod", podName, "--namespace", this.target.namespace, "--ignore-not-found", "-o", "json"]);
+    if (result.exitCode !== 0) {
+      throw new Error(`get pod ${this.target.namespace}/${podName} failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
+    }
+    return result.stdout.trim() === "" ? undefined : (JSON.parse(result.stdout) as Pod);
+  }
+}
+
+export class StrimziBrokerHandles extends PodBrokerHandles {
+  protected readonly owner = "Strimzi";
+  protected readonly nodeIdSource = "its StrimziPodSets";
+
+  constructor(kubectl: Kubectl, target: StrimziBrokerTarget, clock: Clock) {
+    super(kubectl, target, clock);
+  }
+
+  protected podSelector(): string {
+    return `strimzi.io/cluster=${this.target.kafkaName}`;
+  }
+
   /** node id → pod name, from the StrimziPodSets of the cluster's node pools. */
-  private async podNames(): Promise<Map<number, string>> {
+  protected async podNames(): Promise<Map<number, string>> {
     const podSets = await this.kubectl.getJson<PodSetList>(
       ["get", "strimzipodsets.core.strimzi.io", "--namespace", this.target.namespace, "--selector", `strimzi.io/cluster=${this.target.kafkaName},strimzi.io/kind=Kafka`],
       {
@@ -157,13 +191,7 @@ export class StrimziBrokerHandles implements KafkaBrokerHandles {
     return names;
   }
 
-  private async getPod(podName: string): Promise<Pod | undefined> {
-    const result = await this.kubectl.try(["get", "pod", podName, "--namespace", this.target.namespace, "--ignore-not-found", "-o", "json"]);
-    if (result.exitCode !== 0) {
-      throw new Error(`get pod ${this.target.namespace}/${podName} failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
-    }
-    return result.stdout.trim() === "" ? undefined : (JSON.parse(result.stdout) as Pod);
-  }
+
 }
 
 function isRunning(pod: Pod): boolean {
@@ -174,4 +202,46 @@ function isRunning(pod: Pod): boolean {
     containers.length > 0 &&
     containers.every((container) => container.state?.running !== undefined)
   );
+}
+
+/**
+ * Brokers of a plain StatefulSet (a Kafka without Strimzi: the air-gapped kind lab, many staging
+ * clusters): node id = the pod's ordinal + `firstNodeId`; the StatefulSet controller recreates a deleted
+ * pod under the same name.
+ */
+export class StatefulSetBrokerHandles extends PodBrokerHandles {
+  protected readonly owner: string;
+  protected readonly nodeIdSource = "the pods' ordinals";
+
+  constructor(
+    kubectl: Kubectl,
+    private readonly set: { namespace: string; selector: string; firstNodeId: number },
+    clock: Clock,
+  ) {
+    super(kubectl, { namespace: set.namespace, kafkaName: set.selector }, clock);
+    this.owner = `the StatefulSet of the pods ${set.namespace}/${set.selector}`;
+  }
+
+  protected podSelector(): string {
+    return this.set.selector;
+  }
+
+  protected async podNames(): Promise<Map<number, string>> {
+    const pods = await this.kubectl.getJson<{ items: { metadata: { name: string } }[] }>(["get", "pods", "--namespace", this.set.namespace, "--selector", this.set.selector], {
+      what: `list the broker pods ${this.set.namespace}/${this.set.selector}`,
+      hint: "check CHAOSLAB_KAFKA_BROKERS (<namespace>/<label selector>[@<first node id>]) and that the pods exist",
+    });
+    const names = new Map<number, string>();
+    for (const pod of pods.items) {
+      const match = /-(\d+)$/.exec(pod.metadata.name);
+      if (match) names.set(Number(match[1]) + this.set.firstNodeId, pod.metadata.name);
+    }
+    if (names.size === 0) {
+      throw new Error(
+        `no broker pods match ${this.set.namespace}/${this.set.selector} (StatefulSet pods end in -<ordinal>). ` +
+          "What to do: point CHAOSLAB_KAFKA_BROKERS=<namespace>/<label selector> at the Kafka StatefulSet's pods.",
+      );
+    }
+    return names;
+  }
 }

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeCommandRunner, appliedObjects } from "../kind/fake-command-runner.ts";
 import { createProvider, parseKafkaRef } from "./existing.ts";
 import { UnsupportedCapabilityError } from "../provider.ts";
+import { labImageReferences } from "../images.ts";
 
 const API_RESOURCES = [
   "pods",
@@ -58,7 +59,8 @@ function stagingRunner(): FakeCommandRunner {
     .on("kubectl get strimzipodsets.core.strimzi.io", {
       stdout: JSON.stringify({ items: [{ metadata: { name: "main-brokers" }, spec: { pods: [0, 1, 2].map((id) => ({ metadata: { name: `main-brokers-${id}` } })) } }] }),
     })
-    .on("kubectl get pods --namespace data", { stdout: JSON.stringify({ items: [] }) });
+    .on("kubectl get pods --namespace data", { stdout: JSON.stringify({ items: [] }) })
+    .on("kubectl get nodes", { stdout: JSON.stringify({ items: [{ status: { images: labImageReferences().map((reference) => ({ names: [`docker.io/${reference}`] })) } }] }) });
 }
 
 let stateDir: string;
@@ -82,13 +84,14 @@ describe("existing provider", () => {
       "kubectl api-versions",
       "kubectl get deployments --all-namespaces --field-selector metadata.name=strimzi-cluster-operator -o json",
       "kubectl get deployments --all-namespaces --field-selector metadata.name=argo-rollouts -o json",
+      "kubectl get nodes -o json",
       "kubectl get kafkas.kafka.strimzi.io main --namespace data --ignore-not-found -o json",
       "kubectl apply --server-side --force-conflicts --field-manager=chaoslab -f -",
       "kubectl apply --server-side --force-conflicts --field-manager=chaoslab -f -",
       "kubectl wait --for=condition=Ready --timeout=180s --namespace data kafkatopics.kafka.strimzi.io/queue-events kafkatopics.kafka.strimzi.io/loader-data kafkatopics.kafka.strimzi.io/loader-ledger",
-      "kubectl apply --server-side --force-conflicts --field-manager=chaoslab -f -",
       "kubectl get strimzipodsets.core.strimzi.io --namespace data --selector strimzi.io/cluster=main,strimzi.io/kind=Kafka -o json",
       "kubectl get pods --namespace data --selector strimzi.io/cluster=main -o json",
+      "kubectl apply --server-side --force-conflicts --field-manager=chaoslab -f -",
     ]);
     // From "kubectl version" on, every call uses the frozen copy of the context, not the user's kubeconfig.
     for (const call of runner.calls.slice(3)) expect(call.args.slice(0, 2)).toEqual(["--kubeconfig", path.join(stateDir, "kubeconfig")]);
@@ -105,28 +108,70 @@ describe("existing provider", () => {
       provider: "existing",
       apiServer: "https://staging.example:6443",
       kafka: { bootstrapDirect: ["10.0.0.5:9094"], bootstrapWorkloads: ["main-kafka-bootstrap.data.svc:9092"], nodeIds: [0, 1, 2] },
-      versions: { kubernetesServer: "v1.33.2", kafka: "4.3.1", context: "staging" },
+      versions: { kubernetesServer: "v1.33.2", kafka: "4.3.1", kafkaOperator: "Strimzi (Kafka data/main)", context: "staging" },
+      features: { argoRollouts: true },
     });
     expect(lab.description.toxiproxy).toBeUndefined();
   });
 
-  it("names everything missing in one message, with what to install", async () => {
+  it("without Strimzi and without a Kafka address, names everything missing in one message, with both ways out", async () => {
     const runner = stagingRunner()
       .on("kubectl api-resources -o name", { stdout: "pods\nrollouts.argoproj.io\nanalysistemplates.argoproj.io\nanalysisruns.argoproj.io\n" })
-      .on(/^kubectl get deployments --all-namespaces --field-selector metadata\.name=strimzi-cluster-operator/, { stdout: JSON.stringify({ items: [] }) })
-      .on(/^kubectl get deployments --all-namespaces --field-selector metadata\.name=argo-rollouts/, {
-        stdout: JSON.stringify({ items: [{ metadata: { namespace: "argo-rollouts" }, status: { availableReplicas: 0 } }] }),
-      });
+      .on(/^kubectl get deployments --all-namespaces --field-selector metadata\.name=strimzi-cluster-operator/, { stdout: JSON.stringify({ items: [] }) });
     const error = await createProvider({ runner: runner.run, stateDir, env, log: () => {} })
       .up()
       .then(() => undefined, (caught: Error) => caught);
     expect(error?.message.split("\n")).toEqual([
-      'the cluster of context "staging" is missing what the lab needs:',
+      'the cluster of context "staging" has no Kafka the lab can use:',
       expect.stringMatching(/^ {2}- Strimzi CRDs kafkas\.kafka\.strimzi\.io, kafkanodepools\.kafka\.strimzi\.io, kafkatopics\.kafka\.strimzi\.io, strimzipodsets\.core\.strimzi\.io — install Strimzi 1\.2\.0/),
       expect.stringMatching(/^ {2}- Strimzi controller: no deployment named strimzi-cluster-operator in any namespace — install Strimzi/),
-      "  - Argo Rollouts controller: deployment argo-rollouts/argo-rollouts has no available replica — look at its pods",
-      "What to do: install what is listed (or pick another context), then run lab up again; CLUSTER=kind or CLUSTER=sim bring their own.",
+      expect.stringMatching(/^What to do: either point CHAOSLAB_KAFKA=<namespace>\/<name> at a Strimzi Kafka, or give your Kafka by address: CHAOSLAB_KAFKA_BOOTSTRAP=/),
     ]);
+    expect(runner.lines().filter((line) => line.includes("apply"))).toEqual([]);
+  });
+
+  it("a Kafka given by address (a plain StatefulSet) and no Argo Rollouts: the lab comes up, broker faults use the StatefulSet, canaries will be skipped", async () => {
+    const runner = stagingRunner()
+      .on("kubectl api-resources -o name", { stdout: "pods\ndeployments.apps\n" })
+      .on(/^kubectl get deployments --all-namespaces/, { stdout: JSON.stringify({ items: [] }) })
+      .on("kubectl get pods --namespace kafka --selector app=kafka", {
+        stdout: JSON.stringify({ items: [0, 1, 2].map((ordinal) => ({ metadata: { name: `kafka-${ordinal}`, uid: `u${ordinal}` }, status: { phase: "Running", containerStatuses: [{ name: "kafka", state: { running: {} } }] } })) }),
+      });
+    const lines: string[] = [];
+    const lab = await createProvider({
+      runner: runner.run,
+      ensureTopics: async (bootstrap) => (bootstrap.join(",") === "127.0.0.1:30090" ? [1, 2, 3] : []),
+      stateDir,
+      env: { CHAOSLAB_KAFKA_BOOTSTRAP: "127.0.0.1:30090", CHAOSLAB_KAFKA_CLUSTER_BOOTSTRAP: "kafka.kafka.svc:9092", CHAOSLAB_KAFKA_BROKERS: "kafka/app=kafka@1" },
+      log: (line) => lines.push(line),
+    }).up();
+    expect(lines.join("\n")).toMatch(/Argo Rollouts is not usable .*scenarios that need it will be skipped, the rest run/);
+    expect(lab.description).toMatchObject({
+      kafka: { bootstrapDirect: ["127.0.0.1:30090"], bootstrapWorkloads: ["kafka.kafka.svc:9092"], nodeIds: [1, 2, 3], brokers: { kind: "statefulset", namespace: "kafka", selector: "app=kafka", firstNodeId: 1 } },
+      features: { argoRollouts: false },
+      versions: { kafkaOperator: "StatefulSet (pods kafka/app=kafka)" },
+    });
+    expect((await lab.brokers.list()).map((broker) => `${broker.nodeId}:${broker.running}`)).toEqual(["1:true", "2:true", "3:true"]);
+    await lab.brokers.kill(2, "crash");
+    expect(runner.lines().at(-1)).toBe("kubectl delete pod kafka-1 --namespace kafka --wait=true --timeout=60s --grace-period=0 --force");
+  });
+
+  it("a Kafka given by address alone: broker faults are refused as unsupported, with the reason", async () => {
+    const runner = stagingRunner().on("kubectl api-resources -o name", { stdout: "pods\n" });
+    const lab = await createProvider({ runner: runner.run, ensureTopics: async () => [1], stateDir, env: { CHAOSLAB_KAFKA_BOOTSTRAP: "127.0.0.1:30090" }, log: () => {} }).up();
+    await expect(lab.brokers.kill(1, "crash")).rejects.toThrow(UnsupportedCapabilityError);
+    await expect(lab.brokers.kill(1, "crash")).rejects.toThrow(/Kafka was given by address only/);
+  });
+
+  it("names the lab images no node has, before anything is applied", async () => {
+    const runner = stagingRunner().on("kubectl get nodes", { stdout: JSON.stringify({ items: [{ status: { images: [{ names: ["docker.io/chaoslab/loader:dev"] }] } }] }) });
+    const error = await createProvider({ runner: runner.run, stateDir, env, log: () => {} })
+      .up()
+      .then(() => undefined, (caught: Error) => caught);
+    expect(error?.message).toMatch(/^images the lab deploys are on none of the cluster's nodes, .*chaoslab\/healer:dev/);
+    expect(error?.message).not.toMatch(/chaoslab\/loader:dev,/);
+    expect(error?.message).toContain("Nothing was applied.");
+    expect(runner.lines().filter((line) => line.includes("apply"))).toEqual([]);
   });
 
   it("a Strimzi too old to serve kafka.strimzi.io/v1", async () => {
@@ -139,7 +184,7 @@ describe("existing provider", () => {
   it("no Kafka of that name", async () => {
     const runner = stagingRunner().on("kubectl get kafkas.kafka.strimzi.io main", { stdout: "" });
     await expect(createProvider({ runner: runner.run, stateDir, env, log: () => {} }).up()).rejects.toThrow(
-      /there is no Strimzi Kafka data\/main in this cluster\.\nWhat to do: point CHAOSLAB_KAFKA=<namespace>\/<name> at yours/,
+      /has no Kafka the lab can use:\n {2}- there is no Strimzi Kafka data\/main\nWhat to do: either point CHAOSLAB_KAFKA=<namespace>\/<name> at a Strimzi Kafka/,
     );
   });
 

@@ -22,13 +22,14 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
-import { REPO_ROOT } from "../images.ts";
 import {
   type ClusterProvider,
   type ComponentHealth,
   type BrokerPaths,
+  type KafkaBrokerHandles,
   type KafkaNetworkHandles,
   type LabDescription,
+  type LabDescriptionInput,
   UnsupportedCapabilityError,
   type StartedLab,
   type UpOptions,
@@ -39,7 +40,10 @@ import pinnedVersions from "../versions.json" with { type: "json" };
 import { COMMAND_NOT_FOUND, type CommandRunner, runOrThrow, zxCommandRunner } from "../kind/command-runner.ts";
 import { ARGO_ROLLOUTS_DEPLOYMENT, KAFKA_CONFIGMAP, STRIMZI_OPERATOR_DEPLOYMENT } from "../kind/config.ts";
 import { type Condition, Kubectl, findCondition } from "../kind/kubectl.ts";
-import { StrimziBrokerHandles } from "../kind/strimzi-brokers.ts";
+import { StatefulSetBrokerHandles, StrimziBrokerHandles } from "../kind/strimzi-brokers.ts";
+import { ensureLabTopics } from "../kafka/lab-topics.ts";
+import { LAB_TOPICS } from "../topics.ts";
+import { labImageReferences, REPO_ROOT } from "../images.ts";
 import type { Fetch } from "../network/toxiproxy-api.ts";
 import { ToxiproxyNetworkHandles } from "../network/toxiproxy-network.ts";
 import { provideK6 } from "../tools/k6.ts";
@@ -50,6 +54,8 @@ import type { ProviderOptions } from "./registry.ts";
 
 export interface ExistingProviderDeps {
   runner: CommandRunner;
+  /** Creates the lab's topics on a Kafka given by address; returns its node ids (ensureLabTopics). */
+  ensureTopics: (bootstrap: string[]) => Promise<number[]>;
   fetch: Fetch;
   clock: Clock;
   stateDir: string;
@@ -60,6 +66,7 @@ export interface ExistingProviderDeps {
 export function createProvider(overrides: Partial<ExistingProviderDeps> & ProviderOptions = {}): ExistingProvider {
   return new ExistingProvider({
     runner: zxCommandRunner,
+    ensureTopics: (bootstrap) => ensureLabTopics(bootstrap, { where: `the Kafka at ${bootstrap.join(",")}` }),
     fetch,
     clock: systemClock,
     env: process.env,
@@ -134,59 +141,50 @@ export class ExistingProvider implements ClusterProvider {
       timeoutMs: 30_000,
     });
 
-    const missing = await this.missingPrerequisites();
-    if (missing.length > 0) {
+    const problems = await this.prerequisiteProblems();
+    const images = await this.imagesMissingOnNodes();
+    if (images.length > 0) {
       throw new Error(
-        `the cluster of context "${context}" is missing what the lab needs:\n${missing.map((line) => `  - ${line}`).join("\n")}\n` +
-          "What to do: install what is listed (or pick another context), then run lab up again; CLUSTER=kind or CLUSTER=sim bring their own.",
+        `images the lab deploys are on none of the cluster's nodes, and they are built locally, not pulled: ${images.join(", ")}.\n` +
+          "What to do: load them onto the nodes before `lab up` (kind: `kind load docker-image <image> --name <cluster>`; " +
+          "others: push them to a registry your nodes pull from and pre-pull them, e.g. with a DaemonSet), then run lab up again. Nothing was applied.",
       );
     }
-    const kafka = await this.readyKafka();
-    log(`existing: Strimzi, Argo Rollouts and Kafka ${this.kafkaRef.namespace}/${this.kafkaRef.name} are ready`);
+    const kafka = await this.kafkaSource(problems.Strimzi, context);
+    if (problems["Argo Rollouts"].length > 0) {
+      log(`existing: Argo Rollouts is not usable (${problems["Argo Rollouts"].join("; ")}): scenarios that need it will be skipped, the rest run`);
+    }
 
     const manifests = renderKindLabManifests();
     await this.kubectl.apply(manifests.namespaces, { what: "apply cluster/manifests/namespaces.yaml", hint: "you need permission to create namespaces (or ask for them to be created)" });
-    const topics = manifests.topics.map((topic) => retargetTopic(topic, this.kafkaRef));
-    await this.kubectl.apply(topics, {
-      what: `apply the lab's KafkaTopics into ${this.kafkaRef.namespace}`,
-      hint: `you need permission to create kafkatopics in namespace ${this.kafkaRef.namespace}`,
-    });
-    await this.kubectl.run(
-      ["wait", "--for=condition=Ready", "--timeout=180s", "--namespace", this.kafkaRef.namespace, ...topics.map((topic) => `kafkatopics.kafka.strimzi.io/${topic.metadata.name}`)],
-      {
-        what: `wait for the lab's KafkaTopics in ${this.kafkaRef.namespace}`,
-        hint: `check that the Kafka ${this.kafkaRef.name} runs a Topic Operator (spec.entityOperator.topicOperator) and look at the KafkaTopics' status`,
-        timeoutMs: 200_000,
-      },
-    );
+    const nodeIds = kafka.kind === "strimzi" ? await this.strimziTopics(manifests) : await this.deps.ensureTopics(kafka.host);
+    log(`existing: Kafka (${kafka.operator}) with node ids ${nodeIds.join(", ")}; topics ${LAB_TOPICS.map((topic) => topic.topic).join(", ")} ready`);
 
-    const bootstraps = this.bootstraps(kafka);
     await this.kubectl.apply(
       [
         {
           apiVersion: "v1",
           kind: "ConfigMap",
           metadata: { name: KAFKA_CONFIGMAP.name, namespace: KAFKA_CONFIGMAP.namespace, labels: { "app.kubernetes.io/part-of": "streamforge-chaoslab" } },
-          data: { workloads: bootstraps.workloads.join(","), instruments: bootstraps.instruments.join(",") },
+          data: { workloads: kafka.workloads.join(","), instruments: kafka.instruments.join(",") },
         },
       ],
       { what: `apply ConfigMap ${KAFKA_CONFIGMAP.namespace}/${KAFKA_CONFIGMAP.name}`, hint: `you need permission to create configmaps in ${KAFKA_CONFIGMAP.namespace}` },
     );
 
-    const brokers = new StrimziBrokerHandles(this.kubectl, { namespace: this.kafkaRef.namespace, kafkaName: this.kafkaRef.name }, this.deps.clock);
-    const nodeIds = (await brokers.list()).map((broker) => broker.nodeId);
     const toxiproxyApi = this.deps.env.CHAOSLAB_TOXIPROXY_API?.trim();
     const description = labDescriptionSchema.parse({
       provider: "existing",
       stateDir: this.deps.stateDir,
       kubeconfig: this.paths.kubeconfig,
       apiServer: await this.apiServerUrl(),
-      kafka: { bootstrapDirect: bootstraps.host, bootstrapWorkloads: bootstraps.workloads, nodeIds },
+      kafka: { bootstrapDirect: kafka.host, bootstrapWorkloads: kafka.workloads, nodeIds, brokers: kafka.brokers },
       toxiproxy: toxiproxyApi ? { api: toxiproxyApi } : undefined,
       namespaces: manifests.namespaces.map((namespace) => namespace.metadata.name),
-      versions: { kubernetesServer: server.serverVersion?.gitVersion ?? "unknown", kafka: kafka.status?.kafkaVersion ?? "unknown", context },
+      features: { argoRollouts: problems["Argo Rollouts"].length === 0 },
+      versions: { kubernetesServer: server.serverVersion?.gitVersion ?? "unknown", kafka: kafka.version, kafkaOperator: kafka.operator, context },
       startedAt: new Date(this.deps.clock.now()).toISOString(),
-    } satisfies LabDescription);
+    } satisfies LabDescriptionInput);
     await fs.writeFile(this.paths.labJson, `${JSON.stringify(description, null, 2)}\n`);
     log(`existing: lab described in ${this.paths.labJson}`);
     return this.startedLab(description);
@@ -214,9 +212,9 @@ export class ExistingProvider implements ClusterProvider {
     return context;
   }
 
-  /** Everything missing, in one list (not one round trip per missing thing). */
-  async missingPrerequisites(): Promise<string[]> {
-    const missing: string[] = [];
+  /** What is missing per operator, in one pass (not one round trip per missing thing). */
+  async prerequisiteProblems(): Promise<Record<keyof typeof REQUIRED_API_RESOURCES, string[]>> {
+    const problems: Record<keyof typeof REQUIRED_API_RESOURCES, string[]> = { Strimzi: [], "Argo Rollouts": [] };
     const resources = new Set(
       (await this.kubectl.run(["api-resources", "-o", "name"], { what: "list the API resources of the cluster", hint: "check the context's permissions", timeoutMs: 60_000 }))
         .split("\n")
@@ -227,11 +225,11 @@ export class ExistingProvider implements ClusterProvider {
     );
     for (const [owner, needed] of Object.entries(REQUIRED_API_RESOURCES) as [keyof typeof REQUIRED_API_RESOURCES, readonly string[]][]) {
       const absent = needed.filter((resource) => !resources.has(resource));
-      if (absent.length > 0) missing.push(`${owner} CRDs ${absent.join(", ")} — ${INSTALL_HINTS[owner]}`);
+      if (absent.length > 0) problems[owner].push(`${owner} CRDs ${absent.join(", ")} — ${INSTALL_HINTS[owner]}`);
     }
     if (resources.has("kafkas.kafka.strimzi.io") && !versions.has("kafka.strimzi.io/v1")) {
       const served = [...versions].filter((version) => version.startsWith("kafka.strimzi.io/"));
-      missing.push(`kafka.strimzi.io/v1 is not served (found ${served.join(", ") || "none"}) — upgrade Strimzi to ${pinnedVersions.strimzi}`);
+      problems.Strimzi.push(`kafka.strimzi.io/v1 is not served (found ${served.join(", ") || "none"}) — upgrade Strimzi to ${pinnedVersions.strimzi}`);
     }
     for (const [owner, deployment] of [
       ["Strimzi", STRIMZI_OPERATOR_DEPLOYMENT],
@@ -242,29 +240,102 @@ export class ExistingProvider implements ClusterProvider {
         { what: `look for deployment ${deployment}`, hint: "you need permission to list deployments in all namespaces" },
       );
       if (found.items.length === 0) {
-        missing.push(`${owner} controller: no deployment named ${deployment} in any namespace — ${INSTALL_HINTS[owner]}`);
+        problems[owner].push(`${owner} controller: no deployment named ${deployment} in any namespace — ${INSTALL_HINTS[owner]}`);
       } else if (!found.items.some((item) => (item.status?.availableReplicas ?? 0) >= 1)) {
-        missing.push(
+        problems[owner].push(
           `${owner} controller: deployment ${found.items.map((item) => `${item.metadata.namespace}/${deployment}`).join(", ")} has no available replica — look at its pods`,
         );
       }
     }
-    return missing;
+    return problems;
   }
 
-  private async readyKafka(): Promise<KafkaResource> {
+  /** Lab images (every tag the scenarios use) that no node has: they cannot be pulled from anywhere. */
+  private async imagesMissingOnNodes(): Promise<string[]> {
+    const nodes = await this.kubectl.getJson<{ items: { status?: { images?: { names?: string[] }[] } }[] }>(["get", "nodes"], {
+      what: "list the cluster's nodes and the images they hold",
+      hint: "you need permission to list nodes",
+    });
+    const present = new Set(nodes.items.flatMap((node) => (node.status?.images ?? []).flatMap((image) => image.names ?? [])));
+    const has = (reference: string) => present.has(reference) || present.has(`docker.io/${reference}`) || present.has(`docker.io/library/${reference}`);
+    return labImageReferences().filter((reference) => !has(reference));
+  }
+
+  /**
+   * Where Kafka is: a Strimzi Kafka (CHAOSLAB_KAFKA, default kafka/chaoslab) when Strimzi runs and it
+   * exists; else Kafka given by bootstrap servers (CHAOSLAB_KAFKA_BOOTSTRAP) — brokers in a StatefulSet
+   * (CHAOSLAB_KAFKA_BROKERS) or out of the lab's reach (broker faults then skipped).
+   */
+  private async kafkaSource(strimziProblems: string[], context: string): Promise<KafkaSource> {
+    const env = this.deps.env;
+    const strimziKafka = strimziProblems.length === 0 ? await this.strimziKafka() : undefined;
+    if (strimziKafka) {
+      const bootstraps = this.bootstraps(strimziKafka);
+      return {
+        kind: "strimzi",
+        resource: strimziKafka,
+        host: bootstraps.host,
+        workloads: bootstraps.workloads,
+        instruments: bootstraps.instruments,
+        brokers: { kind: "strimzi", namespace: this.kafkaRef.namespace, name: this.kafkaRef.name },
+        operator: `Strimzi (Kafka ${this.kafkaRef.namespace}/${this.kafkaRef.name})`,
+        version: strimziKafka.status?.kafkaVersion ?? "unknown",
+      };
+    }
+    const host = splitList(env.CHAOSLAB_KAFKA_BOOTSTRAP);
+    if (host.length === 0) {
+      const why = strimziProblems.length > 0 ? strimziProblems.map((line) => `  - ${line}`).join("\n") : `  - there is no Strimzi Kafka ${this.kafkaRef.namespace}/${this.kafkaRef.name}`;
+      throw new Error(
+        `the cluster of context "${context}" has no Kafka the lab can use:\n${why}\n` +
+          "What to do: either point CHAOSLAB_KAFKA=<namespace>/<name> at a Strimzi Kafka, or give your Kafka by address: " +
+          "CHAOSLAB_KAFKA_BOOTSTRAP=<host:port,...> (reachable from this machine), CHAOSLAB_KAFKA_CLUSTER_BOOTSTRAP=<host:port,...> (what pods dial; default the same) " +
+          "and, for broker faults, CHAOSLAB_KAFKA_BROKERS=<namespace>/<label selector>[@<first node id>] (the brokers' StatefulSet pods).",
+      );
+    }
+    const inCluster = splitList(env.CHAOSLAB_KAFKA_CLUSTER_BOOTSTRAP);
+    const brokers = parseBrokerPods(env.CHAOSLAB_KAFKA_BROKERS);
+    return {
+      kind: "bootstrap",
+      host,
+      workloads: inCluster.length > 0 ? inCluster : host,
+      instruments: inCluster.length > 0 ? inCluster : host,
+      brokers: brokers ?? { kind: "unreachable", reason: "Kafka was given by address only (CHAOSLAB_KAFKA_BOOTSTRAP): the lab cannot stop its brokers. Set CHAOSLAB_KAFKA_BROKERS=<namespace>/<label selector> to allow broker faults." },
+      operator: brokers ? `StatefulSet (pods ${brokers.namespace}/${brokers.selector})` : "outside the lab's reach (by address)",
+      version: "unknown",
+    };
+  }
+
+  private async strimziKafka(): Promise<KafkaResource | undefined> {
     const { namespace, name } = this.kafkaRef;
     const stdout = await this.kubectl.run(["get", "kafkas.kafka.strimzi.io", name, "--namespace", namespace, "--ignore-not-found", "-o", "json"], {
       what: `read Kafka ${namespace}/${name}`,
       hint: "check the context's permissions",
     });
-    if (stdout.trim() === "") {
-      throw new Error(
-        `there is no Strimzi Kafka ${namespace}/${name} in this cluster.\nWhat to do: point CHAOSLAB_KAFKA=<namespace>/<name> at yours, or create the lab's ` +
-          `(kubectl apply --server-side -f cluster/manifests/kind/kafka.yaml, after setting spec.kafka.version to ${pinnedVersions.kafka} and the listeners your network needs).`,
-      );
-    }
-    const kafka = JSON.parse(stdout) as KafkaResource;
+    return stdout.trim() === "" ? undefined : this.readyKafka(JSON.parse(stdout) as KafkaResource);
+  }
+
+  /** The lab's KafkaTopics in the Strimzi Kafka's namespace, Ready; returns the node ids. */
+  private async strimziTopics(manifests: ReturnType<typeof renderKindLabManifests>): Promise<number[]> {
+    const topics = manifests.topics.map((topic) => retargetTopic(topic, this.kafkaRef));
+    await this.kubectl.apply(topics, {
+      what: `apply the lab's KafkaTopics into ${this.kafkaRef.namespace}`,
+      hint: `you need permission to create kafkatopics in namespace ${this.kafkaRef.namespace}`,
+    });
+    await this.kubectl.run(
+      ["wait", "--for=condition=Ready", "--timeout=180s", "--namespace", this.kafkaRef.namespace, ...topics.map((topic) => `kafkatopics.kafka.strimzi.io/${topic.metadata.name}`)],
+      {
+        what: `wait for the lab's KafkaTopics in ${this.kafkaRef.namespace}`,
+        hint: `check that the Kafka ${this.kafkaRef.name} runs a Topic Operator (spec.entityOperator.topicOperator) and look at the KafkaTopics' status`,
+        timeoutMs: 200_000,
+      },
+    );
+    const brokers = new StrimziBrokerHandles(this.kubectl, { namespace: this.kafkaRef.namespace, kafkaName: this.kafkaRef.name }, this.deps.clock);
+    return (await brokers.list()).map((broker) => broker.nodeId);
+  }
+
+  /** A Strimzi Kafka that exists must be Ready: a broken one is an error, not a reason to look elsewhere. */
+  private readyKafka(kafka: KafkaResource): KafkaResource {
+    const { namespace, name } = this.kafkaRef;
     const ready = findCondition(kafka, "Ready");
     if (ready?.status !== "True") {
       throw new Error(
@@ -307,7 +378,7 @@ export class ExistingProvider implements ClusterProvider {
   }
 
   private startedLab(description: LabDescription): StartedLab {
-    const brokers = new StrimziBrokerHandles(this.kubectl, { namespace: this.kafkaRef.namespace, kafkaName: this.kafkaRef.name }, this.deps.clock);
+    const brokers = brokerHandles(this.kubectl, description.kafka.brokers, this.deps.clock);
     const brokerPaths = parseKafkaPaths(this.deps.env.CHAOSLAB_KAFKA_PATHS);
     const network: KafkaNetworkHandles = description.toxiproxy
       ? new ToxiproxyNetworkHandles(
@@ -329,19 +400,25 @@ export class ExistingProvider implements ClusterProvider {
       tools: { k6: (options) => provideK6(options) },
       async status(): Promise<Record<string, ComponentHealth>> {
         const { health, guard } = healthCollector();
-        await guard("kafka", async () => {
-          const kafka = await kubectl.getJson<KafkaResource>(["get", "kafkas.kafka.strimzi.io", kafkaRef.name, "--namespace", kafkaRef.namespace], {
-            what: `read Kafka ${kafkaRef.namespace}/${kafkaRef.name}`,
-            hint: "check the cluster is reachable",
+        if (description.kafka.brokers?.kind === "strimzi") {
+          await guard("kafka", async () => {
+            const kafka = await kubectl.getJson<KafkaResource>(["get", "kafkas.kafka.strimzi.io", kafkaRef.name, "--namespace", kafkaRef.namespace], {
+              what: `read Kafka ${kafkaRef.namespace}/${kafkaRef.name}`,
+              hint: "check the cluster is reachable",
+            });
+            const ready = findCondition(kafka, "Ready");
+            return { healthy: ready?.status === "True", detail: ready ? `Ready=${ready.status}` : "no Ready condition" };
           });
-          const ready = findCondition(kafka, "Ready");
-          return { healthy: ready?.status === "True", detail: ready ? `Ready=${ready.status}` : "no Ready condition" };
-        });
+        }
         await guard("kafka-brokers", async () => {
           const down = (await brokers.list()).filter((broker) => !broker.running).map((broker) => broker.nodeId);
           return { healthy: down.length === 0, detail: down.length === 0 ? "all running" : `not running: ${down.join(", ")}` };
         });
-        for (const deployment of [STRIMZI_OPERATOR_DEPLOYMENT, ARGO_ROLLOUTS_DEPLOYMENT]) {
+        const operators = [
+          ...(description.kafka.brokers?.kind === "strimzi" ? [STRIMZI_OPERATOR_DEPLOYMENT] : []),
+          ...(description.features.argoRollouts ? [ARGO_ROLLOUTS_DEPLOYMENT] : []),
+        ];
+        for (const deployment of operators) {
           await guard(deployment, async () => {
             const found = await kubectl.getJson<{ items: { metadata: { namespace: string } }[] }>(
               ["get", "deployments", "--all-namespaces", "--field-selector", `metadata.name=${deployment}`],
@@ -403,4 +480,35 @@ function retargetTopic(topic: KubeObject, kafka: { namespace: string; name: stri
     ...topic,
     metadata: { ...topic.metadata, namespace: kafka.namespace, labels: { ...topic.metadata.labels, "strimzi.io/cluster": kafka.name } },
   };
+}
+
+type KafkaSource = {
+  host: string[];
+  workloads: string[];
+  instruments: string[];
+  brokers: NonNullable<LabDescription["kafka"]["brokers"]>;
+  /** For the report's environment: who runs Kafka here. */
+  operator: string;
+  version: string;
+} & ({ kind: "strimzi"; resource: KafkaResource } | { kind: "bootstrap" });
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((item) => item.trim()).filter(Boolean);
+}
+
+/** `<namespace>/<label selector>[@<first node id>]`, e.g. `kafka/app=kafka@1`. */
+export function parseBrokerPods(value: string | undefined): { kind: "statefulset"; namespace: string; selector: string; firstNodeId: number } | undefined {
+  if (!value?.trim()) return undefined;
+  const match = /^([a-z0-9-]+)\/([^@]+?)(?:@(\d+))?$/.exec(value.trim());
+  if (!match) throw new Error(`CHAOSLAB_KAFKA_BROKERS=${value} is not <namespace>/<label selector>[@<first node id>] (e.g. kafka/app=kafka@1)`);
+  return { kind: "statefulset", namespace: match[1]!, selector: match[2]!, firstNodeId: Number(match[3] ?? 0) };
+}
+
+/** Broker handles for whoever keeps the brokers; where the lab cannot reach them, every call says why. */
+function brokerHandles(kubectl: Kubectl, brokers: LabDescription["kafka"]["brokers"], clock: Clock): KafkaBrokerHandles {
+  if (brokers?.kind === "strimzi") return new StrimziBrokerHandles(kubectl, { namespace: brokers.namespace, kafkaName: brokers.name }, clock);
+  if (brokers?.kind === "statefulset") return new StatefulSetBrokerHandles(kubectl, brokers, clock);
+  const reason = brokers?.kind === "unreachable" ? brokers.reason : "the lab description says nothing about who keeps the brokers: run `lab up` again";
+  const refuse = () => Promise.reject(new UnsupportedCapabilityError(`broker faults on this cluster: ${reason}`));
+  return { list: async () => [], kill: refuse, start: refuse };
 }

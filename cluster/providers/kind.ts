@@ -24,6 +24,7 @@ import {
   type ClusterProvider,
   type ComponentHealth,
   type LabDescription,
+  type LabDescriptionInput,
   type ServiceAccess,
   type StartedLab,
   type UpOptions,
@@ -228,12 +229,13 @@ export class KindProvider implements ClusterProvider {
         bootstrapDirect: [this.topology.hostBootstrap],
         bootstrapWorkloads: this.topology.workloadBootstrap,
         nodeIds,
+        brokers: { kind: "strimzi", namespace: this.topology.kafkaNamespace, name: this.topology.kafkaName },
       },
       toxiproxy: { api: this.toxiproxyApiUrl() },
       namespaces: this.manifests.namespaces.map((namespace) => namespace.metadata.name),
       versions: await this.labVersions(),
       startedAt: new Date(this.deps.clock.now()).toISOString(),
-    } satisfies LabDescription);
+    } satisfies LabDescriptionInput);
     await fs.writeFile(this.paths.labJson, `${JSON.stringify(description, null, 2)}\n`);
     log(`kind: lab is up — kubeconfig ${this.paths.kubeconfig}, Kafka (host) ${this.topology.hostBootstrap}, state ${this.paths.labJson}`);
     return this.startedLab(description);
@@ -537,6 +539,7 @@ export class KindProvider implements ClusterProvider {
       kindNodeImage: versions.kindNodeImage,
       kubernetesServer: server.serverVersion?.gitVersion ?? "unknown",
       strimzi: versions.strimzi,
+      kafkaOperator: `Strimzi ${versions.strimzi}`,
       kafka: versions.kafka,
       argoRollouts: versions.argoRollouts,
       toxiproxy: versions.toxiproxy,

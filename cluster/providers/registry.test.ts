@@ -13,6 +13,7 @@ function description(provider: LabDescription["provider"], stateDir: string, sta
     apiServer: "https://127.0.0.1:1",
     kafka: { bootstrapDirect: ["127.0.0.1:1"], bootstrapWorkloads: ["127.0.0.1:2"], nodeIds: [1] },
     namespaces: ["streamforge"],
+    features: { argoRollouts: true },
     versions: {},
     startedAt,
   };

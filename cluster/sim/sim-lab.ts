@@ -8,7 +8,6 @@ import fs from "node:fs/promises";
 import https from "node:https";
 import path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { Kafka, logLevel } from "kafkajs";
 import versions from "../versions.json" with { type: "json" };
 import { REPO_ROOT } from "../images.ts";
 import type {
@@ -55,6 +54,7 @@ import { provideK6 } from "../tools/k6.ts";
 import { derivedEndpointSlices } from "./derived-endpoints.ts";
 import { simServiceUrl } from "./service-proxy/service-urls.ts";
 import { LAB_TOPICS } from "../topics.ts";
+import { ensureLabTopics } from "../kafka/lab-topics.ts";
 
 /** Start order; `down` stops in reverse, so nothing is left talking to a stopped dependency. */
 export const SIM_COMPONENTS = [
@@ -336,10 +336,11 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
       stateDir: root,
       kubeconfig: paths.kubeconfig,
       apiServer,
-      kafka: { bootstrapDirect: bootstrapDirect(), bootstrapWorkloads: bootstrapWorkloads(), nodeIds: [...KAFKA_NODE_IDS] },
+      kafka: { bootstrapDirect: bootstrapDirect(), bootstrapWorkloads: bootstrapWorkloads(), nodeIds: [...KAFKA_NODE_IDS], brokers: { kind: "processes" } },
       toxiproxy: { api: `http://${LOOPBACK}:${PORTS.toxiproxyApi}` },
       namespaces: [...NAMESPACES],
-      versions: Object.fromEntries(Object.entries(versions).filter(([key]) => !key.startsWith("$"))),
+      features: { argoRollouts: true },
+      versions: { ...Object.fromEntries(Object.entries(versions).filter(([key]) => !key.startsWith("$"))), kafkaOperator: "none (KRaft processes of the sim)" },
       startedAt: new Date(started).toISOString(),
     };
     await fs.writeFile(paths.labJson, JSON.stringify(description, null, 2));
@@ -356,26 +357,8 @@ async function waitForKafka(supervisor: Supervisor, log: (line: string) => void,
   for (const nodeId of KAFKA_NODE_IDS) {
     await waitUntil(supervisor, kafkaNodeName(nodeId), "listening", () => canConnect(PORTS.kafkaDirect(nodeId)), 90_000);
   }
-  const kafka = new Kafka({ clientId: "chaoslab-lab-up", brokers: bootstrapDirect(), logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 200 } });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const cluster = await admin.describeCluster().catch(() => undefined);
-      if (cluster && cluster.brokers.length === KAFKA_NODE_IDS.length) break;
-      if (Date.now() > deadline) throw new Error(`Kafka: only ${cluster?.brokers.length ?? 0} of ${KAFKA_NODE_IDS.length} brokers registered within 60 s; see .chaoslab/sim/logs/kafka-*.log`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    const existing = new Set(await admin.listTopics());
-    const missing = LAB_TOPICS.filter((topic) => !existing.has(topic.topic));
-    if (missing.length > 0) {
-      await admin.createTopics({ topics: missing.map((topic) => ({ ...topic, replicationFactor: 3 })), waitForLeaders: true });
-    }
-    log(`[lab] Kafka: ${KAFKA_NODE_IDS.length} brokers, topics ${LAB_TOPICS.map((topic) => topic.topic).join(", ")} (${elapsed(started)})`);
-  } finally {
-    await admin.disconnect();
-  }
+  await ensureLabTopics(bootstrapDirect(), { expectBrokers: KAFKA_NODE_IDS.length, where: ".chaoslab/sim/logs/kafka-*.log" });
+  log(`[lab] Kafka: ${KAFKA_NODE_IDS.length} brokers, topics ${LAB_TOPICS.map((topic) => topic.topic).join(", ")} (${elapsed(started)})`);
 }
 
 async function bootstrapKubernetes(config: k8s.KubeConfig, kubeDir: string, log: (line: string) => void, started: number) {

@@ -312,7 +312,8 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
         });
       } catch (error) {
         result.error = (error as Error).message;
-        fail("broken", `setup[${index}] ${entry.kind}`, stoppedEarly("setup") ?? `setup failed: ${action.describe()}: ${result.error}`);
+        if (error instanceof UnsupportedCapabilityError) fail("skipped", `setup[${index}] ${entry.kind}`, `this lab cannot carry the scenario: ${result.error}`);
+        else fail("broken", `setup[${index}] ${entry.kind}`, stoppedEarly("setup") ?? `setup failed: ${action.describe()}: ${result.error}`);
         break;
       }
     }

@@ -34,6 +34,7 @@ import { collectRolloutSnapshot, labRolloutReader } from "../probes/rollout/roll
 import { summarizeRollout } from "../probes/rollout/rollout-summary.ts";
 import { recordRolloutBaseline } from "../probes/rollout/rollout-baseline.ts";
 import { REPORTS_OUT } from "../../reports/summary.ts";
+import { UnsupportedCapabilityError } from "../../cluster/provider.ts";
 
 const CANARY_STATS_URL_ANNOTATION = "chaoslab.streamforge.io/canary-stats-url";
 
@@ -233,6 +234,9 @@ export const canarySetup = defineSetupAction({
   create: (spec) => ({
     describe: () => `canary of Rollout ${spec.namespace}/${spec.rollout}: ${spec.manifests}, release ${spec.release.image ?? ""}${spec.release.env ? ` env ${JSON.stringify(spec.release.env)}` : ""}${spec.load ? `, k6 ${spec.load.rate} req/s` : ""}`,
     async run(ctx) {
+      if (!ctx.description.features.argoRollouts) {
+        throw new UnsupportedCapabilityError("Argo Rollouts is not installed (or not running) in this cluster, so a canary cannot be released here; install it to run this scenario");
+      }
       const existing = await ctx.kube.get({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", namespace: spec.namespace, name: spec.rollout });
       if (existing && !existing.metadata.deletionTimestamp) {
         const owner = existing.metadata.labels?.[RUN_ID_LABEL];

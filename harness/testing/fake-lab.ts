@@ -16,6 +16,7 @@ export const fakeDescription: LabDescription = {
   kafka: { bootstrapDirect: ["127.0.0.1:31091", "127.0.0.1:31092", "127.0.0.1:31093"], bootstrapWorkloads: ["127.0.0.1:31291"], nodeIds: [1, 2, 3] },
   toxiproxy: { api: "http://127.0.0.1:32474" },
   namespaces: ["streamforge", "kafka"],
+  features: { argoRollouts: true },
   versions: { kubernetes: "v1.34.4", kafka: "4.3.1" },
   startedAt: "2025-01-01T00:00:00.000Z",
 };
