@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CHAOSLAB := node bin/chaoslab.mjs
 VITEST := npx vitest run
 
-.PHONY: help deps setup chaos test test-unit test-lab test-lifecycle typecheck lab-up lab-down lab-status \
+.PHONY: help deps setup chaos nightly test test-unit test-lab test-lifecycle typecheck lab-up lab-down lab-status \
         validate report bench bench-lab bench-healer clean
 
 help: ## list the targets
@@ -21,6 +21,21 @@ setup: deps ## build/fetch the sim lab's upstream components into the cache (no-
 
 chaos: setup ## run the resilience suite (kind if Docker answers, else sim; CLUSTER= forces) and render the report
 	$(CHAOSLAB) chaos
+
+# `make nightly`: where the site goes, and what the workflow passes through (all optional).
+PUBLISH_DIR ?= reports/out/nightly-site
+# kind and existing clusters bring their own components, and published results need no lab: only the
+# sim needs `make setup`'s builds.
+NIGHTLY_PREREQ := $(if $(or $(RESULTS_FROM),$(filter kind existing,$(CLUSTER))),deps,setup)
+
+nightly: $(NIGHTLY_PREREQ) ## chaos, then the report with its history published into PUBLISH_DIR (HISTORY_DIR= LABELS= SEED= FLAKY_WINDOW= RESULTS_FROM=)
+	$(CHAOSLAB) nightly --publish-dir "$(PUBLISH_DIR)" \
+	  $(if $(HISTORY_DIR),--history-dir "$(HISTORY_DIR)") \
+	  $(foreach label,$(LABELS),--label "$(label)") \
+	  $(if $(SEED),--seed "$(SEED)") \
+	  $(if $(FLAKY_WINDOW),--flaky-window "$(FLAKY_WINDOW)") \
+	  $(if $(RESULTS_FROM),--results-from "$(RESULTS_FROM)") \
+	  $(if $(REPORT_URL),--report-url "$(REPORT_URL)")
 
 test: setup ## type-check, then unit, lab and lifecycle tests; prints "N passed, N failed"
 	@rm -rf reports/out/tests allure-results

@@ -6,6 +6,7 @@
  *   chaoslab run <files...> | --label <l>    run scenarios against the running lab; reports/out/summary.json
  *   chaoslab chaos [--label l] [--parallel n] the whole suite: provider, lab up, deploy, run, summary, HTML report
  *   chaoslab nightly --publish-dir <dir>     chaos, then the report published with its history (regressions first)
+ *   chaoslab nightly-issues --publish-dir d  one GitHub issue per scenario that regressed in the last published run
  *   chaoslab cleanup [--force]               replay revert journals left by a crash, then audit for leaks
  *   chaoslab lab setup|up|status|down        the lab's lifecycle (cluster/lab-commands.ts, owned by cluster/)
  *   chaoslab report                          re-render the HTML report from reports/out/allure-results/ (reports/report-command.ts)
@@ -23,7 +24,7 @@ import { KubeWatchRecorder } from "../recorders/kube-watch-recorder.ts";
 import { QueueEventsRecorder } from "../recorders/queue-events-recorder.ts";
 import { chaosCommand } from "./commands/chaos.ts";
 import { cleanupCommand } from "./commands/cleanup.ts";
-import { nightlyCommand } from "./commands/nightly.ts";
+import { nightlyCommand, nightlyIssuesCommand } from "./commands/nightly.ts";
 import { planCommand } from "./commands/plan.ts";
 import { runCommand } from "./commands/run.ts";
 import { validateCommand } from "./commands/validate.ts";
@@ -189,6 +190,14 @@ export function buildProgram(io: CommandIo = processIo): Command {
       } finally {
         interrupt.dispose();
       }
+    });
+
+  program
+    .command("nightly-issues")
+    .description("open or update one GitHub issue per scenario that regressed in the last run published in --publish-dir (needs GITHUB_TOKEN with issues: write, and GITHUB_REPOSITORY)")
+    .requiredOption("--publish-dir <dir>", "a directory `chaoslab nightly` published into (its history/ is read)")
+    .action(async (options: { publishDir: string }) => {
+      process.exitCode = await nightlyIssuesCommand(options, {}, io);
     });
 
   program

@@ -17,6 +17,8 @@ import { EXIT_CODES, exitCodeFor } from "../../engine/verdict.ts";
 import { loadRun } from "../../../reports/nightly/load-run.ts";
 import { publishNightly, type NightlyRun, type PublishDeps } from "../../../reports/nightly/publish-nightly.ts";
 import { fetchHttpClient, gitHubTargetFromEnv, openOrUpdateRegressionIssues, type HttpClient } from "../../../reports/nightly/regression-issues.ts";
+import { HISTORY_SUBDIR, readRuns } from "../../../reports/nightly/run-history.ts";
+import { regressions, scenarioTrends } from "../../../reports/nightly/scenario-trends.ts";
 import { SUMMARY_FILE } from "../../../reports/summary.ts";
 import type { CommandIo } from "../io.ts";
 import { chaosCommand, type ChaosDeps, type ChaosOptions } from "./chaos.ts";
@@ -102,4 +104,32 @@ export async function nightlyCommand(options: NightlyOptions, deps: NightlyDeps,
   }
   io.out(`exit code ${code} (${published.tonight.labBroken ? "lab broken" : code === 0 ? "all passed" : code === 1 ? "a scenario failed" : "broken or inconclusive"})`);
   return code;
+}
+
+/**
+ * `chaoslab nightly-issues --publish-dir <dir>`: the regression issues of the last run recorded in
+ * <dir>/history/, apart from the run itself — so that CI gives `issues: write` to a job that only
+ * does this, not to the job that runs the suite. Needs GITHUB_TOKEN and GITHUB_REPOSITORY.
+ */
+export async function nightlyIssuesCommand(options: { publishDir: string }, deps: { http?: HttpClient; env?: Readonly<Record<string, string | undefined>> }, io: CommandIo): Promise<number> {
+  const target = gitHubTargetFromEnv(deps.env ?? process.env);
+  if (!target) {
+    io.err("error: set GITHUB_TOKEN (with issues: write) and GITHUB_REPOSITORY (owner/name) to open regression issues");
+    return EXIT_CODES.invalidInput;
+  }
+  const runs = await readRuns(path.join(path.resolve(options.publishDir), HISTORY_SUBDIR));
+  const tonight = runs.at(-1);
+  if (!tonight) {
+    io.err(`error: no run recorded in ${options.publishDir}/${HISTORY_SUBDIR}/runs.jsonl: run \`chaoslab nightly --publish-dir ${options.publishDir}\` first`);
+    return EXIT_CODES.invalidInput;
+  }
+  try {
+    const outcomes = await openOrUpdateRegressionIssues(regressions(scenarioTrends(runs)), tonight, target, deps.http ?? fetchHttpClient);
+    for (const outcome of outcomes) io.out(`issue #${outcome.number} ${outcome.action} for the regression of ${outcome.scenario}`);
+    if (outcomes.length === 0) io.out(`no regression in run ${tonight.runId}: no issue to open`);
+    return 0;
+  } catch (error) {
+    io.err(`error: ${(error as Error).message}`);
+    return EXIT_CODES.brokenOrInconclusive;
+  }
 }
