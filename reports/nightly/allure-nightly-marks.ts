@@ -42,7 +42,7 @@ export async function markAllureResults(resultsDir: string, trends: readonly Sce
     result.labels = [...(result.labels ?? []), ...tags.map((value) => ({ name: "tag", value }))];
     if (trend.flaky) result.statusDetails = { ...result.statusDetails, flaky: true };
     const news = [trend.change ? NEWS[trend.change] : "", trend.flaky ? `**Nightly: FLAKY** — the verdict flipped ${trend.flips} times in the last runs; the verdict above is still this run's.` : ""].filter(Boolean);
-    if (news.length > 0) result.description = [...news, "", result.description ?? ""].join("\n");
+    if (news.length > 0) result.description = [...news, result.description ?? ""].join("\n\n");
     const source = `${randomUUID()}-attachment.svg`;
     await fs.writeFile(path.join(resultsDir, source), scenarioHistorySvg(trend, runs));
     result.attachments = [{ name: "nightly history", source, type: "image/svg+xml" }, ...(result.attachments ?? [])];
