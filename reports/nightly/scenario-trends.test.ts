@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Verdict } from "../../harness/engine/verdict.ts";
-import { recordRun, type RunRecord } from "./run-record.ts";
+import { recordRun, type RunRecord, type ScenarioRecord } from "./run-record.ts";
 import { countFlips, fixes, regressions, scenarioTrends } from "./scenario-trends.ts";
 import { nightSummary, type ForcedVerdicts } from "./testing/nightly-fixtures.ts";
 
@@ -16,7 +16,7 @@ const runsOf = (verdicts: (Verdict | null)[]): RunRecord[] =>
     labBroken: null,
     exitCode: 0,
     score: null,
-    scenarios: verdict ? { s: { verdict, category: null, mttrMs: null, timeToRollbackMs: null, held: 0, checks: 0, weight: 1, reason: null } } : {},
+    scenarios: (verdict ? { s: { verdict, category: null, mttrMs: null, timeToRollbackMs: null, held: 0, checks: 0, weight: 1, reason: null } } : {}) as Record<string, ScenarioRecord>,
   }));
 
 describe("scenario trends over the nightly history", () => {

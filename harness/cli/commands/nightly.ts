@@ -42,9 +42,19 @@ export interface NightlyDeps extends Omit<ChaosDeps, "render">, PublishDeps {
   summaryFile?: string;
 }
 
-/** Runs the suite; its summary.json counts only if this run wrote it (a stale one is an earlier night). */
+/** The summary's generatedAt, or undefined when there is none: tells this run's summary from an earlier one. */
+async function summaryStamp(summaryFile: string): Promise<string | undefined> {
+  try {
+    return (JSON.parse(await fs.readFile(summaryFile, "utf8")) as { generatedAt?: string }).generatedAt;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the suite; its summary.json counts only if this run wrote it (a stale one is an earlier night's). */
 async function runSuite(options: NightlyOptions, deps: NightlyDeps, io: CommandIo): Promise<NightlyRun | { invalidInput: true }> {
-  const started = Date.now();
+  const summaryFile = deps.summaryFile ?? SUMMARY_FILE;
+  const before = await summaryStamp(summaryFile);
   const errors: string[] = [];
   // chaos says why the lab broke only on stderr; the last error line becomes the history's reason.
   const teeIo: CommandIo = {
@@ -56,9 +66,10 @@ async function runSuite(options: NightlyOptions, deps: NightlyDeps, io: CommandI
   };
   const code = await (deps.runSuite ?? chaosCommand)({ ...options, noReport: true }, deps, teeIo);
   if (code === EXIT_CODES.invalidInput) return { invalidInput: true };
-  const summaryFile = deps.summaryFile ?? SUMMARY_FILE;
-  const written = await fs.stat(summaryFile).then((stat) => stat.mtimeMs >= started, () => false);
-  if (!written) return { kind: "lab-broken", why: errors.at(-1) ?? `the suite exited ${code} without writing ${summaryFile}`, exitCode: code === 0 ? EXIT_CODES.brokenOrInconclusive : code };
+  const after = await summaryStamp(summaryFile);
+  if (after === undefined || after === before) {
+    return { kind: "lab-broken", why: errors.at(-1) ?? `the suite exited ${code} without writing ${summaryFile}`, exitCode: code === EXIT_CODES.passed ? EXIT_CODES.brokenOrInconclusive : code };
+  }
   const { summary, results } = await loadRun(summaryFile);
   return { kind: "ran", summary, results };
 }
