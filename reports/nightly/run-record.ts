@@ -5,7 +5,7 @@
  *
  * The history key of a scenario is its `metadata.name` (specs/scenarios.md: "history and trends key on it").
  */
-import type { Verdict } from "../../harness/engine/verdict.ts";
+import { exitCodeFor, type Verdict } from "../../harness/engine/verdict.ts";
 import type { RunSummary, ScenarioSummary } from "../summary.ts";
 import { runScore, weightOf } from "./resilience-score.ts";
 
@@ -70,7 +70,8 @@ export function recordRun(summary: RunSummary, options: { runId?: string } = {})
     at: summary.generatedAt,
     provider: summary.scenarios[0]?.fingerprint.provider ?? "unknown",
     labBroken: null,
-    exitCode: summary.exitCode,
+    // From the verdicts, as the CLI decides it, not from the file's claim.
+    exitCode: exitCodeFor(summary.scenarios.map((scenario) => scenario.verdict)),
     score: runScore(Object.values(scenarios)),
     scenarios,
   };
