@@ -83,18 +83,37 @@ function issueBody(trend: ScenarioTrend, tonight: RunRecord, target: GitHubTarge
     .join("\n");
 }
 
+const headersFor = (target: GitHubTarget): Record<string, string> => ({
+  authorization: `Bearer ${target.token}`,
+  accept: "application/vnd.github+json",
+  "x-github-api-version": "2022-11-28",
+  "user-agent": "streamforge-chaoslab-nightly",
+});
+
+function apiError(method: string, url: string, response: HttpResponse): Error {
+  const said = typeof response.body === "object" && response.body !== null && "message" in response.body ? String((response.body as { message: unknown }).message) : String(response.body).slice(0, 200);
+  const hint = response.status === 403 || response.status === 404 ? " (does the token have `issues: write` on this repository? the nightly workflow grants it to the regression-issues job)" : "";
+  return new Error(`GitHub ${method} ${url} answered ${response.status}: ${said}${hint}`);
+}
+
 async function call(http: HttpClient, target: GitHubTarget, method: "GET" | "POST", pathAndQuery: string, body?: unknown): Promise<unknown> {
   const url = `${target.apiUrl}${pathAndQuery}`;
-  const response = await http.request(method, url, {
-    headers: { authorization: `Bearer ${target.token}`, accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "user-agent": "streamforge-chaoslab-nightly" },
-    body,
-  });
-  if (response.status < 200 || response.status >= 300) {
-    const said = typeof response.body === "object" && response.body !== null && "message" in response.body ? String((response.body as { message: unknown }).message) : String(response.body).slice(0, 200);
-    const hint = response.status === 403 || response.status === 404 ? " (does the token have `issues: write` on this repository? the nightly workflow grants it to the job that runs `chaoslab nightly`)" : "";
-    throw new Error(`GitHub ${method} ${url} answered ${response.status}: ${said}${hint}`);
-  }
+  const response = await http.request(method, url, { headers: headersFor(target), body });
+  if (response.status < 200 || response.status >= 300) throw apiError(method, url, response);
   return response.body;
+}
+
+/**
+ * The label must exist before an issue carries it: GitHub silently drops unknown labels for a token
+ * without push access (the nightly's token has only `issues: write`), and the next night would then not
+ * find the issue and open a second one.
+ */
+async function ensureLabel(http: HttpClient, target: GitHubTarget): Promise<void> {
+  const url = `${target.apiUrl}/repos/${target.repository}/labels/${REGRESSION_LABEL}`;
+  const response = await http.request("GET", url, { headers: headersFor(target) });
+  if (response.status === 200) return;
+  if (response.status !== 404) throw apiError("GET", url, response);
+  await call(http, target, "POST", `/repos/${target.repository}/labels`, { name: REGRESSION_LABEL, color: "d0342c", description: "A nightly resilience scenario that passed and now fails (chaoslab nightly)" });
 }
 
 export async function openOrUpdateRegressionIssues(
@@ -105,6 +124,7 @@ export async function openOrUpdateRegressionIssues(
   reportUrl?: string,
 ): Promise<IssueOutcome[]> {
   if (regressed.length === 0) return [];
+  await ensureLabel(http, target);
   const open = (await call(http, target, "GET", `/repos/${target.repository}/issues?state=open&labels=${REGRESSION_LABEL}&per_page=100`)) as { number: number; title: string; pull_request?: unknown }[];
   const outcomes: IssueOutcome[] = [];
   for (const trend of regressed) {

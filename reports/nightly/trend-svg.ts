@@ -52,7 +52,9 @@ export function scoreTrendSvg(runs: readonly RunRecord[]): string {
   const width = 760;
   const height = 260;
   const plot = { left: 50, top: 40, width: width - 80, height: 160 };
-  const step = runs.length > 1 ? plot.width / (runs.length - 1) : 0;
+  // Points keep clear of the axis labels and the right edge, so their score labels stay readable.
+  const inset = 40;
+  const step = runs.length > 1 ? (plot.width - 2 * inset) / (runs.length - 1) : 0;
   const y = (score: number) => plot.top + plot.height - (score / 100) * plot.height;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
@@ -60,7 +62,7 @@ export function scoreTrendSvg(runs: readonly RunRecord[]): string {
     `<text x="10" y="22" ${FONT} font-size="15" font-weight="bold">Resilience score over ${runs.length} run(s)</text>`,
     ...[0, 50, 100].map((tick) => `<line x1="${plot.left}" x2="${plot.left + plot.width}" y1="${y(tick)}" y2="${y(tick)}" stroke="#ddd"/><text x="${plot.left - 8}" y="${y(tick) + 4}" ${FONT} text-anchor="end">${tick}</text>`),
   ];
-  const points = runs.map((run, index) => ({ x: plot.left + index * step, score: run.score, at: run.at }));
+  const points = runs.map((run, index) => ({ x: plot.left + inset + index * step, score: run.score, at: run.at }));
   const scored = points.filter((point): point is typeof point & { score: number } => point.score !== null);
   if (scored.length > 1) parts.push(`<polyline fill="none" stroke="#4a78c2" stroke-width="2" points="${scored.map((point) => `${point.x},${y(point.score)}`).join(" ")}"/>`);
   points.forEach((point, index) => {

@@ -102,6 +102,7 @@ describe("chaoslab nightly", () => {
     const http: HttpClient = {
       async request(method, url) {
         calls.push(`${method} ${url}`);
+        if (url.includes("/labels/")) return { status: 200, body: {} };
         return method === "GET" ? { status: 200, body: [] } : { status: 201, body: { number: 5 } };
       },
     };
@@ -112,7 +113,11 @@ describe("chaoslab nightly", () => {
 
     const io = captureIo();
     expect(await nightlyIssuesCommand({ publishDir }, { http, env: { GITHUB_TOKEN: "t", GITHUB_REPOSITORY: "o/r" } }, io)).toBe(0);
-    expect(calls).toEqual(["GET https://api.github.com/repos/o/r/issues?state=open&labels=nightly-regression&per_page=100", "POST https://api.github.com/repos/o/r/issues"]);
+    expect(calls).toEqual([
+      "GET https://api.github.com/repos/o/r/labels/nightly-regression",
+      "GET https://api.github.com/repos/o/r/issues?state=open&labels=nightly-regression&per_page=100",
+      "POST https://api.github.com/repos/o/r/issues",
+    ]);
     expect(io.out_).toEqual(["issue #5 opened for the regression of loader-pod-delete"]);
     expect(await nightlyIssuesCommand({ publishDir }, { http, env: {} }, io)).toBe(2);
   });
