@@ -25,6 +25,7 @@ import { QueueEventsRecorder } from "../recorders/queue-events-recorder.ts";
 import { chaosCommand } from "./commands/chaos.ts";
 import { cleanupCommand } from "./commands/cleanup.ts";
 import { nightlyCommand, nightlyIssuesCommand } from "./commands/nightly.ts";
+import { DEFAULT_FLAKY_WINDOW } from "../../reports/nightly/scenario-trends.ts";
 import { planCommand } from "./commands/plan.ts";
 import { runCommand } from "./commands/run.ts";
 import { validateCommand } from "./commands/validate.ts";
@@ -174,7 +175,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
     .option("-l, --label <label>", "only the suite's scenarios with this label (repeatable)", collect, [])
     .option("--seed <n>", "override every scenario's seed (replay)", seedOption)
     .option("--parallel <n>", "target-scoped scenarios sharing the lab at once (lab-wide faults always run alone)", parallelOption, 2)
-    .option("--flaky-window <runs>", "a scenario is flaky when its verdict flipped twice or more within its last N runs", flakyWindowOption, 5)
+    .option("--flaky-window <runs>", "a scenario is flaky when its verdict flipped twice or more within its last N runs", flakyWindowOption, DEFAULT_FLAKY_WINDOW)
     .option("--results-from <summary.json>", "publish this earlier run (summary.json with scenarios/ beside it) instead of running the suite")
     .option("--run-id <id>", "unique id of this run in the history (default: $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT in CI, else the run's time)")
     .option("--report-url <url>", "where the published report will be (linked from the summary and the issues)")
