@@ -25,6 +25,7 @@ import { allureHistoryFileIn, HISTORY_SUBDIR, mergeAllureHistory, mergeRuns, rea
 import { recordBrokenLab, recordRun, type RunRecord } from "./run-record.ts";
 import { DEFAULT_FLAKY_WINDOW, fixes, regressions, scenarioTrends, type ScenarioTrend } from "./scenario-trends.ts";
 import { renderTrendsPage } from "./trends-page.ts";
+import { escapeXml } from "./trend-svg.ts";
 
 export type NightlyRun =
   | { kind: "ran"; summary: RunSummary; results: readonly ScenarioResult[] }
@@ -139,7 +140,7 @@ async function renderMarkedReport(results: readonly ScenarioResult[], trends: re
 }
 
 function brokenLabPage(tonight: RunRecord): string {
-  const why = (tonight.labBroken ?? "").replace(/[<>&]/g, (char) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;" })[char]!);
+  const why = escapeXml(tonight.labBroken ?? "");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>StreamForge Chaos Lab — lab broken</title></head>
 <body style="font-family:sans-serif;margin:24px"><h1>The lab broke on ${tonight.at}: no scenario ran</h1><p>${why}</p>
 <p>This is infrastructure, not a resilience result. <a href="trends.html">Trends of earlier runs</a> · <a href="summary.md">summary</a></p></body></html>

@@ -12,7 +12,8 @@ const VERDICT_COLOUR: Record<Verdict, string> = { passed: "#2e9f4a", failed: "#d
 const ABSENT_COLOUR = "#e8eaed";
 const FONT = 'font-family="sans-serif" font-size="12"';
 
-const escapeXml = (text: string) => text.replace(/[<>&"]/g, (char) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[char]!);
+/** For text in SVG and HTML alike. */
+export const escapeXml = (text: string) => text.replace(/[<>&"]/g, (char) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[char]!);
 const shortDate = (iso: string) => iso.slice(5, 16).replace("T", " ");
 
 export function scenarioHistorySvg(trend: ScenarioTrend, runs: readonly RunRecord[]): string {

@@ -7,9 +7,7 @@
 import type { RunRecord } from "./run-record.ts";
 import type { ScenarioTrend } from "./scenario-trends.ts";
 import { nightVerdict, verdictTrend } from "./nightly-summary.ts";
-import { scenarioHistorySvg, scoreTrendSvg } from "./trend-svg.ts";
-
-const escapeHtml = (text: string) => text.replace(/[<>&"]/g, (char) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[char]!);
+import { escapeXml as escapeHtml, scenarioHistorySvg, scoreTrendSvg } from "./trend-svg.ts";
 
 export function renderTrendsPage(runs: readonly RunRecord[], trends: readonly ScenarioTrend[], flakyWindow: number): string {
   const tonight = runs.at(-1)!;
