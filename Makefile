@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CHAOSLAB := node bin/chaoslab.mjs
 VITEST := npx vitest run
 
-.PHONY: help deps setup setup-sim chaos test test-unit test-lab test-lifecycle typecheck lab-up lab-down lab-status \
+.PHONY: help deps setup setup-sim chaos nightly test test-unit test-lab test-lifecycle typecheck lab-up lab-down lab-status \
         validate report bench bench-lab bench-healer clean
 
 help: ## list the targets
@@ -26,6 +26,19 @@ setup-sim: deps ## build the sim lab's components and k6 into the cache (what `m
 # sim), and a kind machine must not be asked for the sim's Go, Java and Maven.
 chaos: deps ## run the resilience suite (kind if Docker answers, else sim; CLUSTER= forces) and render the report
 	$(CHAOSLAB) chaos
+
+# `make nightly`: where the site goes, and what the workflow passes through (all optional).
+PUBLISH_DIR ?= reports/out/nightly-site
+
+# Like chaos, nightly does its provider's set-up itself (and published results need no lab at all).
+nightly: deps ## chaos, then the report with its history published into PUBLISH_DIR (HISTORY_DIR= LABELS= SEED= FLAKY_WINDOW= RESULTS_FROM=)
+	$(CHAOSLAB) nightly --publish-dir "$(PUBLISH_DIR)" \
+	  $(if $(HISTORY_DIR),--history-dir "$(HISTORY_DIR)") \
+	  $(foreach label,$(LABELS),--label "$(label)") \
+	  $(if $(SEED),--seed "$(SEED)") \
+	  $(if $(FLAKY_WINDOW),--flaky-window "$(FLAKY_WINDOW)") \
+	  $(if $(RESULTS_FROM),--results-from "$(RESULTS_FROM)") \
+	  $(if $(REPORT_URL),--report-url "$(REPORT_URL)")
 
 test: setup-sim ## type-check, then unit, lab and lifecycle tests; prints "N passed, N failed"
 	@rm -rf reports/out/tests allure-results

@@ -15,7 +15,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{cluster,harness,healer,workloads,scenarios,reports}/**/*.test.ts"],
+          include: ["{ci,cluster,harness,healer,workloads,scenarios,reports}/**/*.test.ts"],
           exclude: ["**/*.lab.test.ts", "**/*.lifecycle.test.ts", "**/node_modules/**"],
           testTimeout: 20_000,
         },

@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { writeAllureResults } from "./allure-results.ts";
 import { renderReport, type RenderedReport } from "./render.ts";
 import { REPORTS_OUT } from "./summary.ts";
-import { findChromium, loadPage, pngSize, visibleText } from "./testing/headless-chromium.ts";
+import { descriptionText, findChromium, loadPage, pngSize, visibleText } from "./testing/headless-chromium.ts";
 import { fixtureResults } from "./testing/report-fixtures.ts";
 
 const SCREENSHOTS = path.join(REPORTS_OUT, "screenshots");
@@ -51,12 +51,6 @@ async function pageShowing(url: string, expected: string[], screenshotFile: stri
     if (expected.every((part) => text.includes(part))) break;
   }
   return { text, dom };
-}
-
-/** The description Allure renders into a sandboxed iframe (`srcdoc`), as text. */
-function descriptionText(dom: string): string {
-  const srcdoc = dom.match(/<iframe data-testid="test-result-description-frame"[^>]*srcdoc="([^"]*)"/)?.[1] ?? "";
-  return visibleText(srcdoc.replace(/&(lt|gt|quot|amp);/g, (_, entity: string) => ({ lt: "<", gt: ">", quot: '"', amp: "&" })[entity]!));
 }
 
 async function expectScreenshot(file: string, size: { width: number; height: number }): Promise<void> {

@@ -159,7 +159,24 @@ export const k6Component: UpstreamComponent = {
   },
 };
 
-export const LAB_COMPONENTS: readonly UpstreamComponent[] = [kafkaComponent, toxiproxyComponent, kwokComponent, kubeComponent, k6Component];
+/**
+ * actionlint for the project's own tests (ci/actionlint.test.ts lints .github/workflows/); not part of the
+ * lab, but built and cached the same way, so `make test` needs no other download channel.
+ */
+export const actionlintComponent: UpstreamComponent = {
+  name: "actionlint",
+  version: versions.actionlint,
+  outputs: ["actionlint"],
+  toolchains: ["go"],
+  async build({ outDir }) {
+    await run(
+      "go install actionlint",
+      $({ quiet: true, nothrow: true, env: goEnv({ GOBIN: outDir, GOFLAGS: "-buildvcs=false" }) })`go install -trimpath -ldflags=${"-s -w"} github.com/rhysd/actionlint/cmd/actionlint@${versions.actionlint}`,
+    );
+  },
+};
+
+export const LAB_COMPONENTS: readonly UpstreamComponent[] = [kafkaComponent, toxiproxyComponent, kwokComponent, kubeComponent, k6Component, actionlintComponent];
 
 /** The cache key: name, version and (for the wrapper module) a hash of the files it is built from. */
 export async function cacheKey(component: UpstreamComponent): Promise<string> {

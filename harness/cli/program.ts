@@ -5,6 +5,8 @@
  *   chaoslab plan <files...> [--label l]     dry run: what each fault would hit now, and the safety check
  *   chaoslab run <files...> | --label <l>    run scenarios against the running lab; reports/out/summary.json
  *   chaoslab chaos [--label l] [--parallel n] the whole suite: provider, lab up, deploy, run, summary, HTML report
+ *   chaoslab nightly --publish-dir <dir>     chaos, then the report published with its history (regressions first)
+ *   chaoslab nightly-issues --publish-dir d  one GitHub issue per scenario that regressed in the last published run
  *   chaoslab cleanup [--force]               replay revert journals left by a crash, then audit for leaks
  *   chaoslab lab setup|up|status|down        the lab's lifecycle (cluster/lab-commands.ts, owned by cluster/)
  *   chaoslab report                          re-render the HTML report from reports/out/allure-results/ (reports/report-command.ts)
@@ -22,6 +24,8 @@ import { KubeWatchRecorder } from "../recorders/kube-watch-recorder.ts";
 import { QueueEventsRecorder } from "../recorders/queue-events-recorder.ts";
 import { chaosCommand } from "./commands/chaos.ts";
 import { cleanupCommand } from "./commands/cleanup.ts";
+import { nightlyCommand, nightlyIssuesCommand } from "./commands/nightly.ts";
+import { DEFAULT_FLAKY_WINDOW } from "../../reports/nightly/scenario-trends.ts";
 import { planCommand } from "./commands/plan.ts";
 import { runCommand } from "./commands/run.ts";
 import { validateCommand } from "./commands/validate.ts";
@@ -36,6 +40,18 @@ function seedOption(value: string): number {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+function parallelOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError("expected 1..8");
+  return n;
+}
+
+function flakyWindowOption(value: string): number {
+  const runs = Number(value);
+  if (!Number.isInteger(runs) || runs < 2 || runs > 100) throw new InvalidArgumentError("expected a whole number of runs 2..100 (a flip needs two runs)");
+  return runs;
+}
 
 /** SIGINT/SIGTERM: the first aborts the run (which reverts); the second exits at once. */
 function interruptSignal(io: CommandIo): { signal: AbortSignal; dispose(): void } {
@@ -136,11 +152,7 @@ export function buildProgram(io: CommandIo = processIo): Command {
     .description("the resilience suite end to end: pick the provider (CLUSTER= forces), lab up, deploy the connector and the healer, run every scenario, write reports/out/summary.json, render the HTML report")
     .option("-l, --label <label>", "only the suite's scenarios with this label (repeatable)", collect, [])
     .option("--seed <n>", "override every scenario's seed (replay)", seedOption)
-    .option("--parallel <n>", "target-scoped scenarios sharing the lab at once (lab-wide faults always run alone)", (value) => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError("expected 1..8");
-      return n;
-    }, 2)
+    .option("--parallel <n>", "target-scoped scenarios sharing the lab at once (lab-wide faults always run alone)", parallelOption, 2)
     .option("--no-report", "do not render the HTML report")
     .action(async (options: { label: string[]; seed?: number; parallel: number; report: boolean }) => {
       const interrupt = interruptSignal(io);
@@ -153,6 +165,40 @@ export function buildProgram(io: CommandIo = processIo): Command {
       } finally {
         interrupt.dispose();
       }
+    });
+
+  program
+    .command("nightly")
+    .description("the nightly resilience suite: chaos, then the Allure report, trends and a summary (regressions first) published into --publish-dir with the history of earlier runs")
+    .requiredOption("--publish-dir <dir>", "the directory to publish (GitHub Pages serves it); its history/ keeps earlier runs")
+    .option("--history-dir <dir>", "earlier runs' history/ fetched from the previous deployment, merged into the publish dir's")
+    .option("-l, --label <label>", "only the suite's scenarios with this label (repeatable)", collect, [])
+    .option("--seed <n>", "override every scenario's seed (replay)", seedOption)
+    .option("--parallel <n>", "target-scoped scenarios sharing the lab at once (lab-wide faults always run alone)", parallelOption, 2)
+    .option("--flaky-window <runs>", "a scenario is flaky when its verdict flipped twice or more within its last N runs", flakyWindowOption, DEFAULT_FLAKY_WINDOW)
+    .option("--results-from <summary.json>", "publish this earlier run (summary.json with scenarios/ beside it) instead of running the suite")
+    .option("--run-id <id>", "unique id of this run in the history (default: $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT in CI, else the run's time)")
+    .option("--report-url <url>", "where the published report will be (linked from the summary and the issues)")
+    .action(async (options: { publishDir: string; historyDir?: string; label: string[]; seed?: number; parallel: number; flakyWindow: number; resultsFrom?: string; runId?: string; reportUrl?: string }) => {
+      const ciRunId = process.env.GITHUB_RUN_ID ? `${process.env.GITHUB_RUN_ID}-${process.env.GITHUB_RUN_ATTEMPT ?? "1"}` : undefined;
+      const interrupt = interruptSignal(io);
+      try {
+        process.exitCode = await nightlyCommand(
+          { suiteDir: DEFAULT_SUITE_DIR, labels: options.label, seed: options.seed, parallel: options.parallel, publishDir: options.publishDir, historyDir: options.historyDir, flakyWindow: options.flakyWindow, resultsFrom: options.resultsFrom, runId: options.runId ?? ciRunId, reportUrl: options.reportUrl },
+          { signal: interrupt.signal },
+          io,
+        );
+      } finally {
+        interrupt.dispose();
+      }
+    });
+
+  program
+    .command("nightly-issues")
+    .description("open or update one GitHub issue per scenario that regressed in the last run published in --publish-dir (needs GITHUB_TOKEN with issues: write, and GITHUB_REPOSITORY)")
+    .requiredOption("--publish-dir <dir>", "a directory `chaoslab nightly` published into (its history/ is read)")
+    .action(async (options: { publishDir: string }) => {
+      process.exitCode = await nightlyIssuesCommand(options, {}, io);
     });
 
   program

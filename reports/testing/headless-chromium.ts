@@ -100,6 +100,12 @@ export async function loadPage(url: string, options: PageOptions & { screenshotF
 }
 
 /** The text a reader sees: without scripts, styles, inline SVG (icons) and markup; whitespace collapsed. */
+/** The description Allure renders into a sandboxed iframe (`srcdoc`), as text. */
+export function descriptionText(dom: string): string {
+  const srcdoc = dom.match(/<iframe data-testid="test-result-description-frame"[^>]*srcdoc="([^"]*)"/)?.[1] ?? "";
+  return visibleText(srcdoc.replace(/&(lt|gt|quot|amp);/g, (_, entity: string) => ({ lt: "<", gt: ">", quot: '"', amp: "&" })[entity]!));
+}
+
 export function visibleText(html: string): string {
   return html
     .replace(/<(script|style|svg|template|noscript)\b[\s\S]*?<\/\1>/gi, " ")
