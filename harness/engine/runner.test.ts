@@ -218,7 +218,7 @@ describe("the scenario runner", () => {
     const interrupt = new AbortController();
     setTimeout(() => interrupt.abort(new Error("SIGINT")), 200);
     const started = Date.now();
-    const { result, journalFiles } = await run(world, standard.replace("duration: 150ms", "duration: 30s"), { signal: interrupt.signal });
+    const { result, journalFiles } = await run(world, standard.replace("duration: 150ms", "duration: 9s"), { signal: interrupt.signal });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(result.verdict).toBe("broken");
     expect(result.reasons[0]!.message).toBe("interrupted during fault break-it");
@@ -229,7 +229,7 @@ describe("the scenario runner", () => {
   it("is broken when the scenario's timeout expires during a fault", async () => {
     const world = new World();
     world.flags.set("healthy", true);
-    const { result } = await run(world, standard.replace("timeout: 10s", "timeout: 400ms").replace("duration: 150ms", "duration: 5s"));
+    const { result } = await run(world, standard.replace("timeout: 10s", "timeout: 400ms").replace("duration: 150ms", "duration: 400ms"));
     expect(result.verdict).toBe("broken");
     expect(result.reasons[0]!.message).toContain("timeout of 400ms expired during fault break-it");
     expect(world.active.size).toBe(0);

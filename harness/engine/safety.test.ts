@@ -14,9 +14,16 @@ describe("safety policy", () => {
   });
 
   it("rejects a namespace that is not allowed", () => {
-    const verdict = checkSafety([pod("a", "kube-system")], 4, policy);
+    const verdict = checkSafety([pod("a", "payments")], 4, policy);
     expect(verdict.ok).toBe(false);
-    expect(verdict.violations).toEqual(["pod kube-system/a: namespace kube-system is not in safety.allowedNamespaces [streamforge]"]);
+    expect(verdict.violations).toEqual(["pod payments/a: namespace payments is not in safety.allowedNamespaces [streamforge]"]);
+  });
+
+  it("says so when the namespace is a protected one, and allows it only when listed", () => {
+    expect(checkSafety([pod("a", "kube-system")], 4, policy).violations).toEqual([
+      "pod kube-system/a: kube-system is a protected namespace; only a scenario that lists it in safety.allowedNamespaces may touch it",
+    ]);
+    expect(checkSafety([pod("a", "kube-system")], 4, { ...policy, allowedNamespaces: ["kube-system"] }).ok).toBe(true);
   });
 
   it("rejects a pod that is not opted in, naming the label to add", () => {

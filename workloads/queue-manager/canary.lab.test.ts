@@ -4,7 +4,7 @@
  * metrics endpoint is unreachable (the AnalysisRun ends Error and Argo aborts too) — which must be
  * reported failed, never passed. The Rollout's name is fixed by the manifests, so the three run one
  * after another and no canary scenario may run elsewhere meanwhile (the setup refuses a Rollout that is
- * not its own). Needs k6 (`chaoslab lab setup --with k6`) and the sim's service proxy.
+ * not its own). Needs k6 (built by `make setup`; the lab hands it out as `tools.k6`) and the sim's service proxy.
  */
 import fs from "node:fs/promises";
 import os from "node:os";
