@@ -47,6 +47,14 @@ async function run(what: string, command: Promise<{ exitCode: number | null; std
   return result;
 }
 
+/** `go install <package>@<version>` into the component's dir: one binary, stripped, no VCS stamping. */
+async function goInstall(outDir: string, packagePath: string, version: string): Promise<void> {
+  await run(
+    `go install ${packagePath}@${version}`,
+    $({ quiet: true, nothrow: true, env: goEnv({ GOBIN: outDir, GOFLAGS: "-buildvcs=false" }) })`go install -trimpath -ldflags=${"-s -w"} ${packagePath}@${version}`,
+  );
+}
+
 async function hashFiles(files: string[]): Promise<string> {
   const hash = createHash("sha256");
   for (const file of files) hash.update(await fs.readFile(file));
@@ -109,10 +117,7 @@ export const kwokComponent: UpstreamComponent = {
   outputs: ["kwok", "stages/pod/fast/pod-ready.yaml", "stages/node/fast/node-initialize.yaml"],
   toolchains: ["go"],
   async build({ outDir }) {
-    await run(
-      "go install kwok",
-      $({ quiet: true, nothrow: true, env: goEnv({ GOBIN: outDir, GOFLAGS: "-buildvcs=false" }) })`go install -trimpath -ldflags=${"-s -w"} sigs.k8s.io/kwok/cmd/kwok@${versions.kwok}`,
-    );
+    await goInstall(outDir, "sigs.k8s.io/kwok/cmd/kwok", versions.kwok);
     const kwokModule = await goModCachePath("sigs.k8s.io/kwok", versions.kwok);
     await copyFromModule(path.join(kwokModule, "kustomize", "stage"), path.join(outDir, "stages"));
   },
@@ -124,10 +129,7 @@ export const toxiproxyComponent: UpstreamComponent = {
   outputs: ["toxiproxy-server"],
   toolchains: ["go"],
   async build({ outDir }) {
-    await run(
-      "go install toxiproxy",
-      $({ quiet: true, nothrow: true, env: goEnv({ GOBIN: outDir, GOFLAGS: "-buildvcs=false" }) })`go install -trimpath -ldflags=${"-s -w"} github.com/Shopify/toxiproxy/v2/cmd/server@${versions.toxiproxy}`,
-    );
+    await goInstall(outDir, "github.com/Shopify/toxiproxy/v2/cmd/server", versions.toxiproxy);
     await fs.rename(path.join(outDir, "server"), path.join(outDir, "toxiproxy-server"));
   },
 };
@@ -145,36 +147,19 @@ export const kafkaComponent: UpstreamComponent = {
   },
 };
 
+/** A tool that is one `go install`ed binary, named after the package's last path element. */
+function goTool(name: string, packagePath: string, version: string): UpstreamComponent {
+  return { name, version, outputs: [packagePath.split("/").at(-1)!], toolchains: ["go"], build: ({ outDir }) => goInstall(outDir, packagePath, version) };
+}
+
 /** k6 for the canary's load (cluster/tools/k6.ts hands it to every provider). */
-export const k6Component: UpstreamComponent = {
-  name: "k6",
-  version: versions.k6,
-  outputs: ["k6"],
-  toolchains: ["go"],
-  async build({ outDir }) {
-    await run(
-      "go install k6",
-      $({ quiet: true, nothrow: true, env: goEnv({ GOBIN: outDir, GOFLAGS: "-buildvcs=false" }) })`go install -trimpath -ldflags=${"-s -w"} go.k6.io/k6@${versions.k6}`,
-    );
-  },
-};
+export const k6Component = goTool("k6", "go.k6.io/k6", versions.k6);
 
 /**
  * actionlint for the project's own tests (ci/actionlint.test.ts lints .github/workflows/); not part of the
  * lab, but built and cached the same way, so `make test` needs no other download channel.
  */
-export const actionlintComponent: UpstreamComponent = {
-  name: "actionlint",
-  version: versions.actionlint,
-  outputs: ["actionlint"],
-  toolchains: ["go"],
-  async build({ outDir }) {
-    await run(
-      "go install actionlint",
-      $({ quiet: true, nothrow: true, env: goEnv({ GOBIN: outDir, GOFLAGS: "-buildvcs=false" }) })`go install -trimpath -ldflags=${"-s -w"} github.com/rhysd/actionlint/cmd/actionlint@${versions.actionlint}`,
-    );
-  },
-};
+export const actionlintComponent = goTool("actionlint", "github.com/rhysd/actionlint/cmd/actionlint", versions.actionlint);
 
 export const LAB_COMPONENTS: readonly UpstreamComponent[] = [kafkaComponent, toxiproxyComponent, kwokComponent, kubeComponent, k6Component, actionlintComponent];
 
