@@ -1,6 +1,6 @@
 /**
  * The kind lab's Strimzi resources (Kafka, KafkaNodePool, KafkaTopic; kafka.strimzi.io/v1) against the
- * openAPIV3Schema of Strimzi's real CRDs — offline, with the structural validator in crd-schema.ts.
+ * openAPIV3Schema of Strimzi's real CRDs — offline, with the structural validator in cluster/testing/crd-schema.ts.
  * The lead's server-side dry-run on the sim API server additionally covers CEL rules and defaulting.
  *
  * The CRDs come from Strimzi's install files (../shared/upstream/strimzi-<version>/install from the
@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../images.ts";
 import versions from "../versions.json" with { type: "json" };
 import { retargetStrimziInstall } from "../kind/strimzi-install.ts";
-import { findCrdSchema, loadCrdSchemas, validateCustomResource } from "./crd-schema.ts";
+import { findCrdSchema, loadCrdSchemas, validateCustomResource } from "../testing/crd-schema.ts";
 import { type KubeObject, renderKindLabManifests } from "./kind-manifests.ts";
 
 const installDir = process.env.CHAOSLAB_STRIMZI_INSTALL_DIR ?? path.resolve(REPO_ROOT, "..", "shared", "upstream", `strimzi-${versions.strimzi}`, "install");

@@ -30,7 +30,8 @@ import { duration } from "../scenario/duration.ts";
 import type { KubeObject } from "../lab/ports.ts";
 import type { RevertContext } from "../engine/context.ts";
 import { RUN_ID_LABEL } from "../engine/safety.ts";
-import { collectRolloutSnapshot, labRolloutReader } from "../probes/rollout/rollout-snapshot.ts";
+import { labRolloutReader } from "../probes/rollout/rollout-snapshot.ts";
+import { rolloutIs, waitForRollout } from "../probes/rollout/wait-for-rollout.ts";
 import { summarizeRollout } from "../probes/rollout/rollout-summary.ts";
 import { recordRolloutBaseline } from "../probes/rollout/rollout-baseline.ts";
 import { REPORTS_OUT } from "../../reports/summary.ts";
@@ -271,19 +272,13 @@ export const canarySetup = defineSetupAction({
       // Revision N Healthy, and the aggregator answering, before anything changes.
       const reader = labRolloutReader(ctx.kube, ctx.lab.services);
       const healthyWithin = spec.healthyWithin ?? 180_000;
-      const deadline = ctx.clock.now() + healthyWithin;
-      let stableHash = "";
-      let last = "not read yet";
-      for (;;) {
-        const summary = summarizeRollout((await collectRolloutSnapshot(reader, { namespace: spec.namespace, name: spec.rollout })).rollout);
-        last = `${summary.phase}${summary.message ? ` (${summary.message})` : ""}, ${summary.replicas.available}/${summary.replicas.desired} available`;
-        if (summary.generationObserved && summary.phase === "Healthy" && summary.stableHash !== "" && summary.stableHash === summary.currentHash) {
-          stableHash = summary.stableHash;
-          break;
-        }
-        if (ctx.clock.now() > deadline || ctx.signal.aborted) throw new Error(`Rollout ${spec.namespace}/${spec.rollout} was not Healthy at revision N within ${healthyWithin / 1000} s: ${last}`);
-        await sleep(1_000, ctx.signal);
+      const healthy = await waitForRollout(reader, { namespace: spec.namespace, name: spec.rollout }, rolloutIs.healthyOnOneRevision(), { timeoutMs: healthyWithin, signal: ctx.signal });
+      if (!healthy.met) {
+        const summary = healthy.snapshot && summarizeRollout(healthy.snapshot.rollout);
+        const last = summary ? `${summary.phase}${summary.message ? ` (${summary.message})` : ""}, ${summary.replicas.available}/${summary.replicas.desired} available` : (healthy.lastError?.message ?? "not read");
+        throw new Error(`Rollout ${spec.namespace}/${spec.rollout} was not Healthy at revision N within ${healthyWithin / 1000} s: ${last}`);
       }
+      const stableHash = summarizeRollout(healthy.snapshot.rollout).stableHash;
       if (!spec.statsUrl) {
         // From here, through the lab's host path to the aggregator: the controller's path may be in-cluster only.
         const aggregatorUrl = await ctx.lab.services.hostUrl(spec.namespace, spec.statsService, { ready: true, timeoutMs: 30_000, signal: ctx.signal });

@@ -40,12 +40,6 @@ export interface AnalysisRunSummary {
   decidingMetric?: MetricSummary;
 }
 
-const COMPLETED_PHASES: readonly string[] = ["Successful", "Failed", "Error", "Inconclusive"];
-
-export function isCompleted(phase: string | undefined): boolean {
-  return phase !== undefined && COMPLETED_PHASES.includes(phase);
-}
-
 function summarizeMetric(result: MetricResult): MetricSummary {
   return {
     name: result.name,

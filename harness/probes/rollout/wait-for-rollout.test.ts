@@ -38,6 +38,11 @@ describe("waitForRollout", () => {
     expect(seen).toEqual(["Progressing", "Progressing", "Degraded"]);
   });
 
+  it("revision N is Healthy on one revision after a promotion, not in the middle of an aborted canary", () => {
+    expect(rolloutIs.healthyOnOneRevision()(loadSnapshot("promoted"))).toBe(true);
+    expect(rolloutIs.healthyOnOneRevision()(loadSnapshot("rolled-back"))).toBe(false);
+  });
+
   it("keeps polling through a failed read", async () => {
     const result = await waitForRollout(readerAbortingAfter(0, true), target, rolloutIs.aborted(), { timeoutMs: 2_000, intervalMs: 5 });
     expect(result.met).toBe(true);

@@ -49,6 +49,11 @@ export const rolloutIs = {
     const summary = summarizeRollout(snapshot.rollout);
     return summary.generationObserved && summary.abort && summary.phase === "Degraded";
   },
+  /** Healthy with every replica on one revision (stable = current): revision N before a canary starts. */
+  healthyOnOneRevision: () => (snapshot: RolloutSnapshot) => {
+    const summary = summarizeRollout(snapshot.rollout);
+    return summary.generationObserved && summary.phase === "Healthy" && summary.stableHash !== "" && summary.stableHash === summary.currentHash;
+  },
   /** Healthy on a revision other than `previousStableHash`. */
   promotedFrom: (previousStableHash: string) => (snapshot: RolloutSnapshot) => {
     const summary = summarizeRollout(snapshot.rollout);
