@@ -30,8 +30,8 @@ import { fileURLToPath } from "node:url";
 import type * as k8s from "@kubernetes/client-node";
 import { apiErrorCode, apiErrorMessage, applyObjects, parseManifests, rawRequest } from "../cluster/kube/apply.ts";
 import type { FaultPoint } from "./src/config.ts";
+import { STREAMFORGE_NAMESPACE } from "../workloads/namespace.ts";
 
-export const HEALER_NAMESPACE = "streamforge";
 export const DEFAULT_HEALER_NAME = "healer";
 const MANIFESTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "manifests");
 const INSTANCE_LABEL = "app.kubernetes.io/instance";
@@ -101,7 +101,7 @@ export async function scaleHealer(kubeConfig: k8s.KubeConfig, replicas: number, 
   await rawRequest(
     kubeConfig,
     "PATCH",
-    `/apis/apps/v1/namespaces/${HEALER_NAMESPACE}/deployments/${name}`,
+    `/apis/apps/v1/namespaces/${STREAMFORGE_NAMESPACE}/deployments/${name}`,
     { spec: { replicas } },
     "application/merge-patch+json",
   );
@@ -133,7 +133,7 @@ export async function removeHealer(kubeConfig: k8s.KubeConfig, options: { name?:
     await sleep(500);
   }
   for (const object of objects) if (object !== deployment) await remove(pathOf(object), describe(object));
-  await remove(`/apis/coordination.k8s.io/v1/namespaces/${HEALER_NAMESPACE}/leases/${name}`, `Lease ${name}`);
+  await remove(`/apis/coordination.k8s.io/v1/namespaces/${STREAMFORGE_NAMESPACE}/leases/${name}`, `Lease ${name}`);
 }
 
 /** The objects `deployHealer` applies (exported for inspection and unit tests). */
@@ -163,7 +163,7 @@ export function renderHealerObjects(options: DeployHealerOptions & { name: strin
   const configHash = createHash("sha256").update(JSON.stringify(Object.entries(data).sort())).digest("hex").slice(0, 16);
 
   for (const object of objects) {
-    object.metadata = { ...object.metadata, name: rename(object.metadata!.name!), namespace: HEALER_NAMESPACE };
+    object.metadata = { ...object.metadata, name: rename(object.metadata!.name!), namespace: STREAMFORGE_NAMESPACE };
     if (renamed) object.metadata.labels = { ...object.metadata.labels, [INSTANCE_LABEL]: name };
     switch (object.kind) {
       case "Deployment": {
@@ -210,7 +210,7 @@ function handle(kubeConfig: k8s.KubeConfig, name: string): DeployedHealer {
   };
   return {
     name,
-    namespace: HEALER_NAMESPACE,
+    namespace: STREAMFORGE_NAMESPACE,
     podSelector: renamed ? `app.kubernetes.io/name=healer,${INSTANCE_LABEL}=${name}` : "app.kubernetes.io/name=healer",
     pods,
     leader,
@@ -231,7 +231,7 @@ async function waitRolledOut(kubeConfig: k8s.KubeConfig, name: string, replicas:
   let last = "nothing observed yet";
   for (;;) {
     try {
-      const deployment = (await rawRequest(kubeConfig, "GET", `/apis/apps/v1/namespaces/${HEALER_NAMESPACE}/deployments/${name}`)) as k8s.V1Deployment;
+      const deployment = (await rawRequest(kubeConfig, "GET", `/apis/apps/v1/namespaces/${STREAMFORGE_NAMESPACE}/deployments/${name}`)) as k8s.V1Deployment;
       const status = deployment.status ?? {};
       const rolledOut =
         (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1) &&
@@ -247,7 +247,7 @@ async function waitRolledOut(kubeConfig: k8s.KubeConfig, name: string, replicas:
       last = `error: ${apiErrorMessage(error)}`;
     }
     if (Date.now() > deadline) {
-      throw new Error(`healer ${HEALER_NAMESPACE}/${name}: not rolled out with a Ready leader within ${timeoutMs / 1000} s; ${last}${await logTails(kubeConfig, name)}`);
+      throw new Error(`healer ${STREAMFORGE_NAMESPACE}/${name}: not rolled out with a Ready leader within ${timeoutMs / 1000} s; ${last}${await logTails(kubeConfig, name)}`);
     }
     await sleep(500);
   }
@@ -258,14 +258,14 @@ async function listPods(kubeConfig: k8s.KubeConfig, name: string, includeDeletin
   const list = (await rawRequest(
     kubeConfig,
     "GET",
-    `/api/v1/namespaces/${HEALER_NAMESPACE}/pods?labelSelector=${encodeURIComponent(selector)}`,
+    `/api/v1/namespaces/${STREAMFORGE_NAMESPACE}/pods?labelSelector=${encodeURIComponent(selector)}`,
   )) as k8s.V1PodList;
   return list.items.filter((pod) => includeDeleting || !pod.metadata?.deletionTimestamp);
 }
 
 async function leaseHolder(kubeConfig: k8s.KubeConfig, name: string): Promise<string | undefined> {
   try {
-    const lease = (await rawRequest(kubeConfig, "GET", `/apis/coordination.k8s.io/v1/namespaces/${HEALER_NAMESPACE}/leases/${name}`)) as k8s.V1Lease;
+    const lease = (await rawRequest(kubeConfig, "GET", `/apis/coordination.k8s.io/v1/namespaces/${STREAMFORGE_NAMESPACE}/leases/${name}`)) as k8s.V1Lease;
     const holder = lease.spec?.holderIdentity;
     const renewedMs = lease.spec?.renewTime ? new Date(lease.spec.renewTime as unknown as string).getTime() : 0;
     const fresh = Date.now() - renewedMs < (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
@@ -299,7 +299,7 @@ async function logTails(kubeConfig: k8s.KubeConfig, name: string): Promise<strin
     const pods = await listPods(kubeConfig, name, true);
     const stateDir = process.env.CHAOSLAB_STATE_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.chaoslab/sim");
     const tails = pods.map((pod) => {
-      const file = path.join(stateDir, "pods", `${HEALER_NAMESPACE}_${pod.metadata?.name}_${pod.metadata?.uid}`, "healer.log");
+      const file = path.join(stateDir, "pods", `${STREAMFORGE_NAMESPACE}_${pod.metadata?.name}_${pod.metadata?.uid}`, "healer.log");
       try {
         const lines = fs.readFileSync(file, "utf8").trim().split("\n").slice(-5);
         return `\n--- ${file} (last lines)\n${lines.join("\n")}`;
@@ -326,9 +326,9 @@ function pathOf(object: k8s.KubernetesObject): string {
   const resource = plural[object.kind ?? ""];
   if (!resource) throw new Error(`removeHealer: unexpected kind ${object.kind} in healer/manifests`);
   const base = object.apiVersion === "v1" ? "/api/v1" : `/apis/${object.apiVersion}`;
-  return `${base}/namespaces/${HEALER_NAMESPACE}/${resource}/${object.metadata?.name}`;
+  return `${base}/namespaces/${STREAMFORGE_NAMESPACE}/${resource}/${object.metadata?.name}`;
 }
 
 function describe(object: k8s.KubernetesObject): string {
-  return `${object.kind} ${HEALER_NAMESPACE}/${object.metadata?.name}`;
+  return `${object.kind} ${STREAMFORGE_NAMESPACE}/${object.metadata?.name}`;
 }

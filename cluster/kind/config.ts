@@ -8,6 +8,7 @@ import path from "node:path";
 import { parse, stringify } from "yaml";
 import { REPO_ROOT } from "../images.ts";
 import type { Versions } from "../manifests/kind-manifests.ts";
+import { STREAMFORGE_NAMESPACE } from "../../workloads/namespace.ts";
 
 export const KIND_CLUSTER_NAME = "chaoslab";
 export const KIND_CONFIG_TEMPLATE = path.join(REPO_ROOT, "cluster", "kind", "kind-config.yaml");
@@ -17,7 +18,7 @@ export const KIND_CONTROL_PLANE_CONTAINER = `${KIND_CLUSTER_NAME}-control-plane`
 export const STRIMZI_OPERATOR_DEPLOYMENT = "strimzi-cluster-operator";
 export const ARGO_ROLLOUTS_DEPLOYMENT = "argo-rollouts";
 export const TOXIPROXY_DEPLOYMENT = "kafka-proxy";
-export const KAFKA_CONFIGMAP = { namespace: "streamforge", name: "streamforge-kafka" } as const;
+export const KAFKA_CONFIGMAP = { namespace: STREAMFORGE_NAMESPACE, name: "streamforge-kafka" } as const;
 
 /** The lab's state on kind: kubeconfig, rendered kind config, lab.json. Same override as the sim's. */
 export function kindStateDir(): string {

@@ -14,6 +14,7 @@
 import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "../images.ts";
+import { STREAMFORGE_NAMESPACE } from "../../workloads/namespace.ts";
 
 export const LOOPBACK = "127.0.0.1";
 
@@ -121,7 +122,6 @@ export const KWOK_POD_CIDR = `127.${40 + 2 * LAB_SLOT}.0.0/16`;
 export const SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/16";
 
 export const NAMESPACES = ["streamforge", "kafka", "argo-rollouts"] as const;
-export const WORKLOAD_NAMESPACE = "streamforge";
 export const FAKE_NODE_NAMES = ["chaoslab-control-plane", "chaoslab-worker", "chaoslab-worker2"] as const;
 
 export function statePaths(root = stateDir()) {

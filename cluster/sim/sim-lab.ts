@@ -23,17 +23,7 @@ import type {
 } from "../provider.ts";
 import { labDescriptionSchema } from "../provider.ts";
 import { apiErrorCode, apiErrorMessage, applyObjects, loadKubeConfig, readManifests } from "../kube/apply.ts";
-import {
-  allLabPorts,
-  FAKE_NODE_NAMES,
-  KAFKA_NODE_IDS,
-  LOOPBACK,
-  NAMESPACES,
-  PORTS,
-  stateDir,
-  statePaths,
-  WORKLOAD_NAMESPACE,
-} from "./layout.ts";
+import { allLabPorts, FAKE_NODE_NAMES, KAFKA_NODE_IDS, LOOPBACK, NAMESPACES, PORTS, stateDir, statePaths } from "./layout.ts";
 import { ensurePki, writeKubeconfig, type Pki } from "./pki.ts";
 import { builtComponentDirs, provision } from "./provision.ts";
 import { canConnect, isAlive, killGroup, portsInUse, Supervisor, waitUntil } from "./supervisor.ts";
@@ -55,6 +45,7 @@ import { derivedEndpointSlices } from "./derived-endpoints.ts";
 import { simServiceUrl } from "./service-proxy/service-urls.ts";
 import { LAB_TOPICS } from "../topics.ts";
 import { ensureLabTopics } from "../kafka/lab-topics.ts";
+import { STREAMFORGE_NAMESPACE } from "../../workloads/namespace.ts";
 
 /** Start order; `down` stops in reverse, so nothing is left talking to a stopped dependency. */
 export const SIM_COMPONENTS = [
@@ -369,7 +360,7 @@ async function bootstrapKubernetes(config: k8s.KubeConfig, kubeDir: string, log:
     {
       apiVersion: "v1",
       kind: "ConfigMap",
-      metadata: { name: "streamforge-kafka", namespace: WORKLOAD_NAMESPACE },
+      metadata: { name: "streamforge-kafka", namespace: STREAMFORGE_NAMESPACE },
       data: { workloads: bootstrapWorkloads().join(","), instruments: bootstrapDirect().join(",") },
     } as k8s.V1ConfigMap,
   ];

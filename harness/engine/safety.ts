@@ -6,6 +6,7 @@
  * namespace), and the fault's selection stays within `maxTargets` and `maxPercent` of the candidates.
  */
 import { z } from "zod";
+import { STREAMFORGE_NAMESPACE } from "../../workloads/namespace.ts";
 
 /** Opt-in label: on a pod, or on its namespace to opt in every pod there. */
 export const CHAOS_OPT_IN_LABEL = { key: "chaoslab.streamforge.io/chaos-target", value: "true" } as const;
@@ -13,7 +14,7 @@ export const CHAOS_OPT_IN_LABEL = { key: "chaoslab.streamforge.io/chaos-target",
 /** Label on everything the harness creates (setup Jobs, helper pods), for cleanup and the leak audit. */
 export const RUN_ID_LABEL = "chaoslab.streamforge.io/run-id";
 
-export const DEFAULT_SAFETY = { allowedNamespaces: ["streamforge"], maxTargets: 1, maxPercent: 100 } as const;
+export const DEFAULT_SAFETY = { allowedNamespaces: [STREAMFORGE_NAMESPACE], maxTargets: 1, maxPercent: 100 } as const;
 
 /**
  * Namespaces a scenario never reaches by accident, on any cluster: Kubernetes' own, and the lab's control

@@ -17,8 +17,8 @@ import { REPO_ROOT } from "../../cluster/images.ts";
 import { applyObjects, loadKubeConfig, rawRequest, readManifests } from "../../cluster/kube/apply.ts";
 import type { LabDescription } from "../../cluster/provider.ts";
 import type { KubeReader } from "./ports.ts";
+import { STREAMFORGE_NAMESPACE } from "../../workloads/namespace.ts";
 
-export const WORKLOAD_NAMESPACE = "streamforge";
 export const CONNECTOR = { name: "arango-connector", manifest: path.join(REPO_ROOT, "workloads", "manifests", "arango-connector.yaml") } as const;
 export const HEALER = { name: "healer", manifests: path.join(REPO_ROOT, "healer", "manifests"), configMap: "healer-config" } as const;
 const CONFIG_HASH_ANNOTATION = "chaoslab.streamforge.io/config-hash";
@@ -83,7 +83,7 @@ export async function deploySuiteWorkloads(description: LabDescription, kube: Ku
   const restarted = await replaceStaleNotReadyPods(kube, config, [CONNECTOR.name, HEALER.name]);
   if (restarted.length > 0) log(`[suite] deleted ${restarted.join(", ")}: running and containers ready, but marked NotReady (a node heartbeat blip); their Deployments recreate them`);
   const wanted = (healer.find((object) => object.kind === "Deployment") as k8s.V1Deployment).spec!.replicas ?? 1;
-  log(`[suite] applied ${CONNECTOR.name} and ${HEALER.name} (${wanted} replica(s)) in ${WORKLOAD_NAMESPACE}; waiting until they are available`);
+  log(`[suite] applied ${CONNECTOR.name} and ${HEALER.name} (${wanted} replica(s)) in ${STREAMFORGE_NAMESPACE}; waiting until they are available`);
   await waitForDeployments(kube, [
     { name: CONNECTOR.name, replicas: 1 },
     { name: HEALER.name, replicas: wanted },
@@ -98,7 +98,7 @@ export async function scaleHealer(description: LabDescription, kube: KubeReader,
   await rawRequest(
     loadKubeConfig(description.kubeconfig),
     "PATCH",
-    `/apis/apps/v1/namespaces/${WORKLOAD_NAMESPACE}/deployments/${HEALER.name}/scale`,
+    `/apis/apps/v1/namespaces/${STREAMFORGE_NAMESPACE}/deployments/${HEALER.name}/scale`,
     { spec: { replicas } },
     "application/merge-patch+json",
   );
@@ -116,15 +116,15 @@ const POLL_MS = 500;
 async function replaceStaleNotReadyPods(kube: KubeReader, config: k8s.KubeConfig, deployments: string[]): Promise<string[]> {
   const deleted: string[] = [];
   for (const name of deployments) {
-    const deployment = await kube.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: WORKLOAD_NAMESPACE, name });
+    const deployment = await kube.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: STREAMFORGE_NAMESPACE, name });
     const matchLabels = (deployment?.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels ?? {};
     const selector = Object.entries(matchLabels).map(([key, value]) => `${key}=${value}`).join(",");
     if (!selector) continue;
-    for (const pod of await kube.list({ apiVersion: "v1", kind: "Pod", namespace: WORKLOAD_NAMESPACE, labelSelector: selector })) {
+    for (const pod of await kube.list({ apiVersion: "v1", kind: "Pod", namespace: STREAMFORGE_NAMESPACE, labelSelector: selector })) {
       const status = pod.status as { phase?: string; conditions?: { type: string; status: string }[] } | undefined;
       const condition = (type: string) => status?.conditions?.find((entry) => entry.type === type)?.status;
       if (pod.metadata.deletionTimestamp || status?.phase !== "Running" || condition("ContainersReady") !== "True" || condition("Ready") !== "False") continue;
-      await rawRequest(config, "DELETE", `/api/v1/namespaces/${WORKLOAD_NAMESPACE}/pods/${pod.metadata.name}`, { preconditions: { uid: pod.metadata.uid } }).catch(() => undefined);
+      await rawRequest(config, "DELETE", `/api/v1/namespaces/${STREAMFORGE_NAMESPACE}/pods/${pod.metadata.name}`, { preconditions: { uid: pod.metadata.uid } }).catch(() => undefined);
       deleted.push(`pod ${pod.metadata.name}`);
     }
   }
@@ -137,7 +137,7 @@ async function waitForDeployments(kube: KubeReader, wanted: { name: string; repl
   for (;;) {
     const pending: string[] = [];
     for (const { name, replicas } of wanted) {
-      const deployment = await kube.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: WORKLOAD_NAMESPACE, name });
+      const deployment = await kube.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: STREAMFORGE_NAMESPACE, name });
       const status = (deployment?.status ?? {}) as { readyReplicas?: number; updatedReplicas?: number; replicas?: number; observedGeneration?: number };
       const generation = deployment?.metadata.generation;
       const ready = status.readyReplicas ?? 0;
@@ -149,7 +149,7 @@ async function waitForDeployments(kube: KubeReader, wanted: { name: string; repl
     if (Date.now() >= deadline) {
       throw new Error(
         `the suite's workloads did not become available within ${timeoutMs / 1000} s (${last}); ` +
-          `see \`kubectl -n ${WORKLOAD_NAMESPACE} get pods\` and the pod logs (sim: .chaoslab/sim/pods/)`,
+          `see \`kubectl -n ${STREAMFORGE_NAMESPACE} get pods\` and the pod logs (sim: .chaoslab/sim/pods/)`,
       );
     }
     if (signal?.aborted) throw new Error(`interrupted while waiting for the suite's workloads (${last})`);

@@ -36,6 +36,7 @@ import { summarizeRollout } from "../probes/rollout/rollout-summary.ts";
 import { recordRolloutBaseline } from "../probes/rollout/rollout-baseline.ts";
 import { REPORTS_OUT } from "../../reports/summary.ts";
 import { UnsupportedCapabilityError } from "../../cluster/provider.ts";
+import { STREAMFORGE_NAMESPACE } from "../../workloads/namespace.ts";
 
 const CANARY_STATS_URL_ANNOTATION = "chaoslab.streamforge.io/canary-stats-url";
 
@@ -50,7 +51,7 @@ const release = z
 const params = z
   .object({
     manifests: z.string().min(1).meta({ description: "Directory (or file) of YAML manifests, relative to the scenario file." }),
-    namespace: z.string().min(1).default("streamforge"),
+    namespace: z.string().min(1).default(STREAMFORGE_NAMESPACE),
     rollout: z.string().min(1).default("queue-manager"),
     healthyWithin: duration({ min: 1, description: "How long revision N may take to be Healthy. Default 3m." }).optional(),
     statsService: z.string().min(1).default("queue-manager-metrics").meta({ description: "Service of the canary-stats aggregator; the lab's controller URL for it becomes the Rollout's canary-stats-url." }),

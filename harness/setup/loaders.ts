@@ -17,7 +17,8 @@ import type { Timeline } from "../engine/timeline.ts";
 import { CHAOS_OPT_IN_LABEL } from "../engine/safety.ts";
 import type { Fault } from "../../workloads/loader/fault-profile.ts";
 import type { KubeObject } from "../lab/ports.ts";
-import { buildLoaderJob, DEFAULT_HEARTBEAT_INTERVAL_MS, LOADER_IMAGE, LOADER_NAMESPACE } from "../../workloads/manifests/loader-job.ts";
+import { buildLoaderJob, DEFAULT_HEARTBEAT_INTERVAL_MS, LOADER_IMAGE } from "../../workloads/manifests/loader-job.ts";
+import { STREAMFORGE_NAMESPACE } from "../../workloads/namespace.ts";
 
 /** The loader's name as the scenario writes it, on the Job and its pods: `selector: chaoslab.streamforge.io/name=loader-1`. */
 export const SCENARIO_NAME_LABEL = "chaoslab.streamforge.io/name";
@@ -62,7 +63,7 @@ const params = z
       })
       .prefault("100/s"),
     namePrefix: z.string().regex(/^[a-z][a-z0-9-]*$/).default("loader"),
-    namespace: z.string().min(1).default(LOADER_NAMESPACE),
+    namespace: z.string().min(1).default(STREAMFORGE_NAMESPACE),
     image: z.string().min(1).default(LOADER_IMAGE),
     heartbeat: duration({ min: 100, description: "Heartbeat interval (loader env and healer annotation)." }).optional(),
     silenceThreshold: duration({ description: "Per-Job healer override (annotation; ≥ 3× heartbeat)." }).optional(),

@@ -19,8 +19,8 @@ import { stringify } from "yaml";
 import { ANNOTATIONS, LABELS, LOADER_FATAL_EXIT_CODE } from "../queue-events/contract.ts";
 import { formatDuration } from "../shared/duration.ts";
 import { formatFaultProfile, parseFaultProfile, type Fault } from "../loader/fault-profile.ts";
+import { STREAMFORGE_NAMESPACE } from "../namespace.ts";
 
-export const LOADER_NAMESPACE = "streamforge";
 export const LOADER_IMAGE = "chaoslab/loader:dev";
 export const LOADER_CONTAINER = "loader";
 /** ConfigMap with the Kafka addresses per audience (docs/CONVENTIONS.md). */
@@ -105,7 +105,7 @@ export class LoaderJobSpecError extends Error {
 
 export function buildLoaderJob(spec: LoaderJobSpec): LoaderJob {
   const taskId = spec.taskId ?? spec.name;
-  const namespace = spec.namespace ?? LOADER_NAMESPACE;
+  const namespace = spec.namespace ?? STREAMFORGE_NAMESPACE;
   const heartbeatIntervalMs = spec.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const attempt = spec.attempt ?? 0;
   const faults = typeof spec.faults === "string" ? parseFaultProfile(spec.faults) : [...(spec.faults ?? [])];

@@ -16,10 +16,11 @@ import { judgePromotion, judgeRollback, previousRevisionHash, type RolloutJudgem
 import { collectRolloutSnapshot, labRolloutReader, type RolloutSnapshot } from "./rollout-snapshot.ts";
 import { summarizeRollout } from "./rollout-summary.ts";
 import { readRolloutBaseline } from "./rollout-baseline.ts";
+import { STREAMFORGE_NAMESPACE } from "../../../workloads/namespace.ts";
 
 const params = z
   .object({
-    namespace: z.string().min(1).default("streamforge"),
+    namespace: z.string().min(1).default(STREAMFORGE_NAMESPACE),
     name: z.string().min(1),
     services: z
       .array(z.string().min(1))
