@@ -80,5 +80,6 @@ describe("CLUSTER=kind make chaos without Go, Java or Maven", () => {
     // chaoslab exits 3 (lab broken); make reports that and exits 2 itself.
     expect(output).toMatch(/chaos\] Error 3/);
     expect(run.status).toBe(2);
-  });
+    // A whole make + CLI run: seconds when idle, up to a minute on a loaded 2-core machine.
+  }, 150_000);
 });
