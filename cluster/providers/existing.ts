@@ -50,7 +50,7 @@ import { provideK6 } from "../tools/k6.ts";
 import { type Clock, systemClock } from "../kind/wait.ts";
 import { type KafkaListener, type KubeObject, renderKindLabManifests } from "../manifests/kind-manifests.ts";
 import { deploymentHealth, realClusterServices } from "./kind.ts";
-import type { ProviderOptions } from "./registry.ts";
+import { readLabDescription, type ProviderOptions } from "./registry.ts";
 
 export interface ExistingProviderDeps {
   runner: CommandRunner;
@@ -106,13 +106,8 @@ export class ExistingProvider implements ClusterProvider {
   }
 
   async attach(): Promise<StartedLab | undefined> {
-    let description: LabDescription;
-    try {
-      description = labDescriptionSchema.parse(JSON.parse(await fs.readFile(this.paths.labJson, "utf8")));
-    } catch {
-      return undefined;
-    }
-    if (description.provider !== "existing") return undefined;
+    const description = await readLabDescription(this.paths.labJson).catch(() => undefined);
+    if (description?.provider !== "existing") return undefined;
     const version = await this.kubectl.try(["version", "-o", "json"], { timeoutMs: 15_000 });
     return version.exitCode === 0 ? this.startedLab(description) : undefined;
   }

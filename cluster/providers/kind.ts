@@ -31,6 +31,7 @@ import {
   labDescriptionSchema,
 } from "../provider.ts";
 import { healthCollector } from "../component-health.ts";
+import { readLabDescription } from "./registry.ts";
 import pinnedVersions from "../versions.json" with { type: "json" };
 import { COMMAND_NOT_FOUND, type CommandRunner, type CommandSpec, runOrThrow, zxCommandRunner } from "../kind/command-runner.ts";
 import {
@@ -135,13 +136,8 @@ export class KindProvider implements ClusterProvider {
   }
 
   async attach(): Promise<StartedLab | undefined> {
-    let description: LabDescription;
-    try {
-      description = labDescriptionSchema.parse(JSON.parse(await fs.readFile(this.paths.labJson, "utf8")));
-    } catch {
-      return undefined;
-    }
-    if (description.provider !== "kind") return undefined;
+    const description = await readLabDescription(this.paths.labJson).catch(() => undefined);
+    if (description?.provider !== "kind") return undefined;
     try {
       if (!(await this.clusterExists())) return undefined;
     } catch {

@@ -12,7 +12,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { UnsupportedCapabilityError, type StartedLab } from "../../cluster/provider.ts";
 import { findExpectation, findFault, findProbe, findSetupAction, type Catalog } from "../catalog.ts";
-import { NoEvidenceError, UnsupportedFaultError, type FaultContext, type FaultEvidence, type FaultPlan, type FaultSpec } from "../faults/fault.ts";
+import { faultSpecOf, NoEvidenceError, UnsupportedFaultError, type FaultContext, type FaultEvidence, type FaultPlan, type FaultSpec } from "../faults/fault.ts";
 import type { ExpectationContext, ExpectationOutcome, FaultWindow, LedgerCounts, Recovery } from "../expectations/expectation.ts";
 import type { ProbeContext } from "../probes/probe.ts";
 import type { LoadResult } from "../scenario/loader.ts";
@@ -329,14 +329,7 @@ export async function runScenario(loaded: LoadedScenario, deps: ScenarioRunDeps,
       enterPhase("faults");
       reachedFaults = true;
       const faultsPhaseStart = clock.now();
-      const faultSpecs: FaultSpec<unknown, unknown>[] = spec.faults.map((entry) => ({
-        name: entry.name,
-        type: entry.type,
-        target: entry.target,
-        params: entry.params,
-        durationMs: entry.duration,
-        confirmWithinMs: entry.confirmWithin,
-      }));
+      const faultSpecs = spec.faults.map(faultSpecOf);
 
       // Plan everything first: a safety violation or unresolvable target stops the run before any harm.
       for (const [index, faultSpec] of faultSpecs.entries()) {

@@ -11,6 +11,7 @@ import type { z } from "zod";
 import type { DurationMs } from "../scenario/duration.ts";
 import type { AuditContext, Leak, PlanContext, RevertContext, RunContextBase } from "../engine/context.ts";
 import type { SafetyVerdict } from "../engine/safety.ts";
+import type { FaultEntry } from "../scenario/schema.ts";
 
 export interface FaultSpec<Target, Params> {
   /** Unique within the scenario (defaults to `<type>-<index>`); timeline, journal and report key on it. */
@@ -116,4 +117,16 @@ export interface FaultType<Target = unknown, Params = unknown, Action = unknown>
 /** Identity helper that keeps a module's types checked while the registry stores them erased. */
 export function defineFault<Target, Params, Action>(definition: FaultType<Target, Params, Action>): FaultType<Target, Params, Action> {
   return definition;
+}
+
+/** A scenario's fault entry as the spec its module is created from: the one mapping `plan` and `run` share. */
+export function faultSpecOf(entry: FaultEntry): FaultSpec<unknown, unknown> {
+  return {
+    name: entry.name,
+    type: entry.type,
+    target: entry.target,
+    params: entry.params,
+    durationMs: entry.duration,
+    confirmWithinMs: entry.confirmWithin,
+  };
 }

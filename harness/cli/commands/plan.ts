@@ -9,7 +9,7 @@ import { DEFAULT_CATALOG, findFault, findSetupAction, type Catalog } from "../..
 import { silentLog, type PlanContext, type ReadPorts } from "../../engine/context.ts";
 import { deriveRng, generateSeed } from "../../engine/rng.ts";
 import { EXIT_CODES } from "../../engine/verdict.ts";
-import type { FaultPlan } from "../../faults/fault.ts";
+import { faultSpecOf, type FaultPlan } from "../../faults/fault.ts";
 import type { CommandIo } from "../io.ts";
 import { selectValidScenarios } from "../scenario-files.ts";
 
@@ -68,14 +68,7 @@ export async function planCommand(
           log: silentLog,
         };
         try {
-          const fault = findFault(catalog, entry.type).create({
-            name: entry.name,
-            type: entry.type,
-            target: entry.target,
-            params: entry.params,
-            durationMs: entry.duration,
-            confirmWithinMs: entry.confirmWithin,
-          });
+          const fault = findFault(catalog, entry.type).create(faultSpecOf(entry));
           plan.faults.push({ status: "resolved", plan: await fault.plan(context) });
         } catch (error) {
           const createdBySetup = scenario.spec.setup.length > 0 ? " (if setup creates these targets, they are resolved at run time)" : "";
