@@ -12,7 +12,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { UnsupportedCapabilityError, type StartedLab } from "../../cluster/provider.ts";
 import { findExpectation, findFault, findProbe, findSetupAction, type Catalog } from "../catalog.ts";
-import { faultSpecOf, NoEvidenceError, UnsupportedFaultError, type FaultContext, type FaultEvidence, type FaultPlan, type FaultSpec } from "../faults/fault.ts";
+import { faultSpecOf, NoEvidenceError, UnsupportedFaultError, type FaultContext, type FaultEvidence, type FaultPlan } from "../faults/fault.ts";
 import type { ExpectationContext, ExpectationOutcome, FaultWindow, LedgerCounts, Recovery } from "../expectations/expectation.ts";
 import type { ProbeContext } from "../probes/probe.ts";
 import type { LoadResult } from "../scenario/loader.ts";
