@@ -5,7 +5,7 @@ CHAOSLAB := node bin/chaoslab.mjs
 VITEST := npx vitest run
 
 .PHONY: help deps setup chaos test test-unit test-lab test-lifecycle typecheck lab-up lab-down lab-status \
-        validate report bench bench-lab bench-healer clean
+        validate report bench bench-lab bench-healer clean docker-host kind-offline-setup
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -18,6 +18,12 @@ deps: node_modules/.installed ## install the npm packages (pinned by package-loc
 
 setup: deps ## build/fetch the sim lab's upstream components into the cache (no-op when cached)
 	$(CHAOSLAB) lab setup
+
+docker-host: ## root: install Debian's Docker if missing and start dockerd (runtime shim where CAP_SYS_RESOURCE is missing)
+	cluster/kind/offline/docker-host.sh
+
+kind-offline-setup: deps ## build the air-gapped kind lab (node image, kind) from package registries (cached)
+	$(CHAOSLAB) lab setup --provider kind --offline
 
 chaos: setup ## run the resilience suite (kind if Docker answers, else sim; CLUSTER= forces) and render the report
 	$(CHAOSLAB) chaos

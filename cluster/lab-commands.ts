@@ -30,8 +30,17 @@ export function registerLabCommands(program: Command): void {
     .command("setup")
     .description("build or fetch the pinned upstream components into the cache (no-op when cached)")
     .option("--with <components...>", `extra components besides ${DEFAULT_COMPONENTS.join(", ")} (e.g. k6)`, [])
-    .action(async (options: { with: string[] }) => {
+    .option("--provider <name>", "sim (default) or kind")
+    .option("--offline", "kind: build the node image and kind itself from package registries (air-gapped, cluster/kind/offline/)")
+    .action(async (options: { with: string[]; provider?: string; offline?: boolean }) => {
       try {
+        if (options.provider === "kind") {
+          if (!options.offline) throw new Error("`lab setup --provider kind` builds only the air-gapped kind lab: add --offline (online, kind pulls its node image)");
+          const { buildOfflineKind } = await import("./kind/offline/build.ts");
+          await buildOfflineKind();
+          return;
+        }
+        if (options.provider !== undefined && options.provider !== "sim") throw new Error(`lab setup --provider ${options.provider}: use sim or kind`);
         await provision({ only: [...DEFAULT_COMPONENTS, ...options.with] });
       } catch (error) {
         fail(error);
