@@ -71,6 +71,16 @@ async function imageId(image: string): Promise<string> {
   return (await sh(30_000)`docker image inspect --format {{.Id}} ${image}`).stdout.trim();
 }
 
+/** Earlier builds of the same repository are stale once a new one exists (each node image is ~1 GB). */
+async function removeOtherTags(current: string, log: Log): Promise<void> {
+  const repository = current.slice(0, current.lastIndexOf(":"));
+  const listed = await sh(30_000)`docker images ${repository} --format {{.Repository}}:{{.Tag}}`;
+  const stale = listed.stdout.split("\n").filter((image) => image && image !== current);
+  if (stale.length === 0) return;
+  const removed = await sh(5 * 60_000)`docker rmi ${stale}`;
+  log(`[kind-offline]   ${removed.exitCode === 0 ? "removed" : "could not remove (in use?)"} earlier builds: ${stale.join(", ")}`);
+}
+
 export async function buildOfflineKind(log: Log = (line) => process.stderr.write(`${line}\n`)): Promise<OfflineKindBuild> {
   const steps = new StepLog(log);
   const startedAt = Date.now();
@@ -130,6 +140,8 @@ export async function buildOfflineKind(log: Log = (line) => process.stderr.write
   await steps.step(`node image with ${preloaded.length} preloaded images ${nodeImage}`, () => dockerImageExists(nodeImage), () =>
     preloadNodeImage(nodeBase, nodeImage, nodeHash, log),
   );
+
+  for (const current of [nodeRootfs, baseRootfs, nodeBase, nodeImage]) await removeOtherTags(current, log);
 
   const build: OfflineKindBuild = {
     kindBinary: path.join(kind.dir, "kind"),

@@ -65,7 +65,9 @@ export async function dockerBuild(
 
 export function kubeImageDockerfile(baseImage: string): string {
   const links = KUBE_NODE_NAMES.map((name) => `ln -s kube-node /usr/local/bin/${name}`).join(" && ");
-  return [`FROM ${baseImage}`, "COPY kube-node /usr/local/bin/kube-node", `RUN chmod 0755 /usr/local/bin/kube-node && ${links}`, ""].join("\n");
+  // No chmod after COPY: it would copy the 200 MB binary into a second layer. The cache's file is 0755
+  // and the build context copy keeps its mode.
+  return [`FROM ${baseImage}`, "COPY kube-node /usr/local/bin/kube-node", `RUN ${links}`, ""].join("\n");
 }
 
 export async function buildKubeImages(baseImage: string, kubeNode: string, label: Record<string, string>): Promise<void> {
