@@ -40,7 +40,11 @@ import { type Log, OfflineBuildError, StepLog, type StepReport, dockerImageExist
 
 export interface OfflineKindBuild {
   kindBinary: string;
+  /** The multi-call binary; a symlink named kubectl to it is a kubectl of the cluster's version. */
+  kubeNode: string;
   nodeImage: string;
+  /** Debian base of the component images (glibc, iptables): a base for images built offline. */
+  componentBaseImage: string;
   etcdImageTag: string;
   kubernetesVersion: string;
   steps: StepReport[];
@@ -145,7 +149,9 @@ export async function buildOfflineKind(log: Log = (line) => process.stderr.write
 
   const build: OfflineKindBuild = {
     kindBinary: path.join(kind.dir, "kind"),
+    kubeNode: path.join(kubeNode.dir, "kube-node"),
     nodeImage,
+    componentBaseImage: baseRootfs,
     etcdImageTag: etcdImageTag(),
     kubernetesVersion: versions.kubernetes,
     steps: steps.reports,

@@ -2,11 +2,13 @@
  * Creates and deletes the air-gapped kind cluster from what build.ts recorded in kind-offline.json:
  *
  *   node --import tsx cluster/kind/offline/cluster.ts create   # one node, Ready; prints create → Ready
+ *   node --import tsx cluster/kind/offline/cluster.ts smoke    # CoreDNS, kube-proxy, a `kind load`ed image resolving a Service
  *   node --import tsx cluster/kind/offline/cluster.ts delete   # and checks no container/network/volume is left
  *
  * The kind provider will call the same functions once its refactor lands (cluster/providers/kind.ts).
  */
 import fs from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { KIND_CLUSTER_NAME, kindStateDir } from "../config.ts";
 import { type OfflineKindBuild, offlineManifestPath } from "./build.ts";
@@ -81,10 +83,57 @@ export async function deleteOfflineCluster(log: Log): Promise<string[]> {
   return left;
 }
 
+const SMOKE_IMAGE = "chaoslab/kind-offline-smoke:1";
+
+/**
+ * What makes the cluster usable for the lab: kube-system's CoreDNS and kube-proxy Ready, and a pod of a
+ * locally built image, loaded with `kind load docker-image` (nothing is pulled), resolving a Service name
+ * through CoreDNS and reaching the API server's ClusterIP through kube-proxy's rules.
+ */
+export async function smokeTestOfflineCluster(log: Log): Promise<void> {
+  const build = await readOfflineBuild();
+  const kubeconfig = offlineStatePaths().kubeconfig;
+  // kube-node dispatches on its name: a symlink named kubectl is kubectl.
+  const kubectl = path.join(path.dirname(build.kindBinary), "..", "kind-offline-bin", "kubectl");
+  await fs.mkdir(path.dirname(kubectl), { recursive: true });
+  await fs.rm(kubectl, { force: true });
+  await fs.symlink(build.kubeNode, kubectl);
+  const k = (timeoutMs: number) => sh(timeoutMs, { env: { ...process.env, KUBECONFIG: kubeconfig } });
+  const hint = `inspect with KUBECONFIG=${kubeconfig} ${kubectl} get pods -A; ${build.kindBinary} export logs --name ${KIND_CLUSTER_NAME}`;
+  // rollout status, not `wait pod -l`: right after create the pods may not exist yet ("no matching resources").
+  for (const workload of ["deployment/coredns", "daemonset/kube-proxy"]) {
+    await must(`${workload} rolled out`, hint, k(180_000)`${kubectl} -n kube-system rollout status ${workload} --timeout=170s`);
+  }
+  log("[kind-offline]   CoreDNS and kube-proxy are Ready");
+  const dockerfile = `FROM ${build.componentBaseImage}\nCMD ["bash", "-c", "getent hosts kubernetes.default.svc.cluster.local && exec 3<>/dev/tcp/10.96.0.1/443 && echo reached-apiserver-clusterip && sleep 3600"]\n`;
+  const context = await fs.mkdtemp(path.join(os.tmpdir(), "chaoslab-smoke-"));
+  await fs.writeFile(path.join(context, "Dockerfile"), dockerfile);
+  await must("docker build (smoke image)", hint, sh(5 * 60_000, { env: { ...process.env, DOCKER_BUILDKIT: "0" } })`docker build -q -t ${SMOKE_IMAGE} ${context}`);
+  await fs.rm(context, { recursive: true, force: true });
+  await must("kind load docker-image", hint, sh(5 * 60_000)`${build.kindBinary} load docker-image ${SMOKE_IMAGE} --name ${KIND_CLUSTER_NAME}`);
+  await k(60_000)`${kubectl} delete pod kind-offline-smoke --ignore-not-found --wait`;
+  await must("kubectl run (smoke pod)", hint, k(60_000)`${kubectl} run kind-offline-smoke --image=${SMOKE_IMAGE} --image-pull-policy=Never --restart=Never`);
+  await must("smoke pod Ready", hint, k(180_000)`${kubectl} wait --for=condition=Ready pod/kind-offline-smoke --timeout=170s`);
+  const deadline = Date.now() + 30_000;
+  let logs = "";
+  while (!logs.includes("reached-apiserver-clusterip") && Date.now() < deadline) {
+    logs = (await k(30_000)`${kubectl} logs kind-offline-smoke`).stdout;
+    if (!logs.includes("reached-apiserver-clusterip")) await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  await k(60_000)`${kubectl} delete pod kind-offline-smoke --wait=false`;
+  if (!logs.includes("reached-apiserver-clusterip")) throw new OfflineBuildError("smoke pod: DNS and ClusterIP", logs, hint);
+  log(`[kind-offline] ✓ a kind-loaded image ran, resolved kubernetes.default through CoreDNS (${logs.split("\n")[0]!.trim()}) and reached its ClusterIP`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const log: Log = (line) => process.stderr.write(`${line}\n`);
   const command = process.argv[2];
-  const action = command === "create" ? createOfflineCluster(log) : command === "delete" ? deleteOfflineCluster(log) : Promise.reject(new Error("usage: cluster.ts create|delete"));
+  const actions: Record<string, () => Promise<unknown>> = {
+    create: () => createOfflineCluster(log),
+    smoke: () => smokeTestOfflineCluster(log),
+    delete: () => deleteOfflineCluster(log),
+  };
+  const action = actions[command ?? ""]?.() ?? Promise.reject(new Error("usage: cluster.ts create|smoke|delete"));
   action.then(
     (result) => {
       if (Array.isArray(result) && result.length > 0) process.exitCode = 3;
