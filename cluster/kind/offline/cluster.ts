@@ -3,6 +3,7 @@
  *
  *   node --import tsx cluster/kind/offline/cluster.ts create   # one node, Ready; prints create → Ready
  *   node --import tsx cluster/kind/offline/cluster.ts smoke    # CoreDNS, kube-proxy, a `kind load`ed image resolving a Service
+ *   node --import tsx cluster/kind/offline/cluster.ts load     # every lab image build.ts made, with `kind load docker-image`
  *   node --import tsx cluster/kind/offline/cluster.ts delete   # and checks no container/network/volume is left
  *
  * The kind provider will call the same functions once its refactor lands (cluster/providers/kind.ts).
@@ -125,15 +126,31 @@ export async function smokeTestOfflineCluster(log: Log): Promise<void> {
   log(`[kind-offline] ✓ a kind-loaded image ran, resolved kubernetes.default through CoreDNS (${logs.split("\n")[0]!.trim()}) and reached its ClusterIP`);
 }
 
+/** Loads every image build.ts made for the lab (`kind load docker-image`); prints how long it took. */
+export async function loadLabImages(log: Log): Promise<number> {
+  const build = await readOfflineBuild();
+  log(`[kind-offline] ▶ kind load docker-image: ${build.labImages.length} lab images`);
+  const startedAt = Date.now();
+  await must(
+    "kind load docker-image (lab images)",
+    "check the Docker engine's free disk space (docker system df); build the images with `lab setup --provider kind --offline`",
+    sh(20 * 60_000)`${build.kindBinary} load docker-image --name ${KIND_CLUSTER_NAME} ${build.labImages}`,
+  );
+  const seconds = Math.round((Date.now() - startedAt) / 100) / 10;
+  log(`[kind-offline] ✓ ${build.labImages.length} lab images loaded in ${seconds}s`);
+  return seconds;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const log: Log = (line) => process.stderr.write(`${line}\n`);
   const command = process.argv[2];
   const actions: Record<string, () => Promise<unknown>> = {
     create: () => createOfflineCluster(log),
     smoke: () => smokeTestOfflineCluster(log),
+    load: () => loadLabImages(log),
     delete: () => deleteOfflineCluster(log),
   };
-  const action = actions[command ?? ""]?.() ?? Promise.reject(new Error("usage: cluster.ts create|smoke|delete"));
+  const action = actions[command ?? ""]?.() ?? Promise.reject(new Error("usage: cluster.ts create|smoke|load|delete"));
   action.then(
     (result) => {
       if (Array.isArray(result) && result.length > 0) process.exitCode = 3;
