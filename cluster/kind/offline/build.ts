@@ -35,6 +35,7 @@ import {
   pauseBinary,
 } from "./go-binaries.ts";
 import { buildNodeBaseImage, nodeBaseDockerfile, nodeBaseFiles, preloadNodeImage } from "./node-image.ts";
+import { buildKafkaImage } from "./kafka-image.ts";
 import { buildLabImages } from "./lab-images.ts";
 import { COMPONENT_BASE_ROOTFS, NODE_ROOTFS, buildRootfsImage, rootfsImage } from "./rootfs.ts";
 import { type Log, OfflineBuildError, StepLog, type StepReport, dockerImageExists, sh } from "./steps.ts";
@@ -46,7 +47,7 @@ export interface OfflineKindBuild {
   nodeImage: string;
   /** Debian base of the component images (glibc, iptables): a base for images built offline. */
   componentBaseImage: string;
-  /** The lab's own images (every tag), Toxiproxy and the Argo Rollouts controller, for `kind load docker-image`. */
+  /** The lab's own images (every tag), Toxiproxy, the Argo Rollouts controller and Kafka, for `kind load docker-image`. */
   labImages: string[];
   etcdImageTag: string;
   kubernetesVersion: string;
@@ -148,7 +149,7 @@ export async function buildOfflineKind(log: Log = (line) => process.stderr.write
     preloadNodeImage(nodeBase, nodeImage, nodeHash, log),
   );
 
-  const labImages = await buildLabImages(steps, baseRootfs);
+  const labImages = [...(await buildLabImages(steps, baseRootfs)), await buildKafkaImage(steps)];
 
   for (const current of [nodeRootfs, baseRootfs, nodeBase, nodeImage]) await removeOtherTags(current, log);
 

@@ -4,6 +4,7 @@
  *   node --import tsx cluster/kind/offline/cluster.ts create   # one node, Ready; prints create → Ready
  *   node --import tsx cluster/kind/offline/cluster.ts smoke    # CoreDNS, kube-proxy, a `kind load`ed image resolving a Service
  *   node --import tsx cluster/kind/offline/cluster.ts load     # every lab image build.ts made, with `kind load docker-image`
+ *   node --import tsx cluster/kind/offline/cluster.ts kafka    # the offline Kafka image as a 3-node KRaft StatefulSet
  *   node --import tsx cluster/kind/offline/cluster.ts delete   # and checks no container/network/volume is left
  *
  * The kind provider will call the same functions once its refactor lands (cluster/providers/kind.ts).
@@ -141,6 +142,33 @@ export async function loadLabImages(log: Log): Promise<number> {
   return seconds;
 }
 
+/**
+ * Proves the offline Kafka image: kafka/kafka-kraft-proof.yaml (3 KRaft nodes, `direct` listener) Ready, a
+ * topic with replication factor 3 created, then broker pod kafka-1 deleted and recreated by its StatefulSet.
+ */
+export async function proveOfflineKafka(log: Log): Promise<void> {
+  const build = await readOfflineBuild();
+  const image = build.labImages.find((candidate) => candidate.startsWith("chaoslab/kafka:"));
+  if (!image) throw new OfflineBuildError("the Kafka proof", "no chaoslab/kafka image in kind-offline.json", "run `lab setup --provider kind --offline`");
+  const kubectl = path.join(path.dirname(build.kindBinary), "..", "kind-offline-bin", "kubectl");
+  const k = (timeoutMs: number, input?: string) => sh(timeoutMs, { env: { ...process.env, KUBECONFIG: offlineStatePaths().kubeconfig }, input });
+  const hint = `inspect with KUBECONFIG=${offlineStatePaths().kubeconfig} ${kubectl} -n kafka get pods; ${kubectl} -n kafka logs kafka-0`;
+  const manifest = (await fs.readFile(path.join(import.meta.dirname, "kafka", "kafka-kraft-proof.yaml"), "utf8")).replace("chaoslab/kafka:set-by-cluster-ts", image);
+  await must("kind load docker-image (Kafka)", hint, sh(10 * 60_000)`${build.kindBinary} load docker-image --name ${KIND_CLUSTER_NAME} ${image}`);
+  const startedAt = Date.now();
+  await must("kubectl apply (Kafka StatefulSet)", hint, k(60_000, manifest)`${kubectl} apply -f -`);
+  await must("Kafka StatefulSet ready", hint, k(10 * 60_000)`${kubectl} -n kafka rollout status statefulset/kafka --timeout=590s`);
+  log(`[kind-offline]   3 KRaft nodes Ready ${Math.round((Date.now() - startedAt) / 1000)}s after apply`);
+  const topics = (script: string) =>
+    must("kafka-topics", hint, k(180_000)`${kubectl} -n kafka exec kafka-0 -- java -Xmx128m -cp ${"/opt/kafka/libs/*"} -Dlog4j2.configurationFile=/opt/kafka/config/log4j2.yaml org.apache.kafka.tools.TopicCommand --bootstrap-server kafka-0.kafka-nodes.kafka.svc:9092 ${script.split(" ")}`);
+  await topics("--create --if-not-exists --topic offline-proof --partitions 3 --replication-factor 3");
+  const described = await topics("--describe --topic offline-proof");
+  log(`[kind-offline]   topic offline-proof: ${described.split("\n").find((line) => line.includes("ReplicationFactor"))?.trim()}`);
+  await must("delete broker pod kafka-1", hint, k(120_000)`${kubectl} -n kafka delete pod kafka-1 --wait`);
+  await must("kafka-1 recreated and Ready", hint, k(5 * 60_000)`${kubectl} -n kafka wait --for=condition=Ready pod/kafka-1 --timeout=290s`);
+  log("[kind-offline] ✓ Kafka (offline image): 3-node KRaft quorum, RF-3 topic, broker pod recreated by its StatefulSet");
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const log: Log = (line) => process.stderr.write(`${line}\n`);
   const command = process.argv[2];
@@ -148,9 +176,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     create: () => createOfflineCluster(log),
     smoke: () => smokeTestOfflineCluster(log),
     load: () => loadLabImages(log),
+    kafka: () => proveOfflineKafka(log),
     delete: () => deleteOfflineCluster(log),
   };
-  const action = actions[command ?? ""]?.() ?? Promise.reject(new Error("usage: cluster.ts create|smoke|load|delete"));
+  const action = actions[command ?? ""]?.() ?? Promise.reject(new Error("usage: cluster.ts create|smoke|load|kafka|delete"));
   action.then(
     (result) => {
       if (Array.isArray(result) && result.length > 0) process.exitCode = 3;
