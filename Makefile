@@ -5,7 +5,7 @@ CHAOSLAB := node bin/chaoslab.mjs
 VITEST := npx vitest run
 
 .PHONY: help deps setup setup-sim chaos nightly test test-unit test-lab test-lifecycle typecheck lab-up lab-down lab-status \
-        validate report bench bench-lab bench-healer clean
+        validate report bench bench-lab bench-healer clean docker-host kind-offline-setup
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -21,6 +21,12 @@ setup: deps ## build/check what the provider needs (CLUSTER=kind|sim|existing, d
 
 setup-sim: deps ## build the sim lab's components and k6 into the cache (what `make test` runs on)
 	CLUSTER=sim $(CHAOSLAB) lab setup
+
+docker-host: ## root: install Debian's Docker if missing and start dockerd (runtime shim where CAP_SYS_RESOURCE is missing)
+	cluster/kind/offline/docker-host.sh
+
+kind-offline-setup: deps ## build the air-gapped kind lab (node image, kind, lab images) from package registries (cached)
+	$(CHAOSLAB) lab setup --provider kind --offline
 
 # chaos does its provider's set-up itself: it picks the provider first (kind if Docker answers, else
 # sim), and a kind machine must not be asked for the sim's Go, Java and Maven.

@@ -36,9 +36,17 @@ export function registerLabCommands(program: Command): void {
     .command("setup")
     .description("build or check what the provider needs (sim: its pinned components; kind: docker, kind, kubectl; all: k6); no-op when done")
     .option(...providerOption)
-    .action(async (options: { provider?: string }) => {
+    .option("--offline", "kind: build the node image, kind itself and every lab image from package registries (air-gapped, cluster/kind/offline/)")
+    .action(async (options: { provider?: string; offline?: boolean }) => {
       try {
-        const provider: ClusterProvider = await loadProvider(providerName(options.provider));
+        const name = providerName(options.provider);
+        if (options.offline) {
+          if (name !== "kind") throw new Error(`--offline builds the air-gapped kind lab; it means nothing for ${name} (use --provider kind)`);
+          const { buildOfflineKind } = await import("./kind/offline/build.ts");
+          await buildOfflineKind();
+          return;
+        }
+        const provider: ClusterProvider = await loadProvider(name);
         await provider.setup();
       } catch (error) {
         fail(error);
