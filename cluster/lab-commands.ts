@@ -79,9 +79,10 @@ export function registerLabCommands(program: Command): void {
         return;
       }
       if (!started) {
-        const name = options.provider ?? process.env.CLUSTER?.trim() ?? "any";
+        // Nothing is up: report the provider `lab up` would start (CLUSTER, else sim).
+        const name = providerName(options.provider);
         if (options.json) process.stdout.write(`${JSON.stringify({ provider: name, up: false, components: {} })}\n`);
-        else process.stdout.write(`no ${name === "any" ? "" : `${name} `}lab is up (state dirs: ${(["sim", "kind", "existing"] as const).map((n) => defaultStateDir(n)).join(", ")}); start it with \`make lab-up\`\n`);
+        else process.stdout.write(`no lab is up (state dirs: ${(["sim", "kind", "existing"] as const).map((n) => defaultStateDir(n)).join(", ")}); start the ${name} lab with \`make lab-up\`\n`);
         process.exitCode = 3;
         return;
       }
