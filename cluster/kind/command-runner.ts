@@ -45,6 +45,11 @@ export const zxCommandRunner: CommandRunner = async (spec) => {
   };
 };
 
+/** The same runner, with the named commands run from `binDir` (the air-gapped build's kind and kubectl). */
+export function withToolsFrom(runner: CommandRunner, binDir: string, commands: readonly string[]): CommandRunner {
+  return (spec) => runner(commands.includes(spec.command) ? { ...spec, command: `${binDir}/${spec.command}` } : spec);
+}
+
 export function commandLine(spec: Pick<CommandSpec, "command" | "args">): string {
   return [spec.command, ...spec.args].map((part) => (/^[\w/.,:=@%+-]+$/.test(part) ? part : JSON.stringify(part))).join(" ");
 }

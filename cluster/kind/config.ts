@@ -40,6 +40,17 @@ export function releaseUrls(versions: Versions) {
   };
 }
 
+/**
+ * Where the release manifests are cached. The air-gapped build writes Argo Rollouts' install.yaml here
+ * (from the Go module, image pinned), so the kind provider finds it cached and never downloads it.
+ */
+export function cachedManifestPaths(cacheDir: string, versions: Versions) {
+  return {
+    strimzi: path.join(cacheDir, `strimzi-cluster-operator-${versions.strimzi}.yaml`),
+    argoRollouts: path.join(cacheDir, `argo-rollouts-${versions.argoRollouts}-install.yaml`),
+  };
+}
+
 interface KindNode {
   role: "control-plane" | "worker";
   image?: string;

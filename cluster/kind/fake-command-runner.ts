@@ -32,7 +32,7 @@ export class FakeCommandRunner {
 
   static line(spec: Pick<CommandSpec, "command" | "args">): string {
     const line = commandLine(spec);
-    return spec.command === "kubectl" ? line.replace(/ --kubeconfig \S+/, "") : line;
+    return /(^|\/)kubectl$/.test(spec.command) ? line.replace(/ --kubeconfig \S+/, "") : line;
   }
 }
 

@@ -77,3 +77,14 @@ export interface Condition {
 export function findCondition(object: { status?: { conditions?: Condition[] } }, type: string): Condition | undefined {
   return object.status?.conditions?.find((condition) => condition.type === type);
 }
+
+/** A Deployment is healthy when at least one replica is available (status of operators and proxies). */
+export async function deploymentHealth(kubectl: Kubectl, namespace: string, name: string): Promise<{ healthy: boolean; detail: string }> {
+  const deployment = await kubectl.getJson<{ spec?: { replicas?: number }; status?: { availableReplicas?: number } }>(["get", "deployment", name, "--namespace", namespace], {
+    what: `read deployment ${namespace}/${name}`,
+    hint: "check the cluster is reachable",
+  });
+  const available = deployment.status?.availableReplicas ?? 0;
+  const wanted = deployment.spec?.replicas ?? 1;
+  return { healthy: available >= 1, detail: `${available}/${wanted} available` };
+}

@@ -5,11 +5,35 @@ import { type DockerProbe, describePick, dockerEngineProbe, pickProvider, testco
 const dockerAnswers: DockerProbe = async () => ({ reachable: true, detail: "engine 28.2.2 at /var/run/docker.sock", memoryBytes: 16 * 1024 ** 3 });
 const noDocker: DockerProbe = async () => ({ reachable: false, detail: "Could not find a working container runtime strategy" });
 
+const upstream = () => ({ kind: "online" as const, why: "no air-gapped build (/c/kind-offline.json)" });
+const builtOffline = () => ({ kind: "offline" as const, why: "air-gapped images built", build: {} as never });
+const registryAnswers = async () => ({ reachable: true, detail: "registry-1.docker.io answers" });
+const registryRefused = async () => ({ reachable: false, detail: "registry-1.docker.io: getaddrinfo EAI_AGAIN" });
+const online = { kindImages: upstream, registryProbe: registryAnswers };
+
 describe("pickProvider", () => {
-  it("picks kind when a Docker engine answers, and says so", async () => {
-    const pick = await pickProvider({}, dockerAnswers);
+  it("picks kind when a Docker engine answers and kind's images can be pulled, and says so", async () => {
+    const pick = await pickProvider({}, dockerAnswers, online);
     expect(pick).toMatchObject({ name: "kind", forced: false, warnings: [] });
-    expect(describePick(pick)).toBe("cluster provider: kind — a Docker engine answered (engine 28.2.2 at /var/run/docker.sock); CLUSTER=sim forces the embedded lab");
+    expect(describePick(pick)).toBe(
+      "cluster provider: kind — a Docker engine answered (engine 28.2.2 at /var/run/docker.sock) and registry-1.docker.io answers; CLUSTER=sim forces the embedded lab",
+    );
+  });
+
+  it("picks kind on the air-gapped images when they are built, without probing a registry", async () => {
+    let probed = false;
+    const pick = await pickProvider({}, dockerAnswers, { kindImages: builtOffline, registryProbe: async () => ((probed = true), { reachable: false, detail: "" }) });
+    expect(pick).toMatchObject({ name: "kind", reason: expect.stringContaining("the air-gapped kind images are built") });
+    expect(probed).toBe(false);
+  });
+
+  it("picks sim when Docker answers but nothing can be downloaded and no air-gapped build exists, and says how to build one", async () => {
+    const pick = await pickProvider({}, dockerAnswers, { kindImages: upstream, registryProbe: registryRefused });
+    expect(describePick(pick)).toBe(
+      "cluster provider: sim — a Docker engine answered, but kind's images can be neither pulled (registry-1.docker.io: getaddrinfo EAI_AGAIN) " +
+        "nor found built offline (no air-gapped build (/c/kind-offline.json)); make kind-offline-setup (node bin/chaoslab.mjs lab setup --provider kind --offline) " +
+        "builds them from package registries; CLUSTER=kind forces kind",
+    );
   });
 
   it("picks sim when no engine answers (or the probe itself fails), and says why", async () => {
@@ -43,7 +67,7 @@ describe("pickProvider", () => {
 
   it("warns when the engine has too little memory for the kind lab", async () => {
     const small: DockerProbe = async () => ({ reachable: true, detail: "x", memoryBytes: 4 * 1024 ** 3 });
-    const pick = await pickProvider({}, small);
+    const pick = await pickProvider({}, small, online);
     expect(pick.name).toBe("kind");
     expect(pick.warnings).toEqual([expect.stringMatching(/^the Docker engine has 4\.0 GiB of memory; the kind lab wants at least 6\.0 GiB/)]);
   });

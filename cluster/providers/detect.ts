@@ -1,12 +1,15 @@
 /**
  * Which cluster provider `make chaos` uses: `CLUSTER=kind|sim|existing` forces one; otherwise `kind` when a
- * Docker engine answers, else `sim` — and it always says which it picked and why.
+ * Docker engine answers and kind's images are built offline or can be pulled, else `sim` — and it always
+ * says which it picked and why.
  *
  * The Docker probe asks testcontainers first (it knows DOCKER_HOST, ~/.testcontainers.properties, rootless
  * and Docker Desktop sockets, and reports the engine's CPUs and memory), then the docker CLI (whose
  * `docker context` setups testcontainers does not read). Loading the picked provider is registry.ts's.
  */
+import net from "node:net";
 import { PROVIDER_NAMES, type ProviderName } from "../provider.ts";
+import { type KindImageMode, OFFLINE_SETUP_COMMAND, kindImageMode } from "../kind/offline/mode.ts";
 import { isProviderName } from "./registry.ts";
 import { type CommandRunner, zxCommandRunner } from "../kind/command-runner.ts";
 
@@ -30,7 +33,21 @@ export interface ProviderPick {
 /** What three Kafka brokers, Strimzi, Argo Rollouts and the workloads need from Docker, roughly. */
 export const KIND_MIN_DOCKER_MEMORY_BYTES = 6 * 1024 ** 3;
 
-export async function pickProvider(env: Readonly<Record<string, string | undefined>>, dockerProbe: DockerProbe): Promise<ProviderPick> {
+/** Whether the registry kind's node image is pulled from answers (one bounded TCP connect). */
+export type RegistryProbe = () => Promise<{ reachable: boolean; detail: string }>;
+
+export interface PickOptions {
+  /** Air-gapped or upstream kind images (cluster/kind/offline/mode.ts). */
+  kindImages?: () => KindImageMode;
+  registryProbe?: RegistryProbe;
+}
+
+/**
+ * Unforced, with Docker answering: kind on the air-gapped images when they are built; else kind on
+ * upstream's images when their registry answers; else the sim, since `kind create` would fail on the
+ * first pull. Always one line saying which and why.
+ */
+export async function pickProvider(env: Readonly<Record<string, string | undefined>>, dockerProbe: DockerProbe, options: PickOptions = {}): Promise<ProviderPick> {
   const forced = env.CLUSTER?.trim();
   if (forced) {
     if (!isProviderName(forced)) {
@@ -57,8 +74,37 @@ export async function pickProvider(env: Readonly<Record<string, string | undefin
         "(3 Kafka brokers of ~1 GiB each plus operators and workloads). Raise it, or use CLUSTER=sim.",
     );
   }
-  return { name: "kind", forced: false, reason: `a Docker engine answered (${probe.detail}); CLUSTER=sim forces the embedded lab`, warnings };
+  const images = (options.kindImages ?? (() => kindImageMode(env)))();
+  if (images.kind === "offline") {
+    return { name: "kind", forced: false, reason: `a Docker engine answered (${probe.detail}) and the air-gapped kind images are built; CLUSTER=sim forces the embedded lab`, warnings };
+  }
+  const registry = await (options.registryProbe ?? registryProbe)().catch((error: unknown) => ({ reachable: false, detail: (error as Error).message }));
+  if (!registry.reachable) {
+    return {
+      name: "sim",
+      forced: false,
+      reason:
+        `a Docker engine answered, but kind's images can be neither pulled (${registry.detail}) nor found built offline (${images.why}); ` +
+        `${OFFLINE_SETUP_COMMAND} builds them from package registries; CLUSTER=kind forces kind`,
+      warnings: [],
+    };
+  }
+  return { name: "kind", forced: false, reason: `a Docker engine answered (${probe.detail}) and ${registry.detail}; CLUSTER=sim forces the embedded lab`, warnings };
 }
+
+const REGISTRY = { host: "registry-1.docker.io", port: 443 } as const;
+
+export const registryProbe: RegistryProbe = () =>
+  new Promise((resolve) => {
+    const socket = net.connect({ host: REGISTRY.host, port: REGISTRY.port });
+    const finish = (reachable: boolean, detail: string) => {
+      socket.destroy();
+      resolve({ reachable, detail });
+    };
+    socket.setTimeout(3_000, () => finish(false, `${REGISTRY.host}:${REGISTRY.port} did not answer within 3 s`));
+    socket.once("connect", () => finish(true, `${REGISTRY.host} answers`));
+    socket.once("error", (error) => finish(false, `${REGISTRY.host}: ${error.message}`));
+  });
 
 export function describePick(pick: ProviderPick): string {
   return `cluster provider: ${pick.name} — ${pick.reason}`;

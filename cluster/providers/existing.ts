@@ -39,7 +39,7 @@ import { healthCollector } from "../component-health.ts";
 import pinnedVersions from "../versions.json" with { type: "json" };
 import { COMMAND_NOT_FOUND, type CommandRunner, runOrThrow, zxCommandRunner } from "../kind/command-runner.ts";
 import { ARGO_ROLLOUTS_DEPLOYMENT, KAFKA_CONFIGMAP, STRIMZI_OPERATOR_DEPLOYMENT } from "../kind/config.ts";
-import { type Condition, Kubectl, findCondition } from "../kind/kubectl.ts";
+import { type Condition, Kubectl, deploymentHealth, findCondition } from "../kind/kubectl.ts";
 import { StatefulSetBrokerHandles, StrimziBrokerHandles } from "../kind/strimzi-brokers.ts";
 import { ensureLabTopics } from "../kafka/lab-topics.ts";
 import { LAB_TOPICS } from "../topics.ts";
@@ -49,7 +49,7 @@ import { ToxiproxyNetworkHandles } from "../network/toxiproxy-network.ts";
 import { provideK6 } from "../tools/k6.ts";
 import { type Clock, systemClock } from "../kind/wait.ts";
 import { type KafkaListener, type KubeObject, renderKindLabManifests } from "../manifests/kind-manifests.ts";
-import { deploymentHealth, realClusterServices } from "./kind.ts";
+import { realClusterServices } from "./kind.ts";
 import { readLabDescription, type ProviderOptions } from "./registry.ts";
 
 export interface ExistingProviderDeps {

@@ -33,7 +33,16 @@ import {
 import { healthCollector } from "../component-health.ts";
 import { readLabDescription } from "./registry.ts";
 import pinnedVersions from "../versions.json" with { type: "json" };
-import { COMMAND_NOT_FOUND, type CommandRunner, type CommandSpec, runOrThrow, zxCommandRunner } from "../kind/command-runner.ts";
+import { COMMAND_NOT_FOUND, type CommandRunner, type CommandSpec, runOrThrow, withToolsFrom, zxCommandRunner } from "../kind/command-runner.ts";
+import type { KindKafka } from "../kind/kind-kafka.ts";
+import { rolloutStatus } from "../kind/kind-kafka.ts";
+import { StrimziKafka } from "../kind/strimzi-kafka.ts";
+import { type EnsureTopics, StatefulSetKafka } from "../kind/statefulset-kafka.ts";
+import { ensureLabTopics } from "../kafka/lab-topics.ts";
+import { type OfflineKindBuild, offlineManifestPath } from "../kind/offline/build.ts";
+import { type KindImageMode, OFFLINE_SETUP_COMMAND, kindImageMode } from "../kind/offline/mode.ts";
+import { KIND_POD_SUBNET } from "../kind/offline/node-image.ts";
+import { renderOfflineKindConfig } from "../kind/offline/node-config.ts";
 import {
   ARGO_ROLLOUTS_DEPLOYMENT,
   KAFKA_CONFIGMAP,
@@ -41,16 +50,17 @@ import {
   KIND_CONTROL_PLANE_CONTAINER,
   STRIMZI_OPERATOR_DEPLOYMENT,
   TOXIPROXY_DEPLOYMENT,
+  cachedManifestPaths,
   kindCacheDir,
   kindStateDir,
   publishedHostPorts,
+  readKindConfigTemplate,
   releaseUrls,
   renderKindConfig,
 } from "../kind/config.ts";
 import { type Download, cachedDownload, httpDownload } from "../kind/download.ts";
-import { type Condition, Kubectl, findCondition } from "../kind/kubectl.ts";
-import { StrimziBrokerHandles } from "../kind/strimzi-brokers.ts";
-import { retargetStrimziInstall } from "../kind/strimzi-install.ts";
+import { Kubectl, deploymentHealth } from "../kind/kubectl.ts";
+import { type PodBrokerHandles, StatefulSetBrokerHandles, StrimziBrokerHandles } from "../kind/strimzi-brokers.ts";
 import type { Fetch } from "../network/toxiproxy-api.ts";
 import { ToxiproxyNetworkHandles } from "../network/toxiproxy-network.ts";
 import { clusterEndpointSlices } from "../kube/endpoint-slices.ts";
@@ -61,12 +71,17 @@ import { type Clock, formatDuration, pollUntil, systemClock } from "../kind/wait
 import { type KindLabManifests, type KindLabTopology, type KubeObject, type Versions, kindLabTopology, renderKindLabManifests } from "../manifests/kind-manifests.ts";
 
 export type TcpProbe = (host: string, port: number, timeoutMs: number) => Promise<boolean>;
+/** Whether nothing listens on 127.0.0.1:<port> (the host ports kind is about to publish). */
+export type PortFree = (port: number) => Promise<boolean>;
 
 export interface KindProviderDeps {
   runner: CommandRunner;
   download: Download;
   fetch: Fetch;
   tcpProbe: TcpProbe;
+  portFree: PortFree;
+  /** Air-gapped Kafka: creates the lab's topics through the admin API and returns the node ids. */
+  ensureTopics: EnsureTopics;
   clock: Clock;
   stateDir: string;
   cacheDir: string;
@@ -75,6 +90,8 @@ export interface KindProviderDeps {
   versions: Versions;
   /** Tags built for every lab image (the canary's manifests reference v1, v2, ...). */
   imageTags: readonly string[];
+  /** Upstream images, or the ones `lab setup --provider kind --offline` built (cluster/kind/offline/mode.ts). */
+  imageMode: KindImageMode;
   log: (line: string) => void;
 }
 
@@ -82,15 +99,10 @@ const TIMEOUTS_MS = {
   probe: 30_000,
   createCluster: 15 * 60_000,
   deleteCluster: 5 * 60_000,
-  operatorRollout: 10 * 60_000,
-  kafkaReady: 20 * 60_000,
-  topicsReady: 5 * 60_000,
   dockerBuild: 20 * 60_000,
   kindLoad: 15 * 60_000,
   hostReachable: 60_000,
 } as const;
-
-const STRIMZI_CRDS = ["kafkas.kafka.strimzi.io", "kafkanodepools.kafka.strimzi.io", "kafkatopics.kafka.strimzi.io", "strimzipodsets.core.strimzi.io"];
 const ARGO_ROLLOUTS_CRDS = ["rollouts.argoproj.io", "analysistemplates.argoproj.io", "analysisruns.argoproj.io"];
 
 export function defaultKindDeps(): KindProviderDeps {
@@ -99,12 +111,15 @@ export function defaultKindDeps(): KindProviderDeps {
     download: httpDownload,
     fetch,
     tcpProbe,
+    portFree: loopbackPortFree,
+    ensureTopics: ensureLabTopics,
     clock: systemClock,
     stateDir: kindStateDir(),
     cacheDir: kindCacheDir(),
     repoRoot: REPO_ROOT,
     versions: pinnedVersions,
     imageTags: LAB_IMAGE_TAGS,
+    imageMode: kindImageMode(),
     log: (line) => process.stderr.write(`${line}\n`),
   };
 }
@@ -127,12 +142,26 @@ export class KindProvider implements ClusterProvider {
   private readonly topology: KindLabTopology;
   private readonly paths: ReturnType<typeof kindStatePaths>;
   private readonly kubectl: Kubectl;
+  /** deps.runner, with `kind` and `kubectl` resolved to the offline build's when the lab runs offline. */
+  private readonly runner: CommandRunner;
+  private readonly kafka: KindKafka;
 
   constructor(private readonly deps: KindProviderDeps) {
     this.manifests = renderKindLabManifests(deps.versions);
     this.topology = kindLabTopology(this.manifests);
     this.paths = kindStatePaths(deps.stateDir);
-    this.kubectl = new Kubectl(deps.runner, this.paths.kubeconfig);
+    const mode = deps.imageMode;
+    this.runner = mode.kind === "offline" ? withToolsFrom(deps.runner, mode.build.binDir, ["kind", "kubectl"]) : deps.runner;
+    this.kubectl = new Kubectl(this.runner, this.paths.kubeconfig);
+    const context = { kubectl: this.kubectl, manifests: this.manifests, topology: this.topology, clock: deps.clock, kubeconfig: this.paths.kubeconfig };
+    this.kafka =
+      mode.kind === "offline"
+        ? new StatefulSetKafka(context, mode.build.kafkaImage, deps.ensureTopics)
+        : new StrimziKafka(context, { versions: deps.versions, cacheDir: deps.cacheDir, download: deps.download });
+  }
+
+  private get offlineBuild(): OfflineKindBuild | undefined {
+    return this.deps.imageMode.kind === "offline" ? this.deps.imageMode.build : undefined;
   }
 
   async attach(): Promise<StartedLab | undefined> {
@@ -148,9 +177,16 @@ export class KindProvider implements ClusterProvider {
     return this.startedLab(description);
   }
 
-  /** Docker, kind, kubectl and the Dockerfiles, then k6 for the canary; none of the sim's toolchains. */
+  /**
+   * Docker, kind, kubectl and the Dockerfiles (air-gapped: the offline build brought up to date, which
+   * rebuilds only images whose inputs changed), then k6 for the canary; none of the sim's toolchains.
+   */
   async setup(options: UpOptions = {}): Promise<void> {
     const log = options.log ?? this.deps.log;
+    if (this.deps.imageMode.kind === "offline") {
+      const { buildOfflineKind } = await import("../kind/offline/build.ts");
+      await buildOfflineKind(log);
+    }
     await this.preflight(log);
     log(`  k6: ${await provideK6({ log })}`);
   }
@@ -172,46 +208,43 @@ export class KindProvider implements ClusterProvider {
     const { versions } = this.deps;
     await fs.mkdir(this.deps.stateDir, { recursive: true });
 
+    const offline = this.offlineBuild;
     await stage("checking docker, kind and kubectl", () => this.preflight(log));
-    await stage(`kind cluster ${KIND_CLUSTER_NAME} (${versions.kindNodeImage})`, () => this.createOrReuseCluster(log));
+    await stage(`kind cluster ${KIND_CLUSTER_NAME} (${offline?.nodeImage ?? versions.kindNodeImage})`, () => this.createOrReuseCluster(log));
     await stage("namespaces", () => this.kubectl.apply(this.manifests.namespaces, { what: "apply cluster/manifests/namespaces.yaml", hint: "check the cluster is reachable" }));
-    await stage(`Strimzi ${versions.strimzi} operator (namespace ${this.topology.kafkaNamespace})`, () => this.installStrimzi(log));
+    await stage(this.kafka.operatorTitle, () => this.kafka.installOperator(log));
     await stage(`Argo Rollouts ${versions.argoRollouts}`, () => this.installArgoRollouts(log));
+    const crds = [...this.kafka.crds, ...ARGO_ROLLOUTS_CRDS];
     await stage("CRDs established", () =>
-      this.kubectl.run(["wait", "--for=condition=Established", "--timeout=120s", ...[...STRIMZI_CRDS, ...ARGO_ROLLOUTS_CRDS].map((crd) => `crd/${crd}`)], {
-        what: "wait for the Strimzi and Argo Rollouts CRDs to be established",
+      this.kubectl.run(["wait", "--for=condition=Established", "--timeout=120s", ...crds.map((crd) => `crd/${crd}`)], {
+        what: `wait for the CRDs ${crds.join(", ")} to be established`,
         hint: "look at `kubectl get crd` — an install manifest may not have been applied completely",
         timeoutMs: 150_000,
       }),
     );
-    await stage(`Kafka ${this.topology.kafkaNamespace}/${this.topology.kafkaName} (Kafka ${versions.kafka}), topics and Toxiproxy manifests`, async () => {
-      const step = (file: string) => ({ what: `apply ${file}`, hint: `the manifest was rejected: fix ${file} (the unit test cluster/manifests/strimzi-manifests.test.ts validates it against the CRDs)` });
-      await this.kubectl.apply(this.manifests.kafka, step("cluster/manifests/kind/kafka.yaml"));
-      await this.kubectl.apply(this.manifests.topics, step("cluster/manifests/kind/topics.yaml"));
-      await this.kubectl.apply(this.manifests.toxiproxy, step("cluster/manifests/kind/toxiproxy.yaml"));
+    await stage(this.kafka.kafkaTitle, async () => {
+      await this.kafka.applyKafka();
+      await this.kubectl.apply(this.manifests.toxiproxy, {
+        what: "apply cluster/manifests/kind/toxiproxy.yaml",
+        hint: "the manifest was rejected: fix cluster/manifests/kind/toxiproxy.yaml (cluster/manifests/kind-manifests.test.ts checks it)",
+      });
     });
     await stage("operators running", async () => {
-      await this.rolloutStatus(this.topology.kafkaNamespace, STRIMZI_OPERATOR_DEPLOYMENT, log);
-      await this.rolloutStatus("argo-rollouts", ARGO_ROLLOUTS_DEPLOYMENT, log);
+      await this.kafka.operatorRunning(log);
+      await rolloutStatus(this.kubectl, `deployment/${ARGO_ROLLOUTS_DEPLOYMENT}`, "argo-rollouts", log);
     });
-    // Strimzi brings Kafka up meanwhile: building images here overlaps the two slowest steps.
-    await stage(`lab images (${this.deps.imageTags.join(", ")}) built and loaded into kind`, () => this.buildAndLoadImages(log));
-    await stage(`Kafka ${this.topology.kafkaNamespace}/${this.topology.kafkaName} Ready`, () => this.waitForKafkaReady(log));
-    const nodeIds = await stage("Kafka node ids, topics and Toxiproxy", async () => {
-      const ids = await this.verifyNodeIds();
-      await this.kubectl.run(
-        ["wait", "--for=condition=Ready", "--timeout=240s", "--namespace", this.topology.kafkaNamespace, ...this.topology.topics.map((topic) => `kafkatopics.kafka.strimzi.io/${topic}`)],
-        {
-          what: `wait for KafkaTopics ${this.topology.topics.join(", ")}`,
-          hint: `look at \`kubectl -n ${this.topology.kafkaNamespace} get kafkatopics -o yaml\` (status.conditions) and the entity operator's topic-operator log`,
-          timeoutMs: TIMEOUTS_MS.topicsReady,
-        },
-      );
-      await this.rolloutStatus(this.topology.kafkaNamespace, TOXIPROXY_DEPLOYMENT, log);
+    // Kafka comes up meanwhile: building (or loading) images here overlaps the two slowest steps.
+    await stage(
+      offline ? `${offline.labImages.length} air-gapped images loaded into kind` : `lab images (${this.deps.imageTags.join(", ")}) built and loaded into kind`,
+      () => (offline ? this.loadImages(offline.labImages) : this.buildAndLoadImages(log)),
+    );
+    await stage(`Kafka ${this.topology.kafkaNamespace}/${this.topology.kafkaName} Ready`, () => this.kafka.waitReady(log));
+    await stage("Toxiproxy", async () => {
+      await rolloutStatus(this.kubectl, `deployment/${TOXIPROXY_DEPLOYMENT}`, this.topology.kafkaNamespace, log);
       await this.verifyToxiproxyFromHost();
-      return ids;
     });
     await stage(`Kafka reachable from the host at ${this.topology.hostBootstrap}`, () => this.verifyHostBootstrap());
+    const nodeIds = await stage("Kafka node ids and topics", () => this.kafka.nodeIdsWithTopics(log));
     await stage(`ConfigMap ${KAFKA_CONFIGMAP.namespace}/${KAFKA_CONFIGMAP.name}`, () =>
       this.kubectl.apply([this.kafkaConfigMap()], { what: `apply ConfigMap ${KAFKA_CONFIGMAP.namespace}/${KAFKA_CONFIGMAP.name}`, hint: "check the cluster is reachable" }),
     );
@@ -225,7 +258,7 @@ export class KindProvider implements ClusterProvider {
         bootstrapDirect: [this.topology.hostBootstrap],
         bootstrapWorkloads: this.topology.workloadBootstrap,
         nodeIds,
-        brokers: { kind: "strimzi", namespace: this.topology.kafkaNamespace, name: this.topology.kafkaName },
+        brokers: this.kafka.brokersDescription(),
       },
       toxiproxy: { api: this.toxiproxyApiUrl() },
       namespaces: this.manifests.namespaces.map((namespace) => namespace.metadata.name),
@@ -238,15 +271,19 @@ export class KindProvider implements ClusterProvider {
   }
 
   private async preflight(log: (line: string) => void): Promise<void> {
-    const { versions } = this.deps;
-    const serverVersion = await runOrThrow(this.deps.runner, probe("docker", ["info", "--format", "{{.ServerVersion}}"]), {
+    const { versions, imageMode } = this.deps;
+    if (imageMode.kind === "offline-missing") {
+      throw new Error(`the air-gapped kind images are not built: ${imageMode.why}.\nWhat to do: ${OFFLINE_SETUP_COMMAND}; or unset CHAOSLAB_KIND_OFFLINE to use upstream's images (needs internet access).`);
+    }
+    log(`  images: ${imageMode.kind === "offline" ? "air-gapped" : "upstream"} (${imageMode.why})`);
+    const serverVersion = await runOrThrow(this.runner, probe("docker", ["info", "--format", "{{.ServerVersion}}"]), {
       what: "reach the Docker engine with the docker CLI",
       hint: "start Docker (Docker Desktop, `sudo systemctl start docker`, `colima start`) and check `docker info`; or use the embedded lab: CLUSTER=sim",
     });
     log(`  docker engine ${serverVersion.trim()}`);
 
     const urls = releaseUrls(versions);
-    const kind = await this.deps.runner(probe("kind", ["version"]));
+    const kind = await this.runner(probe("kind", ["version"]));
     if (kind.exitCode !== 0) {
       throw new Error(
         `kind is not usable (\`kind version\` ${kind.exitCode === COMMAND_NOT_FOUND ? "not found on PATH" : `exited ${kind.exitCode}: ${kind.stderr.trim()}`}).\n` +
@@ -259,7 +296,7 @@ export class KindProvider implements ClusterProvider {
       log(`  warning: kind ${kindVersion ?? kind.stdout.trim()} found, the lab is pinned to ${versions.kind} (cluster/versions.json); node image ${versions.kindNodeImage} may not match it`);
     }
 
-    const kubectl = await this.deps.runner(probe("kubectl", ["version", "--client", "-o", "json"]));
+    const kubectl = await this.runner(probe("kubectl", ["version", "--client", "-o", "json"]));
     if (kubectl.exitCode !== 0) {
       throw new Error(
         `kubectl is not usable (\`kubectl version --client\` ${kubectl.exitCode === COMMAND_NOT_FOUND ? "not found on PATH" : `exited ${kubectl.exitCode}`}).\n` +
@@ -267,6 +304,10 @@ export class KindProvider implements ClusterProvider {
       );
     }
 
+    if (imageMode.kind === "offline") {
+      await this.preflightOffline(imageMode.build, log);
+      return;
+    }
     const missing = [...new Set(LAB_IMAGES.map((image) => image.dockerfile))].filter((file) => !existsSync(path.join(this.deps.repoRoot, file)));
     if (missing.length > 0) {
       throw new Error(
@@ -276,8 +317,34 @@ export class KindProvider implements ClusterProvider {
     }
   }
 
+  /** Every image the build recorded is in the engine, and the engine runs privileged containers (kind's nodes are). */
+  private async preflightOffline(build: OfflineKindBuild, log: (line: string) => void): Promise<void> {
+    const images = [build.nodeImage, ...build.labImages];
+    const listed = await runOrThrow(this.runner, probe("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}"]), {
+      what: "list the Docker engine's images",
+      hint: "check `docker info`",
+    });
+    const present = new Set(listed.split("\n").map((line) => line.trim()));
+    const missing = images.filter((image) => !present.has(image));
+    if (missing.length > 0) {
+      throw new Error(
+        `the air-gapped kind lab needs ${missing.length} image(s) the Docker engine does not have: ${missing.slice(0, 6).join(", ")}${missing.length > 6 ? ", ..." : ""} ` +
+          `(named in ${offlineManifestPath()}).\nWhat to do: build them again: ${OFFLINE_SETUP_COMMAND} (cached steps are skipped).`,
+      );
+    }
+    const privileged = await this.runner({ command: "docker", args: ["run", "--rm", "--privileged", "--entrypoint", "true", build.componentBaseImage], timeoutMs: 120_000 });
+    if (privileged.exitCode !== 0) {
+      throw new Error(
+        `the Docker engine refuses privileged containers (\`docker run --privileged\` exited ${privileged.exitCode}: ${privileged.stderr.trim().split("\n").pop()}); kind's nodes are privileged containers.\n` +
+          "What to do: on a host whose capability bounding set lacks CAP_SYS_RESOURCE (nested or sandboxed Docker), run `sudo cluster/kind/offline/docker-host.sh`: " +
+          "it registers the runtime shim runc-no-sys-resource as Docker's default runtime; elsewhere, allow privileged containers (rootless Docker cannot run kind's nodes: see kind's known issues).",
+      );
+    }
+    log(`  ${images.length} air-gapped images present; privileged containers start`);
+  }
+
   private async clusterExists(): Promise<boolean> {
-    const clusters = await runOrThrow(this.deps.runner, probe("kind", ["get", "clusters"]), {
+    const clusters = await runOrThrow(this.runner, probe("kind", ["get", "clusters"]), {
       what: "list kind clusters",
       hint: "check that Docker is running (`docker info`)",
     });
@@ -286,9 +353,10 @@ export class KindProvider implements ClusterProvider {
 
   private async createOrReuseCluster(log: (line: string) => void): Promise<void> {
     if (!(await this.clusterExists())) {
-      await fs.writeFile(this.paths.kindConfig, renderKindConfig(this.deps.versions));
+      await this.requireFreeHostPorts();
+      await fs.writeFile(this.paths.kindConfig, this.renderClusterConfig());
       await runOrThrow(
-        this.deps.runner,
+        this.runner,
         {
           command: "kind",
           // --kubeconfig: kind writes the lab's kubeconfig there and leaves ~/.kube/config and its current context alone.
@@ -305,12 +373,12 @@ export class KindProvider implements ClusterProvider {
       return;
     }
     log(`  reusing the existing kind cluster ${KIND_CLUSTER_NAME}`);
-    const kubeconfig = await runOrThrow(this.deps.runner, probe("kind", ["get", "kubeconfig", "--name", KIND_CLUSTER_NAME]), {
+    const kubeconfig = await runOrThrow(this.runner, probe("kind", ["get", "kubeconfig", "--name", KIND_CLUSTER_NAME]), {
       what: `read the kubeconfig of kind cluster ${KIND_CLUSTER_NAME}`,
       hint: `if the cluster is broken, delete it (\`kind delete cluster --name ${KIND_CLUSTER_NAME}\`) and run lab up again`,
     });
     await fs.writeFile(this.paths.kubeconfig, kubeconfig, { mode: 0o600 });
-    const ports = await runOrThrow(this.deps.runner, probe("docker", ["port", KIND_CONTROL_PLANE_CONTAINER]), {
+    const ports = await runOrThrow(this.runner, probe("docker", ["port", KIND_CONTROL_PLANE_CONTAINER]), {
       what: `read the published ports of ${KIND_CONTROL_PLANE_CONTAINER}`,
       hint: `delete the cluster (\`kind delete cluster --name ${KIND_CLUSTER_NAME}\`) and run lab up again`,
     });
@@ -324,30 +392,48 @@ export class KindProvider implements ClusterProvider {
     }
   }
 
-  private async installStrimzi(log: (line: string) => void): Promise<void> {
-    const { versions } = this.deps;
-    const url = releaseUrls(versions).strimzi;
-    const { text, fromCache } = await cachedDownload(url, path.join(this.deps.cacheDir, `strimzi-cluster-operator-${versions.strimzi}.yaml`), this.deps.download);
-    log(`  ${fromCache ? "cached" : "downloaded"} ${url}`);
-    const objects = retargetStrimziInstall(text, this.topology.kafkaNamespace);
-    await this.kubectl.apply(objects, { what: `apply the Strimzi ${versions.strimzi} install manifest`, hint: `check the cluster is reachable; the file is cached at ${this.deps.cacheDir}` }, { namespace: this.topology.kafkaNamespace, timeoutMs: 300_000 });
+  /**
+   * Upstream: cluster/kind/kind-config.yaml with the pinned node image (3 nodes). Air-gapped: one node of the
+   * image built offline (no kindnet is built: the node's bridge CNI serves one node) with the same host
+   * port mappings.
+   */
+  private renderClusterConfig(): string {
+    const build = this.offlineBuild;
+    if (!build) return renderKindConfig(this.deps.versions);
+    const controlPlane = readKindConfigTemplate().nodes.find((node) => node.role === "control-plane");
+    return renderOfflineKindConfig({
+      clusterName: KIND_CLUSTER_NAME,
+      nodeImage: build.nodeImage,
+      podSubnet: KIND_POD_SUBNET,
+      etcdImageTag: build.etcdImageTag,
+      extraPortMappings: controlPlane?.extraPortMappings ?? [],
+    });
+  }
+
+  /** kind fails late and obscurely when a host port is taken; say which one, before creating anything. */
+  private async requireFreeHostPorts(): Promise<void> {
+    const taken: number[] = [];
+    for (const port of this.topology.hostPorts) if (!(await this.deps.portFree(port))) taken.push(port);
+    if (taken.length > 0) {
+      throw new Error(
+        `host port(s) ${taken.join(", ")} on 127.0.0.1 are in use; the kind lab publishes ${this.topology.hostPorts.join(", ")} there (cluster/kind/kind-config.yaml).\n` +
+          `What to do: stop what listens there (\`ss -ltnp | grep -E ':(${taken.join("|")})\\b'\`), e.g. another lab or an old kind cluster (\`kind get clusters\`).`,
+      );
+    }
   }
 
   private async installArgoRollouts(log: (line: string) => void): Promise<void> {
     const { versions } = this.deps;
     const url = releaseUrls(versions).argoRollouts;
-    const { text, fromCache } = await cachedDownload(url, path.join(this.deps.cacheDir, `argo-rollouts-${versions.argoRollouts}-install.yaml`), this.deps.download);
+    const cacheFile = cachedManifestPaths(this.deps.cacheDir, versions).argoRollouts;
+    const download: Download = this.offlineBuild
+      ? async () => {
+          throw new Error(`${cacheFile} is missing: the air-gapped build writes it (from the Go module) and nothing is downloaded offline; run ${OFFLINE_SETUP_COMMAND}`);
+        }
+      : this.deps.download;
+    const { text, fromCache } = await cachedDownload(url, cacheFile, download);
     log(`  ${fromCache ? "cached" : "downloaded"} ${url}`);
     await this.kubectl.applyText(text, { what: `apply the Argo Rollouts ${versions.argoRollouts} install manifest`, hint: `check the cluster is reachable; the file is cached at ${this.deps.cacheDir}` }, { namespace: "argo-rollouts", timeoutMs: 300_000 });
-  }
-
-  private async rolloutStatus(namespace: string, deployment: string, log: (line: string) => void): Promise<void> {
-    log(`  waiting for deployment ${namespace}/${deployment}`);
-    await this.kubectl.run(["rollout", "status", `deployment/${deployment}`, "--namespace", namespace, `--timeout=${TIMEOUTS_MS.operatorRollout / 1000}s`], {
-      what: `wait for deployment ${namespace}/${deployment} to become available`,
-      hint: `look at \`kubectl -n ${namespace} describe deployment ${deployment}\` and its pods' events (image pull errors need internet access to the image registry)`,
-      timeoutMs: TIMEOUTS_MS.operatorRollout + 30_000,
-    });
   }
 
   private async buildAndLoadImages(log: (line: string) => void): Promise<void> {
@@ -361,7 +447,7 @@ export class KindProvider implements ClusterProvider {
       const startedAt = this.deps.clock.now();
       // The Dockerfile contract: ARG ENTRY (the program, as in cluster/images.ts) and ARG IMAGE_TAG (→ ENV IMAGE_TAG).
       await runOrThrow(
-        this.deps.runner,
+        this.runner,
         {
           command: "docker",
           args: ["build", "--file", path.join(this.deps.repoRoot, image.dockerfile), "--tag", devReference, "--build-arg", `ENTRY=${image.entry}`, "--build-arg", "IMAGE_TAG=dev", this.deps.repoRoot],
@@ -375,7 +461,7 @@ export class KindProvider implements ClusterProvider {
       for (const tag of this.deps.imageTags.filter((candidate) => candidate !== "dev")) {
         const reference = `${image.repository}:${tag}`;
         await runOrThrow(
-          this.deps.runner,
+          this.runner,
           { command: "docker", args: ["build", "--tag", reference, "-"], input: `FROM ${devReference}\nENV IMAGE_TAG=${tag}\n`, timeoutMs: 120_000 },
           dockerStep(reference, image.dockerfile),
         );
@@ -383,69 +469,15 @@ export class KindProvider implements ClusterProvider {
       }
       log(`  built ${image.repository} (${formatDuration(this.deps.clock.now() - startedAt)})`);
     }
+    await this.loadImages(references);
+  }
+
+  private async loadImages(references: string[]): Promise<void> {
     await runOrThrow(
-      this.deps.runner,
+      this.runner,
       { command: "kind", args: ["load", "docker-image", "--name", KIND_CLUSTER_NAME, ...references], timeoutMs: TIMEOUTS_MS.kindLoad },
       { what: `load ${references.length} lab images into kind cluster ${KIND_CLUSTER_NAME}`, hint: "check free disk space of the Docker engine (`docker system df`)" },
     );
-  }
-
-  private async waitForKafkaReady(log: (line: string) => void): Promise<void> {
-    const { kafkaNamespace: namespace, kafkaName: name } = this.topology;
-    await pollUntil({
-      what: `Kafka ${namespace}/${name}`,
-      timeoutMs: TIMEOUTS_MS.kafkaReady,
-      intervalMs: 5_000,
-      progressEveryMs: 30_000,
-      clock: this.deps.clock,
-      log,
-      check: async () => {
-        const kafka = await this.kubectl.getJson<{ status?: { conditions?: Condition[] } }>(["get", "kafkas.kafka.strimzi.io", name, "--namespace", namespace], {
-          what: `read Kafka ${namespace}/${name}`,
-          hint: "check the cluster is reachable",
-        });
-        const ready = findCondition(kafka, "Ready");
-        if (ready?.status === "True") return { done: true, value: undefined };
-        if (ready?.status === "False" && /Invalid/i.test(ready.reason ?? "")) {
-          throw new Error(
-            `Kafka ${namespace}/${name} was rejected by the Strimzi operator: ${ready.reason}: ${ready.message ?? ""}\n` +
-              "What to do: fix cluster/manifests/kind/kafka.yaml.",
-          );
-        }
-        const pods = await this.kubectl.getJson<{ items: { metadata: { name: string }; status?: { phase?: string } }[] }>(
-          ["get", "pods", "--namespace", namespace, "--selector", `strimzi.io/cluster=${name}`],
-          { what: `list pods of Kafka ${namespace}/${name}`, hint: "check the cluster is reachable" },
-        );
-        const podSummary = pods.items.map((pod) => `${pod.metadata.name}=${pod.status?.phase ?? "?"}`).join(" ") || "no pods yet";
-        return { done: false, progress: `${ready ? `Ready=${ready.status}${ready.reason ? ` (${ready.reason})` : ""}` : "no Ready condition yet"}; ${podSummary}` };
-      },
-      timeoutError: (last, waited) =>
-        new Error(
-          `Kafka ${namespace}/${name} is not Ready after ${formatDuration(waited)} (last seen: ${last}).\n` +
-            `What to do: \`kubectl --kubeconfig ${this.paths.kubeconfig} -n ${namespace} describe kafka ${name}\`, ` +
-            `\`kubectl ... -n ${namespace} get pods,pvc\` and the operator log \`kubectl ... -n ${namespace} logs deploy/${STRIMZI_OPERATOR_DEPLOYMENT}\`. ` +
-            "Pulling the Kafka image takes a while on a slow network; each broker needs about 1 GiB of memory in Docker.",
-        ),
-    });
-  }
-
-  /** The node ids Strimzi gave the pool must be the ones the manifests key on (node ports, proxies). */
-  private async verifyNodeIds(): Promise<number[]> {
-    const { kafkaNamespace: namespace, poolName } = this.topology;
-    const pool = await this.kubectl.getJson<{ status?: { nodeIds?: number[] } }>(["get", "kafkanodepools.kafka.strimzi.io", poolName, "--namespace", namespace], {
-      what: `read KafkaNodePool ${namespace}/${poolName}`,
-      hint: "check the cluster is reachable",
-    });
-    const actual = [...(pool.status?.nodeIds ?? [])].sort((a, b) => a - b);
-    const expected = [...this.topology.nodeIds].sort((a, b) => a - b);
-    if (actual.join(",") !== expected.join(",")) {
-      throw new Error(
-        `KafkaNodePool ${namespace}/${poolName} has node ids [${actual.join(", ")}], the lab's manifests expect [${expected.join(", ")}] ` +
-          "(annotation strimzi.io/next-node-ids; the host listener's per-broker node ports and the Toxiproxy proxies key on them).\n" +
-          `What to do: delete the cluster (\`kind delete cluster --name ${KIND_CLUSTER_NAME}\`) and run lab up again; if it persists, align cluster/manifests/kind/*.yaml.`,
-      );
-    }
-    return actual;
   }
 
   private toxiproxyApiUrl(): string {
@@ -530,12 +562,14 @@ export class KindProvider implements ClusterProvider {
       what: "read the Kubernetes server version",
       hint: "check the cluster is reachable",
     });
+    const offline = this.offlineBuild;
     return {
       kind: versions.kind,
-      kindNodeImage: versions.kindNodeImage,
+      kindNodeImage: offline?.nodeImage ?? versions.kindNodeImage,
+      kindImages: offline ? "air-gapped (built from package registries)" : "upstream",
       kubernetesServer: server.serverVersion?.gitVersion ?? "unknown",
-      strimzi: versions.strimzi,
-      kafkaOperator: `Strimzi ${versions.strimzi}`,
+      ...(offline ? {} : { strimzi: versions.strimzi }),
+      kafkaOperator: this.kafka.operator,
       kafka: versions.kafka,
       argoRollouts: versions.argoRollouts,
       toxiproxy: versions.toxiproxy,
@@ -543,7 +577,12 @@ export class KindProvider implements ClusterProvider {
   }
 
   private startedLab(description: LabDescription): StartedLab {
-    const brokers = new StrimziBrokerHandles(this.kubectl, { namespace: this.topology.kafkaNamespace, kafkaName: this.topology.kafkaName }, this.deps.clock);
+    // From what lab.json recorded, so a process attaching later drives the brokers that were started.
+    const recorded = description.kafka.brokers;
+    const brokers: PodBrokerHandles =
+      recorded?.kind === "statefulset"
+        ? new StatefulSetBrokerHandles(this.kubectl, recorded, this.deps.clock)
+        : new StrimziBrokerHandles(this.kubectl, { namespace: this.topology.kafkaNamespace, kafkaName: this.topology.kafkaName }, this.deps.clock);
     const network = this.networkHandles(description.toxiproxy?.api ?? this.toxiproxyApiUrl());
     const provider = this;
     return {
@@ -559,28 +598,22 @@ export class KindProvider implements ClusterProvider {
     };
   }
 
-  private async status(brokers: StrimziBrokerHandles, network: ToxiproxyNetworkHandles): Promise<Record<string, ComponentHealth>> {
-    const { kafkaNamespace: namespace, kafkaName } = this.topology;
+  private async status(brokers: PodBrokerHandles, network: ToxiproxyNetworkHandles): Promise<Record<string, ComponentHealth>> {
+    const { kafkaNamespace: namespace } = this.topology;
     const { health, guard } = healthCollector();
     await guard("kube-apiserver", async () => {
       const result = await this.kubectl.try(["get", "--raw", "/readyz"], { timeoutMs: 15_000 });
       return { healthy: result.exitCode === 0, detail: result.exitCode === 0 ? "ready" : result.stderr.trim() || "not ready" };
     });
+    const kafkaChecks = Object.entries(this.kafka.healthChecks());
+    for (const [name, check] of kafkaChecks.filter(([name]) => name !== "kafka")) await guard(name, check);
     for (const [name, ns, deployment] of [
-      ["strimzi-operator", namespace, STRIMZI_OPERATOR_DEPLOYMENT],
       ["argo-rollouts", "argo-rollouts", ARGO_ROLLOUTS_DEPLOYMENT],
       ["toxiproxy", namespace, TOXIPROXY_DEPLOYMENT],
     ] as const) {
       await guard(name, () => deploymentHealth(this.kubectl, ns, deployment));
     }
-    await guard("kafka", async () => {
-      const kafka = await this.kubectl.getJson<{ status?: { conditions?: Condition[] } }>(["get", "kafkas.kafka.strimzi.io", kafkaName, "--namespace", namespace], {
-        what: `read Kafka ${namespace}/${kafkaName}`,
-        hint: "check the cluster is reachable",
-      });
-      const ready = findCondition(kafka, "Ready");
-      return { healthy: ready?.status === "True", detail: ready ? `Ready=${ready.status}${ready.message ? `: ${ready.message}` : ""}` : "no Ready condition" };
-    });
+    for (const [name, check] of kafkaChecks.filter(([name]) => name === "kafka")) await guard(name, check);
     await guard("toxiproxy-api", async () => {
       const present = await network.proxyNamesPresent();
       return { healthy: true, detail: `proxies: ${present.join(", ")}` };
@@ -595,26 +628,19 @@ export class KindProvider implements ClusterProvider {
 
   async down(options: { keepData?: boolean } = {}): Promise<void> {
     await runOrThrow(
-      this.deps.runner,
+      this.runner,
       { command: "kind", args: ["delete", "cluster", "--name", KIND_CLUSTER_NAME], timeoutMs: TIMEOUTS_MS.deleteCluster },
       { what: `delete kind cluster ${KIND_CLUSTER_NAME}`, hint: `retry; if it persists remove the node containers: \`docker rm -f ${KIND_CONTROL_PLANE_CONTAINER} ${KIND_CLUSTER_NAME}-worker ${KIND_CLUSTER_NAME}-worker2\`` },
     );
+    // kind leaves its `kind` network for later clusters; the lab removes it when nothing else uses it
+    // (docker refuses while a container is attached), so `lab down` leaves no network behind.
+    await this.runner(probe("docker", ["network", "rm", "kind"]));
     await fs.rm(this.paths.labJson, { force: true });
     if (!options.keepData) {
       await fs.rm(this.paths.kubeconfig, { force: true });
       await fs.rm(this.paths.kindConfig, { force: true });
     }
   }
-}
-
-export async function deploymentHealth(kubectl: Kubectl, namespace: string, name: string): Promise<ComponentHealth> {
-  const deployment = await kubectl.getJson<{ spec?: { replicas?: number }; status?: { availableReplicas?: number } }>(["get", "deployment", name, "--namespace", namespace], {
-    what: `read deployment ${namespace}/${name}`,
-    hint: "check the cluster is reachable",
-  });
-  const available = deployment.status?.availableReplicas ?? 0;
-  const wanted = deployment.spec?.replicas ?? 1;
-  return { healthy: available >= 1, detail: `${available}/${wanted} available` };
 }
 
 function probe(command: string, args: string[]): CommandSpec {
@@ -650,3 +676,10 @@ export function realClusterServices(kubeconfig: string): ServiceAccess {
     endpointSlices: (namespace, name) => clusterEndpointSlices(loadKubeConfig(kubeconfig), namespace, name),
   };
 }
+
+export const loopbackPortFree: PortFree = (port) =>
+  new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ host: "127.0.0.1", port, exclusive: true }, () => server.close(() => resolve(true)));
+  });

@@ -36,6 +36,7 @@ import {
 } from "./go-binaries.ts";
 import { buildNodeBaseImage, nodeBaseDockerfile, nodeBaseFiles, preloadNodeImage } from "./node-image.ts";
 import { buildKafkaImage } from "./kafka-image.ts";
+import { seedArgoRolloutsInstall } from "./argo-install.ts";
 import { buildLabImages } from "./lab-images.ts";
 import { COMPONENT_BASE_ROOTFS, NODE_ROOTFS, buildRootfsImage, rootfsImage } from "./rootfs.ts";
 import { type Log, OfflineBuildError, StepLog, type StepReport, dockerImageExists, sh } from "./steps.ts";
@@ -49,6 +50,12 @@ export interface OfflineKindBuild {
   componentBaseImage: string;
   /** The lab's own images (every tag), Toxiproxy, the Argo Rollouts controller and Kafka, for `kind load docker-image`. */
   labImages: string[];
+  /** The offline Kafka image (one of labImages): the StatefulSet's brokers. */
+  kafkaImage: string;
+  /** `kind` and `kubectl` (a link to kubeNode): the kind provider runs these; put it first on PATH to use them by hand. */
+  binDir: string;
+  /** Argo Rollouts' install.yaml with the image pinned, where the kind provider caches the release asset. */
+  argoRolloutsInstall: string;
   etcdImageTag: string;
   kubernetesVersion: string;
   steps: StepReport[];
@@ -87,6 +94,17 @@ async function removeOtherTags(current: string, log: Log): Promise<void> {
   if (stale.length === 0) return;
   const removed = await sh(5 * 60_000)`docker rmi ${stale}`;
   log(`[kind-offline]   ${removed.exitCode === 0 ? "removed" : "could not remove (in use?)"} earlier builds: ${stale.join(", ")}`);
+}
+
+/** `<cache>/kind-offline-bin/{kind,kubectl}`: kube-node dispatches on its name, so a link named kubectl is kubectl. */
+async function linkTools(kind: LocatedArtifact, kubeNode: LocatedArtifact): Promise<string> {
+  const binDir = path.join(cacheRoot(), "kind-offline-bin");
+  await fs.mkdir(binDir, { recursive: true });
+  for (const [name, target] of [["kind", path.join(kind.dir, "kind")], ["kubectl", path.join(kubeNode.dir, "kube-node")]] as const) {
+    await fs.rm(path.join(binDir, name), { force: true });
+    await fs.symlink(target, path.join(binDir, name));
+  }
+  return binDir;
 }
 
 export async function buildOfflineKind(log: Log = (line) => process.stderr.write(`${line}\n`)): Promise<OfflineKindBuild> {
@@ -149,7 +167,10 @@ export async function buildOfflineKind(log: Log = (line) => process.stderr.write
     preloadNodeImage(nodeBase, nodeImage, nodeHash, log),
   );
 
-  const labImages = [...(await buildLabImages(steps, baseRootfs)), await buildKafkaImage(steps)];
+  const kafkaImage = await buildKafkaImage(steps);
+  const labImages = [...(await buildLabImages(steps, baseRootfs)), kafkaImage];
+  const argoRolloutsInstall = await seedArgoRolloutsInstall(steps);
+  const binDir = await linkTools(kind, kubeNode);
 
   for (const current of [nodeRootfs, baseRootfs, nodeBase, nodeImage]) await removeOtherTags(current, log);
 
@@ -159,6 +180,9 @@ export async function buildOfflineKind(log: Log = (line) => process.stderr.write
     nodeImage,
     componentBaseImage: baseRootfs,
     labImages,
+    kafkaImage,
+    binDir,
+    argoRolloutsInstall,
     etcdImageTag: etcdImageTag(),
     kubernetesVersion: versions.kubernetes,
     steps: steps.reports,

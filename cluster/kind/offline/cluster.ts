@@ -95,11 +95,7 @@ const SMOKE_IMAGE = "chaoslab/kind-offline-smoke:1";
 export async function smokeTestOfflineCluster(log: Log): Promise<void> {
   const build = await readOfflineBuild();
   const kubeconfig = offlineStatePaths().kubeconfig;
-  // kube-node dispatches on its name: a symlink named kubectl is kubectl.
-  const kubectl = path.join(path.dirname(build.kindBinary), "..", "kind-offline-bin", "kubectl");
-  await fs.mkdir(path.dirname(kubectl), { recursive: true });
-  await fs.rm(kubectl, { force: true });
-  await fs.symlink(build.kubeNode, kubectl);
+  const kubectl = path.join(build.binDir, "kubectl");
   const k = (timeoutMs: number) => sh(timeoutMs, { env: { ...process.env, KUBECONFIG: kubeconfig } });
   const hint = `inspect with KUBECONFIG=${kubeconfig} ${kubectl} get pods -A; ${build.kindBinary} export logs --name ${KIND_CLUSTER_NAME}`;
   // rollout status, not `wait pod -l`: right after create the pods may not exist yet ("no matching resources").
@@ -150,7 +146,7 @@ export async function proveOfflineKafka(log: Log): Promise<void> {
   const build = await readOfflineBuild();
   const image = build.labImages.find((candidate) => candidate.startsWith("chaoslab/kafka:"));
   if (!image) throw new OfflineBuildError("the Kafka proof", "no chaoslab/kafka image in kind-offline.json", "run `lab setup --provider kind --offline`");
-  const kubectl = path.join(path.dirname(build.kindBinary), "..", "kind-offline-bin", "kubectl");
+  const kubectl = path.join(build.binDir, "kubectl");
   const k = (timeoutMs: number, input?: string) => sh(timeoutMs, { env: { ...process.env, KUBECONFIG: offlineStatePaths().kubeconfig }, input });
   const hint = `inspect with KUBECONFIG=${offlineStatePaths().kubeconfig} ${kubectl} -n kafka get pods; ${kubectl} -n kafka logs kafka-0`;
   const manifest = (await fs.readFile(path.join(import.meta.dirname, "kafka", "kafka-kraft-proof.yaml"), "utf8")).replace("chaoslab/kafka:set-by-cluster-ts", image);
