@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CHAOSLAB := node bin/chaoslab.mjs
 VITEST := npx vitest run
 
-.PHONY: help deps setup setup-sim chaos nightly test test-unit test-lab test-lifecycle typecheck lab-up lab-down lab-status \
+.PHONY: help deps setup setup-sim chaos nightly test test-unit test-lab test-lifecycle test-kind typecheck lab-up lab-down lab-status \
         validate report bench bench-lab bench-healer clean docker-host kind-offline-setup
 
 help: ## list the targets
@@ -46,7 +46,7 @@ nightly: deps ## chaos, then the report with its history published into PUBLISH_
 	  $(if $(RESULTS_FROM),--results-from "$(RESULTS_FROM)") \
 	  $(if $(REPORT_URL),--report-url "$(REPORT_URL)")
 
-test: setup-sim ## type-check, then unit, lab and lifecycle tests; prints "N passed, N failed"
+test: setup-sim ## type-check, then unit, lab, lifecycle and kind tests; prints "N passed, N failed"
 	@rm -rf reports/out/tests allure-results
 	npx tsc --noEmit -p .
 	npx tsc -p workloads/queue-manager/load
@@ -54,6 +54,7 @@ test: setup-sim ## type-check, then unit, lab and lifecycle tests; prints "N pas
 	CHAOSLAB_TEST_RUN=unit $(VITEST) --project unit || status=1; \
 	CHAOSLAB_TEST_RUN=lab $(VITEST) --project lab || status=1; \
 	CHAOSLAB_TEST_RUN=lifecycle $(VITEST) --project lifecycle || status=1; \
+	npx tsx cluster/testing/kind-project.ts || status=1; \
 	npx tsx reports/test-summary.ts || status=1; \
 	exit $$status
 
@@ -65,6 +66,9 @@ test-lab: setup-sim ## lab tests only (reuses a running lab, else starts and sto
 
 test-lifecycle: setup-sim ## lab up/status/down end to end (takes the lab down)
 	CHAOSLAB_TEST_RUN=lifecycle $(VITEST) --project lifecycle
+
+test-kind: deps ## the suite on a real air-gapped kind cluster (starts Docker as root, builds the images; "not run" without Docker)
+	npx tsx cluster/testing/kind-project.ts
 
 typecheck: deps ## tsc on the whole project and on the k6 scripts
 	npx tsc --noEmit -p .

@@ -21,7 +21,7 @@ describe("renderStatefulSetKafka", () => {
     expect(set.spec.ordinals).toEqual({ start: 1 });
     expect(set.spec.replicas).toBe(3);
     expect(set.spec.serviceName).toBe("chaoslab-kafka-brokers");
-    const proxies = JSON.parse(manifests.toxiproxy.find((object) => object.kind === "ConfigMap")!.data["toxiproxy.json"]) as { upstream: string }[];
+    const proxies = JSON.parse((manifests.toxiproxy.find((object) => object.kind === "ConfigMap")!.data as Record<string, string>)["toxiproxy.json"]!) as { upstream: string }[];
     const podDns = [1, 2, 3].map((id) => `chaoslab-dual-role-${id}.chaoslab-kafka-brokers.kafka.svc:9093`);
     expect(proxies.map((proxy) => proxy.upstream)).toEqual(podDns);
     expect(byKind("Service").map((service) => service.metadata.name)).toEqual(

@@ -1,0 +1,133 @@
+/**
+ * The suite on a real kind cluster of the air-gapped images (the `kind` test project): one scenario per
+ * fault type plus the canary's rollback, unchanged from scenarios/; then the `existing` provider pointed
+ * at the same cluster's kubeconfig as a user points it at a staging cluster; last, `lab down` leaves no
+ * container, network or volume.
+ */
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { REPO_ROOT } from "../cluster/images.ts";
+import type { LabDescription, StartedLab } from "../cluster/provider.ts";
+import { withToolsFrom, zxCommandRunner } from "../cluster/kind/command-runner.ts";
+import { leftovers } from "../cluster/kind/offline/cluster.ts";
+import { kindImageMode } from "../cluster/kind/offline/mode.ts";
+import { createProvider as createKindProvider } from "../cluster/providers/kind.ts";
+import { createProvider as createExistingProvider } from "../cluster/providers/existing.ts";
+import { DEFAULT_CATALOG } from "./catalog.ts";
+import { systemClock } from "./engine/clock.ts";
+import { silentLog } from "./engine/context.ts";
+import { runScenario, type ScenarioResult } from "./engine/runner.ts";
+import { createLabPorts } from "./lab/lab-ports.ts";
+import { deploySuiteWorkloads } from "./lab/suite-workloads.ts";
+import { KubeWatchRecorder } from "./recorders/kube-watch-recorder.ts";
+import { QueueEventsRecorder } from "./recorders/queue-events-recorder.ts";
+import { formatDiagnostic, parseScenario } from "./scenario/loader.ts";
+
+/** One scenario per fault type of the catalogue, and the canary. */
+const SUITE = [
+  { file: "loader-pod-delete.yaml", covers: "pod-delete" },
+  { file: "kafka-latency.yaml", covers: "network-latency" },
+  { file: "broker-crash.yaml", covers: "kafka-broker-failure" },
+  { file: "canary-rollback.yaml", covers: "canary rollback" },
+] as const;
+
+const description = inject("kindLab");
+const log = (line: string) => process.stderr.write(`${line}\n`);
+let workDir: string;
+
+beforeAll(async () => {
+  workDir = await fs.mkdtemp(path.join(os.tmpdir(), "suite-kind-"));
+});
+
+async function runSuiteFile(lab: StartedLab, labDescription: LabDescription, file: string): Promise<ScenarioResult> {
+  const ports = createLabPorts(labDescription);
+  try {
+    const scenarioFile = path.join(REPO_ROOT, "scenarios", file);
+    const loaded = parseScenario(await fs.readFile(scenarioFile, "utf8"), scenarioFile);
+    if (!loaded.ok) throw new Error(loaded.diagnostics.map(formatDiagnostic).join("\n"));
+    return await runScenario(loaded, {
+      catalog: DEFAULT_CATALOG,
+      lab,
+      ports,
+      recorders: [new KubeWatchRecorder(labDescription.kubeconfig), new QueueEventsRecorder(labDescription.kafka.bootstrapDirect)],
+      clock: systemClock,
+      journalDir: path.join(workDir, "journal"),
+      log: silentLog,
+    });
+  } finally {
+    await ports.close();
+  }
+}
+
+const explain = (result: ScenarioResult) =>
+  JSON.stringify({ verdict: result.verdict, reasons: result.reasons, expectations: result.expectations.map(({ kind, verdict, message }) => ({ kind, verdict, message })) }, null, 2);
+
+describe("the suite on kind (air-gapped images)", () => {
+  let lab: StartedLab;
+
+  beforeAll(async () => {
+    const attached = await createKindProvider({ log }).attach();
+    if (!attached) throw new Error("the kind lab the global setup started is not up");
+    lab = attached;
+    expect(lab.description.versions.kafkaOperator).toMatch(/StatefulSet/);
+    const ports = createLabPorts(description);
+    try {
+      await deploySuiteWorkloads(description, ports.kube, { log, timeoutMs: 300_000 });
+    } finally {
+      await ports.close();
+    }
+  });
+
+  for (const { file, covers } of SUITE) {
+    it(`${file} (${covers}) passes`, async () => {
+      const result = await runSuiteFile(lab, description, file);
+      expect(result.verdict, explain(result)).toBe("passed");
+    });
+  }
+});
+
+describe("the existing provider on the same cluster, as on a staging cluster", () => {
+  let lab: StartedLab;
+  const stateDir = path.join(os.tmpdir(), `existing-on-kind-${process.pid}`);
+
+  beforeAll(async () => {
+    const mode = kindImageMode();
+    if (mode.kind !== "offline") throw new Error(`the kind project runs on the air-gapped build (${mode.why})`);
+    // What a user of a cluster without Strimzi sets (README, "Using an existing cluster").
+    const brokers = description.kafka.brokers;
+    if (brokers?.kind !== "statefulset") throw new Error(`expected the air-gapped Kafka StatefulSet, got ${JSON.stringify(brokers)}`);
+    const env = {
+      KUBECONFIG: description.kubeconfig,
+      CHAOSLAB_KAFKA_BOOTSTRAP: description.kafka.bootstrapDirect.join(","),
+      CHAOSLAB_KAFKA_CLUSTER_BOOTSTRAP: description.kafka.bootstrapWorkloads.join(","),
+      CHAOSLAB_KAFKA_BROKERS: `${brokers.namespace}/${brokers.selector}@${brokers.firstNodeId}`,
+      CHAOSLAB_TOXIPROXY_API: description.toxiproxy!.api,
+      CHAOSLAB_KAFKA_PATHS: (await (await createKindProvider({ log }).attach())!.network.brokerPaths())
+        .map((paths) => `${paths.nodeId}=${paths.workloads.host}:${paths.workloads.port}/${paths.direct.host}:${paths.direct.port}`)
+        .join(","),
+    };
+    const runner = withToolsFrom(zxCommandRunner, mode.build.binDir, ["kubectl"]);
+    lab = await createExistingProvider({ runner, env, stateDir, log }).up({ log });
+  });
+
+  afterAll(async () => {
+    await fs.rm(stateDir, { recursive: true, force: true });
+  });
+
+  // Everything the existing provider asks for is given above, so nothing may be skipped here.
+  for (const { file, covers } of SUITE) {
+    it(`${file} (${covers}) passes`, async () => {
+      const result = await runSuiteFile(lab, lab.description, file);
+      expect(result.verdict, explain(result)).toBe("passed");
+    });
+  }
+});
+
+describe("lab down", () => {
+  it("leaves no container, network or volume of the lab", async () => {
+    await createKindProvider({ log }).down();
+    expect(await leftovers()).toEqual([]);
+  });
+});
