@@ -114,8 +114,10 @@ export function registerLabCommands(program: Command): void {
           if (leftoverPorts.length > 0) process.exitCode = 3;
           return;
         }
-        const started = await (await loadProvider(name)).attach();
+        const provider = await loadProvider(name);
+        const started = await provider.attach();
         if (started) await started.down({ keepData: options.keepData });
+        else if (await provider.removeLeftovers?.({ keepData: options.keepData })) process.stderr.write(`the ${name} lab was not up; removed what a failed start left\n`);
         else process.stderr.write(`the ${name} lab is not up; nothing to stop\n`);
       } catch (error) {
         fail(error);

@@ -198,6 +198,11 @@ export interface ClusterProvider {
   up(options?: UpOptions): Promise<StartedLab>;
   /** Attaches to a lab that is already up, or returns undefined. */
   attach(): Promise<StartedLab | undefined>;
+  /**
+   * Removes what a failed or interrupted `up()` left behind when there is no lab to attach to (kind: a
+   * cluster without lab.json). `lab down` calls it so a half-made lab is never stuck; absent = nothing to do.
+   */
+  removeLeftovers?(options?: { keepData?: boolean }): Promise<boolean>;
 }
 
 /** A capability this lab cannot offer (no Toxiproxy in front of the brokers, no broker pods to delete). */

@@ -325,6 +325,16 @@ describe("kind provider: attach and down", () => {
     expect(fs.existsSync(path.join(deps.stateDir, "kubeconfig"))).toBe(false);
   });
 
+  it("removeLeftovers deletes a cluster a failed up left without lab.json, and reports when there is none", async () => {
+    const runner = healthyRunner().on("kind get clusters", { stdout: "" });
+    const provider = createProvider({ ...deps, runner: runner.run });
+    expect(await provider.removeLeftovers()).toBe(false);
+    expect(runner.lines()).not.toContain("kind delete cluster --name chaoslab");
+    runner.on("kind get clusters", { stdout: "chaoslab\n" });
+    expect(await provider.removeLeftovers()).toBe(true);
+    expect(runner.lines().slice(-2)).toEqual(["kind delete cluster --name chaoslab", "docker network rm kind"]);
+  });
+
   it("status reports each component", async () => {
     const runner = healthyRunner()
       .on("kubectl get deployment", { stdout: JSON.stringify({ spec: { replicas: 1 }, status: { availableReplicas: 1 } }) })
@@ -409,6 +419,11 @@ describe("kind provider: the air-gapped images (lab setup --provider kind --offl
       ]),
     );
     expect(lines.some((line) => line.includes("strimzi") || line.startsWith("docker build"))).toBe(false);
+    // Offline, nothing may reference an image before it is on the node: a kubelet would back off for minutes.
+    const loadAt = lines.findIndex((line) => line.includes("kind load docker-image"));
+    const firstApply = lines.findIndex((line) => / apply /.test(line));
+    expect(loadAt).toBeGreaterThan(lines.findIndex((line) => line.includes("kind create cluster")));
+    expect(loadAt).toBeLessThan(firstApply);
     const kindConfig = parse(fs.readFileSync(path.join(deps.stateDir, "kind-config.yaml"), "utf8")) as {
       nodes: { image: string; extraPortMappings: { hostPort: number }[] }[];
       networking: { disableDefaultCNI: boolean };

@@ -211,6 +211,9 @@ export class KindProvider implements ClusterProvider {
     const offline = this.offlineBuild;
     await stage("checking docker, kind and kubectl", () => this.preflight(log));
     await stage(`kind cluster ${KIND_CLUSTER_NAME} (${offline?.nodeImage ?? versions.kindNodeImage})`, () => this.createOrReuseCluster(log));
+    // Air-gapped, every image (Argo's and Kafka's too) must be on the node before anything references it:
+    // the kubelet would otherwise try a registry that is not there and back off for minutes.
+    if (offline) await stage(`${offline.labImages.length} air-gapped images loaded into kind`, () => this.loadImages(offline.labImages));
     await stage("namespaces", () => this.kubectl.apply(this.manifests.namespaces, { what: "apply cluster/manifests/namespaces.yaml", hint: "check the cluster is reachable" }));
     await stage(this.kafka.operatorTitle, () => this.kafka.installOperator(log));
     await stage(`Argo Rollouts ${versions.argoRollouts}`, () => this.installArgoRollouts(log));
@@ -233,11 +236,8 @@ export class KindProvider implements ClusterProvider {
       await this.kafka.operatorRunning(log);
       await rolloutStatus(this.kubectl, `deployment/${ARGO_ROLLOUTS_DEPLOYMENT}`, "argo-rollouts", log);
     });
-    // Kafka comes up meanwhile: building (or loading) images here overlaps the two slowest steps.
-    await stage(
-      offline ? `${offline.labImages.length} air-gapped images loaded into kind` : `lab images (${this.deps.imageTags.join(", ")}) built and loaded into kind`,
-      () => (offline ? this.loadImages(offline.labImages) : this.buildAndLoadImages(log)),
-    );
+    // Kafka comes up meanwhile: building the images here overlaps the two slowest steps.
+    if (!offline) await stage(`lab images (${this.deps.imageTags.join(", ")}) built and loaded into kind`, () => this.buildAndLoadImages(log));
     await stage(`Kafka ${this.topology.kafkaNamespace}/${this.topology.kafkaName} Ready`, () => this.kafka.waitReady(log));
     await stage("Toxiproxy", async () => {
       await rolloutStatus(this.kubectl, `deployment/${TOXIPROXY_DEPLOYMENT}`, this.topology.kafkaNamespace, log);
@@ -432,7 +432,7 @@ export class KindProvider implements ClusterProvider {
         }
       : this.deps.download;
     const { text, fromCache } = await cachedDownload(url, cacheFile, download);
-    log(`  ${fromCache ? "cached" : "downloaded"} ${url}`);
+    log(this.offlineBuild ? `  ${cacheFile} (from the Go module, image pinned)` : `  ${fromCache ? "cached" : "downloaded"} ${url}`);
     await this.kubectl.applyText(text, { what: `apply the Argo Rollouts ${versions.argoRollouts} install manifest`, hint: `check the cluster is reachable; the file is cached at ${this.deps.cacheDir}` }, { namespace: "argo-rollouts", timeoutMs: 300_000 });
   }
 
@@ -624,6 +624,14 @@ export class KindProvider implements ClusterProvider {
       return { healthy: down.length === 0, detail: down.length === 0 ? `${list.length} running` : `not running: ${down.join(", ")}` };
     });
     return health;
+  }
+
+  /** A cluster (or its network) that a failed `up` left without lab.json: deleted like a lab. */
+  async removeLeftovers(options: { keepData?: boolean } = {}): Promise<boolean> {
+    const cluster = await this.clusterExists().catch(() => false);
+    if (!cluster) return false;
+    await this.down(options);
+    return true;
   }
 
   async down(options: { keepData?: boolean } = {}): Promise<void> {
