@@ -91,6 +91,7 @@ describe("the suite on kind (air-gapped images)", () => {
 describe("the existing provider on the same cluster, as on a staging cluster", () => {
   let lab: StartedLab;
   const stateDir = path.join(os.tmpdir(), `existing-on-kind-${process.pid}`);
+  let previousKubeconfig: string | undefined;
 
   beforeAll(async () => {
     const mode = kindImageMode();
@@ -99,7 +100,6 @@ describe("the existing provider on the same cluster, as on a staging cluster", (
     const brokers = description.kafka.brokers;
     if (brokers?.kind !== "statefulset") throw new Error(`expected the air-gapped Kafka StatefulSet, got ${JSON.stringify(brokers)}`);
     const env = {
-      KUBECONFIG: description.kubeconfig,
       CHAOSLAB_KAFKA_BOOTSTRAP: description.kafka.bootstrapDirect.join(","),
       CHAOSLAB_KAFKA_CLUSTER_BOOTSTRAP: description.kafka.bootstrapWorkloads.join(","),
       CHAOSLAB_KAFKA_BROKERS: `${brokers.namespace}/${brokers.selector}@${brokers.firstNodeId}`,
@@ -108,11 +108,23 @@ describe("the existing provider on the same cluster, as on a staging cluster", (
         .map((paths) => `${paths.nodeId}=${paths.workloads.host}:${paths.workloads.port}/${paths.direct.host}:${paths.direct.port}`)
         .join(","),
     };
+    // As a user does: `export KUBECONFIG=...` selects the cluster the existing provider freezes.
+    previousKubeconfig = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = description.kubeconfig;
     const runner = withToolsFrom(zxCommandRunner, mode.build.binDir, ["kubectl"]);
     lab = await createExistingProvider({ runner, env, stateDir, log }).up({ log });
+    // What `make chaos` deploys on every provider (a no-op apply when the kind block above already did).
+    const ports = createLabPorts(lab.description);
+    try {
+      await deploySuiteWorkloads(lab.description, ports.kube, { log, timeoutMs: 300_000 });
+    } finally {
+      await ports.close();
+    }
   });
 
   afterAll(async () => {
+    if (previousKubeconfig === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = previousKubeconfig;
     await fs.rm(stateDir, { recursive: true, force: true });
   });
 
