@@ -14,15 +14,23 @@ export const systemClock: Clock = {
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(abortReason(signal));
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, Math.max(0, ms));
+      // Timers run on the monotonic clock and may fire a millisecond before Date.now() reaches the
+      // deadline; a window that must have closed by `now()` (stableFor) would then look cut short.
+      const deadline = Date.now() + Math.max(0, ms);
+      let timer: NodeJS.Timeout;
+      const arm = () => {
+        timer = setTimeout(() => {
+          if (Date.now() < deadline) return arm();
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        }, Math.max(0, deadline - Date.now()));
+      };
       const onAbort = () => {
         clearTimeout(timer);
         reject(abortReason(signal!));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
+      arm();
     }),
 };
 
