@@ -250,7 +250,10 @@ describe("provider conformance: kind", () => {
     await labJson(stateDir, { provider: "kind", toxiproxy: { api: "http://127.0.0.1:30474" } }, api.url);
     const runner = strimziRunner().on("kind get clusters", { stdout: "chaoslab\n" });
     const toxiproxy = fakeToxiproxy(["kafka-broker-1", "kafka-broker-2", "kafka-broker-3"]);
-    const lab = await createKindProvider({ runner: runner.run, fetch: toxiproxy.fetchImpl, stateDir, log: () => undefined }).attach();
+    // The upstream-image lab, whatever this machine's cache holds: an air-gapped build recorded in
+    // ~/.cache/chaoslab (a warm CI cache) must not change what this test describes.
+    const imageMode = { kind: "online", why: "conformance test: upstream images" } as const;
+    const lab = await createKindProvider({ runner: runner.run, fetch: toxiproxy.fetchImpl, stateDir, imageMode, log: () => undefined }).attach();
     if (!lab) throw new Error("the kind provider did not attach to the described lab");
     return { lab, toxiproxy };
   }
