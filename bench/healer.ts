@@ -12,9 +12,10 @@
  *    (~5,000 events/s, produced from the other CPU); `ingestLagP99Ms` = receipt − producer ts (sampled);
  *    100 Jobs go silent at known times: `detectionOverThreshold*` = the healer's detection (its decision
  *    log line) − the Job's last event ts − the silence threshold. `rssMiB` after that, 10,000 tracked.
- * 3. Remediation on the lab (`remediationP95Ms`): a healer instance deployed as pods (deploy.ts), 12
- *    silent `chaoslab/task` Jobs created 1.5 s apart; decision (detect) → replacement created, from the
- *    healer's decision log.
+ * 3. Remediation on the lab (`remediationP95Ms`): a healer instance deployed as pods
+ *    (cluster/healer/deploy.ts), 12 silent `chaoslab/task` Jobs created 1.5 s apart; decision (detect) →
+ *    replacement created, from the healer's decision log (bench/healer-remediation.ts).
+ * This file is the orchestrator; the child processes' code is bench/healer-worker.ts.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -22,16 +23,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { Kafka, logLevel, type Consumer } from "kafkajs";
+import { Kafka, logLevel } from "kafkajs";
+import { remediationOnLab } from "./healer-remediation.ts";
+import { BACKLOG, bareWorker, healerWorker, JOBS, jobUid, SILENCE_THRESHOLD_MS, taskId } from "./healer-worker.ts";
 
 const HERE = fileURLToPath(import.meta.url);
 const OUT = path.join("reports", "out", "bench", "healer.json");
-const JOBS = 10_000;
-const BACKLOG = 200_000;
 const LIVE_HEARTBEAT_MS = 2_000;
 const LIVE_MS = 40_000;
 const SILENCED = 100;
-const SILENCE_THRESHOLD_MS = 10_000;
 const log = (line: string) => process.stderr.write(`[bench-healer] ${line}\n`);
 
 function percentile(values: number[], p: number): number {
@@ -39,207 +39,6 @@ function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
-
-const jobUid = (index: number) => `bench-job-${index}`;
-const taskId = (index: number) => `bench-task-${index}`;
-
-// =====================================================================================================
-// Workers (child processes, pinned to one CPU)
-// =====================================================================================================
-
-function emit(message: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
-}
-
-async function bareWorker(brokers: string[], topic: string): Promise<void> {
-  const kafka = new Kafka({ clientId: "bench-bare", brokers, logLevel: logLevel.NOTHING });
-  const consumer: Consumer = kafka.consumer({ groupId: `bench-bare-${randomBytes(3).toString("hex")}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let count = 0;
-  let firstAt = 0;
-  let done = false;
-  await consumer.run({
-    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-      if (firstAt === 0) firstAt = performance.now();
-      for (const message of batch.messages) {
-        count++;
-        resolveOffset(message.offset);
-      }
-      await heartbeat();
-      if (count >= BACKLOG && !done) {
-        done = true;
-        const seconds = (performance.now() - firstAt) / 1000;
-        emit({ kind: "bare", events: count, seconds, eventsPerSec: count / seconds, rssMiB: process.memoryUsage().rss / 2 ** 20 });
-      }
-    },
-  });
-  const deadline = Date.now() + 90_000;
-  while (!done && Date.now() < deadline) await sleep(100);
-  await consumer.disconnect();
-  if (!done) emit({ kind: "error", message: `bare consumer: only ${count} of ${BACKLOG} in 90 s` });
-}
-
-async function healerWorker(brokers: string[], topic: string, groupId: string): Promise<void> {
-  const { loadConfig } = await import("../healer/src/config.ts");
-  const { startHealer } = await import("../healer/src/healer.ts");
-  const { KafkaEventStream } = await import("../healer/src/event-stream.ts");
-  const { createLogger } = await import("../healer/src/decision-log.ts");
-  const { systemClock } = await import("../healer/src/clock.ts");
-  const { FakeKube } = await import("../healer/src/testing/fake-kube.ts");
-  const { encodeQueueEvent, LABELS } = await import("../workloads/queue-events/contract.ts");
-
-  const loaded = loadConfig({
-    KAFKA_BROKERS: brokers.join(","),
-    HEALER_NAMESPACES: "bench",
-    POD_NAME: "bench-healer",
-    POD_NAMESPACE: "bench",
-    // The orchestrator set this group's offsets to the start of the topic (the healer reads from the latest offsets otherwise).
-    HEALER_CONSUMER_GROUP: groupId,
-    HEALER_HEARTBEAT_INTERVAL: "2s",
-    HEALER_SILENCE_THRESHOLD: `${SILENCE_THRESHOLD_MS / 1000}s`,
-    HEALER_NO_PROGRESS_THRESHOLD: "600s",
-    HEALER_GRACE_PERIOD: "5s",
-    HEALER_CANARY_INTERVAL: "1s",
-    HEALER_CANARY_TIMEOUT: "5s",
-    HEALER_MAX_CONSUMER_LAG: "20000",
-    HEALER_BREAKER_SETTLE_PERIOD: "1s",
-    HEALER_LEASE_DURATION: "15s",
-    LOG_LEVEL: "info",
-  });
-  if (!loaded.ok) throw new Error(loaded.message);
-  const config = loaded.config;
-
-  // Decision lines → detection times (wall clock at the moment the healer logged the decision).
-  const detections = new Map<string, number>();
-  const logger = createLogger("info", {
-    write(line: string) {
-      if (!line.includes('"decision":true') || !line.includes('"action":"detect"')) return;
-      const parsed = JSON.parse(line) as { uid: string; result: string };
-      if (parsed.result === "detected" && !detections.has(parsed.uid)) detections.set(parsed.uid, Date.now());
-    },
-  });
-
-  // 10,000 Jobs with a Ready pod each, synthesised on every list (the informer keeps its trimmed copy).
-  const startTime = new Date().toISOString();
-  const job = (index: number) => ({
-    metadata: {
-      name: taskId(index),
-      namespace: "bench",
-      uid: jobUid(index),
-      resourceVersion: "1",
-      creationTimestamp: startTime,
-      labels: { [LABELS.managed]: "true", [LABELS.taskId]: taskId(index), [LABELS.attempt]: "0" },
-      annotations: {},
-    },
-    spec: { parallelism: 1, template: { spec: { containers: [{ name: "loader", image: "chaoslab/loader:dev" }] } } },
-    status: { active: 1, ready: 1, startTime },
-  });
-  const pod = (index: number) => ({
-    metadata: {
-      name: `${taskId(index)}-pod`,
-      namespace: "bench",
-      uid: `bench-pod-${index}`,
-      resourceVersion: "1",
-      labels: { "batch.kubernetes.io/controller-uid": jobUid(index) },
-      ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name: taskId(index), uid: jobUid(index), controller: true }],
-    },
-    spec: { terminationGracePeriodSeconds: 10 },
-    status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
-  });
-  const synthetic = <T>(resource: string, make: (index: number) => T) => ({
-    resource,
-    list: async () => ({ items: Array.from({ length: JOBS }, (_, index) => make(index)), resourceVersion: "1" }),
-    watch: (_namespace: string, options: { timeoutSeconds: number }, _onEvent: unknown, signal: AbortSignal) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.timeoutSeconds * 1000);
-        signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      }),
-  });
-
-  const kafka = new Kafka({ clientId: "bench-healer", brokers, logLevel: logLevel.NOTHING, retry: { retries: 5 } });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  let consumed = 0;
-  let firstAt = 0;
-  let backlogDone = false;
-  const lagSamples: number[] = [];
-  let live = false;
-  const healer = await startHealer(config, {
-    kube: new FakeKube(systemClock),
-    jobs: synthetic("jobs", job) as never,
-    pods: synthetic("pods", pod) as never,
-    eventStreams: () => {
-      const stream = new KafkaEventStream(kafka, { groupId: config.kafka.groupId, topic }, systemClock, logger);
-      return {
-        start: (callbacks) =>
-          stream.start({
-            ...callbacks,
-            onRecord: (record) => {
-              if (firstAt === 0) firstAt = performance.now();
-              callbacks.onRecord(record);
-              consumed++;
-              // Sampled ingest lag (1 in 20) in the live phase: receipt − producer ts, same machine.
-              if (live && consumed % 20 === 0 && record.value) {
-                const ts = Number(/"ts":(\d+)/.exec(record.value.toString("utf8"))?.[1]);
-                if (Number.isFinite(ts)) lagSamples.push(Date.now() - ts);
-              }
-              if (!backlogDone && consumed >= BACKLOG) {
-                backlogDone = true;
-                const seconds = (performance.now() - firstAt) / 1000;
-                emit({ kind: "healer-backlog", events: consumed, seconds, eventsPerSec: consumed / seconds, tracked: healer.tracker.size });
-              }
-            },
-          }),
-        stop: () => stream.stop(),
-      };
-    },
-    sink: {
-      // The canary goes to the bench topic (that is what this healer consumes).
-      send: async (event, partition) => {
-        const { key, value } = encodeQueueEvent(event);
-        await producer.send({ topic, acks: 1, messages: [{ key, value, ...(partition === undefined ? {} : { partition }) }] });
-      },
-      close: () => producer.disconnect(),
-    },
-    logger,
-    http: false,
-  });
-  emit({ kind: "healer-started" });
-
-  // Commands from the orchestrator on stdin: "live" (start sampling), "report" (figures), "stop".
-  let stopRequested = false;
-  process.stdin.setEncoding("utf8");
-  process.stdin.on("data", (chunk: string) => {
-    for (const command of chunk.split("\n").map((line) => line.trim()).filter(Boolean)) {
-      if (command === "live") live = true;
-      if (command === "report") {
-        (globalThis as { gc?: () => void }).gc?.();
-        emit({
-          kind: "healer-report",
-          tracked: healer.tracker.size,
-          rssMiB: process.memoryUsage().rss / 2 ** 20,
-          heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20,
-          detections: Object.fromEntries(detections),
-          lagSamples,
-          breaker: healer.breaker.state,
-          consumed,
-        });
-      }
-      if (command === "stop") stopRequested = true;
-    }
-  });
-  const deadline = Date.now() + 200_000;
-  while (!stopRequested && Date.now() < deadline) await sleep(100);
-  await healer.stop();
-}
-
-// =====================================================================================================
-// Orchestrator
-// =====================================================================================================
 
 interface WorkerHandle {
   messages: Array<Record<string, unknown>>;
@@ -352,93 +151,6 @@ async function produceLive(kafka: Kafka, topic: string, startSeq: number, worker
   return lastTs;
 }
 
-async function remediationOnLab(): Promise<{ samplesMs: number[]; note?: string }> {
-  const { attachSimLab } = await import("../cluster/sim/sim-lab.ts");
-  const { loadKubeConfig, rawRequest } = await import("../cluster/kube/apply.ts");
-  const { deployHealer } = await import("../healer/deploy.ts");
-  const lab = await attachSimLab();
-  if (!lab) return { samplesMs: [], note: "no sim lab up: remediation not measured (make lab-up)" };
-  const kubeConfig = loadKubeConfig(lab.description.kubeconfig);
-  const instance = `bench-healer-${randomBytes(3).toString("hex")}`;
-  const selector = `chaoslab.test/healer=${instance}`;
-  const healer = await deployHealer(kubeConfig, {
-    name: instance,
-    replicas: 1,
-    timeoutMs: 120_000,
-    config: {
-      HEALER_MANAGED_SELECTOR: selector,
-      HEALER_HEARTBEAT_INTERVAL: "1s",
-      HEALER_SILENCE_THRESHOLD: "5s",
-      HEALER_NO_PROGRESS_THRESHOLD: "6s",
-      HEALER_GRACE_PERIOD: "6s",
-      HEALER_CANARY_INTERVAL: "1s",
-      HEALER_CANARY_TIMEOUT: "3s",
-      HEALER_BREAKER_SETTLE_PERIOD: "2s",
-      HEALER_BREAKER_MIN_SILENT_JOBS: "6",
-      HEALER_RATE_LIMIT_PER_MINUTE: "120",
-      HEALER_RATE_LIMIT_BURST: "30",
-      HEALER_RESTART_BUDGET: "1",
-      HEALER_OLD_POD_GRACE_SLACK: "3s",
-      HEALER_REMEDIATION_POLL_INTERVAL: "200ms",
-    },
-  });
-  const count = 12;
-  const names: string[] = [];
-  try {
-    for (let index = 0; index < count; index++) {
-      const name = `${instance}-t${index}`;
-      names.push(name);
-      const labels = { [selector.split("=")[0]!]: instance, "healer.streamforge.io/task-id": name, "healer.streamforge.io/attempt": "0" };
-      await rawRequest(kubeConfig, "POST", "/apis/batch/v1/namespaces/streamforge/jobs", {
-        apiVersion: "batch/v1",
-        kind: "Job",
-        metadata: { name, namespace: "streamforge", labels },
-        spec: {
-          backoffLimit: 0,
-          template: {
-            metadata: { labels },
-            spec: {
-              restartPolicy: "Never",
-              terminationGracePeriodSeconds: 1,
-              containers: [{ name: "task", image: "chaoslab/task:dev", env: [{ name: "RUN_MS", value: "120000" }] }],
-            },
-          },
-        },
-      });
-      await sleep(1_500);
-    }
-    // Each goes silent from the start: STOP at the end of its grace; wait for every decision to be followed by a create.
-    const podsDir = path.join(lab.description.stateDir, "pods");
-    const deadline = Date.now() + 90_000;
-    let samplesMs: number[] = [];
-    while (Date.now() < deadline) {
-      const lines = fs
-        .readdirSync(podsDir)
-        .filter((entry) => entry.startsWith(`streamforge_${instance}-`))
-        .flatMap((entry) => {
-          try {
-            return fs.readFileSync(path.join(podsDir, entry, "healer.log"), "utf8").split("\n");
-          } catch {
-            return [];
-          }
-        })
-        .filter((line) => line.includes('"decision":true'))
-        .map((line) => JSON.parse(line) as { time: string; uid: string; job: string; action: string; result: string; detail?: string; attempt: number });
-      const detected = new Map(lines.filter((line) => line.action === "detect" && line.result === "detected" && line.attempt === 0).map((line) => [line.uid, Date.parse(line.time)]));
-      const created = new Map(lines.filter((line) => line.action === "replace" && line.detail === "replacement created suspended").map((line) => [line.uid, Date.parse(line.time)]));
-      samplesMs = [...detected].filter(([uid]) => created.has(uid)).map(([uid, at]) => created.get(uid)! - at);
-      if (samplesMs.length >= count) break;
-      await sleep(1_000);
-    }
-    return { samplesMs, note: samplesMs.length < count ? `only ${samplesMs.length} of ${count} remediations observed within 90 s` : undefined };
-  } finally {
-    for (const name of [...names, ...names.map((name) => `${name}-r1`)]) {
-      await rawRequest(kubeConfig, "DELETE", `/apis/batch/v1/namespaces/streamforge/jobs/${name}`, { propagationPolicy: "Background" }).catch(() => undefined);
-    }
-    await healer.remove().catch((error: unknown) => log(`removing ${instance}: ${(error as Error).message}`));
-  }
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const flag = (name: string) => args[args.indexOf(name) + 1];
@@ -456,7 +168,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }, 290_000);
   hardStop.unref();
-  const { attachSimLab } = await import("../cluster/sim/sim-lab.ts");
+  const { attachSimLab } = await import("../cluster/sim/lab/sim-lab.ts");
   const lab = await attachSimLab();
   if (!lab) throw new Error("the sim lab is not up: `make lab-up` first (this benchmark never starts or stops it)");
   const brokers = lab.description.kafka.bootstrapDirect;

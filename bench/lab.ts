@@ -10,8 +10,10 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { provision, DEFAULT_COMPONENTS } from "../cluster/sim/provision.ts";
-import { attachSimLab, startSimLab, stopSimLab } from "../cluster/sim/sim-lab.ts";
+import { provision, DEFAULT_COMPONENTS } from "../cluster/build/provision.ts";
+import { attachSimLab } from "../cluster/sim/lab/sim-lab.ts";
+import { startSimLab } from "../cluster/sim/lab/start-sim-lab.ts";
+import { stopSimLab } from "../cluster/sim/lab/stop-sim-lab.ts";
 import { stateDir, statePaths } from "../cluster/sim/layout.ts";
 import { Supervisor } from "../cluster/sim/supervisor.ts";
 

@@ -1,7 +1,7 @@
 /**
  * actionlint over the repository's GitHub Actions workflows. The binary is built from the Go module
  * proxy at the version pinned in cluster/versions.json and cached like the lab's components
- * (`~/.cache/chaoslab/actionlint-<version>/`, cluster/sim/components.ts): the first run builds it in
+ * (`~/.cache/chaoslab/actionlint-<version>/`, cluster/build/components.ts): the first run builds it in
  * under a minute, later runs find it.
  *
  * shellcheck and pyflakes are switched off: actionlint runs them only when they happen to be on PATH,
@@ -12,7 +12,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { $ } from "zx";
 import { REPO_ROOT } from "../cluster/images.ts";
-import { builtComponentDirs, provision } from "../cluster/sim/provision.ts";
+import { builtComponentDirs, provision } from "../cluster/build/provision.ts";
 
 export const WORKFLOWS_DIR = path.join(REPO_ROOT, ".github", "workflows");
 

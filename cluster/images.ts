@@ -29,7 +29,7 @@ export const LAB_IMAGES: readonly LabImage[] = [
 /** Tags the sim knows for stage exclusions; any tag works for the process runtime itself. */
 export const LAB_IMAGE_TAGS = ["dev", "v1", "v2", "v2-bad", "v2-good"] as const;
 
-export function parseImage(reference: string): { repository: string; tag: string } {
+function parseImage(reference: string): { repository: string; tag: string } {
   const at = reference.lastIndexOf(":");
   const slash = reference.lastIndexOf("/");
   if (at > slash) return { repository: reference.slice(0, at), tag: reference.slice(at + 1) };

@@ -88,8 +88,6 @@ export type ToxicSpec =
   /** Data is sliced into small packets with a delay between them. */
   | { kind: "slicer"; direction: ToxicDirection; averageSizeBytes: number; sizeVariationBytes: number; delayUs: number };
 
-export type ToxicKind = ToxicSpec["kind"];
-
 export interface ToxicRef {
   /** Broker whose workload path carries the toxic. */
   nodeId: number;

@@ -10,16 +10,12 @@
  * Written in Allure's compatibility form (matchedStatuses/messageRegex) so both Allure 3 (regex test)
  * and Allure 2 (full match) read it the same: every pattern is anchored and ends in `[\s\S]*`.
  */
-import type { Verdict, VerdictReason } from "../harness/engine/verdict.ts";
+import { Status } from "allure-js-commons";
+import type { Category } from "allure-js-commons/sdk";
+import type { Verdict, VerdictReason } from "./results/verdict.ts";
 
-export type AllureStatus = "passed" | "failed" | "broken" | "skipped" | "unknown";
-
-export interface AllureCategory {
-  name: string;
-  description: string;
-  matchedStatuses: AllureStatus[];
-  messageRegex: string;
-}
+/** Allure's category, with the fields every one of ours sets. */
+export type AllureCategory = Category & { name: string; description: string; matchedStatuses: Status[]; messageRegex: string };
 
 export const MESSAGE_TAGS = { resilience: "[resilience]", inconclusive: "[inconclusive]", leak: "[leak]", lab: "[lab]" } as const;
 
@@ -29,31 +25,39 @@ export const ALLURE_CATEGORIES: AllureCategory[] = [
   {
     name: "Resilience failures",
     description: "The system under test did not hold: an expectation failed, or the steady state did not come back.",
-    matchedStatuses: ["failed"],
+    matchedStatuses: [Status.FAILED],
     messageRegex: anchored(MESSAGE_TAGS.resilience),
   },
   {
     name: "Inconclusive: fault not shown to land, or no data",
     description: "Nothing was learned about the system: fix the fault's evidence or the probe's data source.",
-    matchedStatuses: ["broken"],
+    matchedStatuses: [Status.BROKEN],
     messageRegex: anchored(MESSAGE_TAGS.inconclusive),
   },
   {
     name: "Leaks after a scenario",
     description: "Toxics, stopped brokers or labelled objects remained after revert: run `chaoslab cleanup`.",
-    matchedStatuses: ["broken"],
+    matchedStatuses: [Status.BROKEN],
     messageRegex: anchored(MESSAGE_TAGS.leak),
   },
   {
     name: "Lab breakage",
     description: "The lab failed (setup, steady state before injection, revert, timeout, interruption).",
-    matchedStatuses: ["broken"],
+    matchedStatuses: [Status.BROKEN],
     messageRegex: anchored(MESSAGE_TAGS.lab),
   },
 ];
 
-export function allureStatusOf(verdict: Verdict): AllureStatus {
-  return verdict === "passed" ? "passed" : verdict === "failed" ? "failed" : verdict === "skipped" ? "skipped" : "broken";
+const STATUS_OF_VERDICT: Record<Verdict, Status> = {
+  passed: Status.PASSED,
+  failed: Status.FAILED,
+  skipped: Status.SKIPPED,
+  broken: Status.BROKEN,
+  inconclusive: Status.BROKEN,
+};
+
+export function allureStatusOf(verdict: Verdict): Status {
+  return STATUS_OF_VERDICT[verdict];
 }
 
 /** The tagged message of a scenario's Allure test: the reason that decided its verdict, tagged. */

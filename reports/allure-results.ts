@@ -2,7 +2,8 @@
  * Allure results of a `chaoslab run`: one Allure test per scenario, its steps mirroring the scenario's
  * phases (setup, steady state, each fault with its evidence, each expectation, revert, teardown, leak
  * audit), with the timeline, plans, evidence, seed and environment attached. Written in the Allure 2
- * result format that `allure generate` (Allure Report 3) reads, next to what allure-vitest writes.
+ * result format that `allure generate` (Allure Report 3) reads, next to what allure-vitest writes: the
+ * model and the writer are allure-js-commons' (the library allure-vitest itself writes with).
  *
  * Results of an earlier `chaoslab run` for the same scenarios are removed first: Allure would show them
  * as retries of this run.
@@ -17,9 +18,11 @@ import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ScenarioResult } from "../harness/engine/runner.ts";
-import type { TimelineEntry } from "../harness/engine/timeline.ts";
-import { ALLURE_CATEGORIES, allureMessageOf, allureStatusOf, categoryOf, type AllureStatus } from "./allure-categories.ts";
+import { Stage, type Attachment, type StepResult, type TestResult } from "allure-js-commons";
+import { FileSystemWriter } from "allure-js-commons/sdk/reporter";
+import type { ScenarioResult } from "./results/scenario-result.ts";
+import { ALLURE_CATEGORIES, allureMessageOf, allureStatusOf, categoryOf } from "./allure-categories.ts";
+import { ofKind, probeSamples, scenarioSteps, type Attach } from "./allure-steps.ts";
 import { renderTimelineSvg } from "./timeline-svg.ts";
 
 /**
@@ -29,44 +32,16 @@ import { renderTimelineSvg } from "./timeline-svg.ts";
 export const DEFAULT_ALLURE_RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "out", "allure-results");
 const FRAMEWORK = "chaoslab";
 
-interface Attachment {
-  name: string;
-  source: string;
-  type: string;
-}
-
-interface Step {
-  name: string;
-  status: AllureStatus;
-  stage: "finished";
-  start: number;
-  stop: number;
-  statusDetails?: { message?: string };
-  steps: Step[];
-  attachments: Attachment[];
-  parameters: Parameter[];
-}
-
-/** `excluded`: left out of the history key (Allure 3), so runs with different values share a history. */
-interface Parameter {
-  name: string;
-  value: string;
-  excluded?: boolean;
-}
-
-const stepStatus = (verdict: string | undefined): AllureStatus =>
-  verdict === undefined || verdict === "passed" || verdict === "confirmed" ? "passed" : verdict === "failed" ? "failed" : verdict === "skipped" || verdict === "not-run" ? "skipped" : "broken";
-
 export async function writeAllureResults(results: readonly ScenarioResult[], dir = DEFAULT_ALLURE_RESULTS): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   const historyIds = new Set(results.map((result) => historyIdOf(result.name)));
   await removeEarlierResults(dir, historyIds);
-  for (const result of results) await writeScenario(result, dir);
-  await fs.writeFile(path.join(dir, "categories.json"), `${JSON.stringify(ALLURE_CATEGORIES, null, 2)}\n`);
+  const writer = new FileSystemWriter({ resultsDir: dir });
+  for (const result of results) await writeScenario(result, writer);
+  writer.writeCategoriesDefinitions(ALLURE_CATEGORIES);
   const fingerprint = results[0]?.fingerprint;
   if (fingerprint) {
-    const environment = { provider: fingerprint.provider, node: fingerprint.node, platform: fingerprint.platform, ...fingerprint.components };
-    await fs.writeFile(path.join(dir, "environment.properties"), Object.entries(environment).map(([key, value]) => `${key}=${value}`).join("\n") + "\n");
+    writer.writeEnvironmentInfo({ provider: fingerprint.provider, node: fingerprint.node, platform: fingerprint.platform, ...fingerprint.components });
   }
   return dir;
 }
@@ -80,7 +55,7 @@ async function removeEarlierResults(dir: string, historyIds: Set<string>): Promi
     if (!name.endsWith("-result.json")) continue;
     const file = path.join(dir, name);
     try {
-      const earlier = JSON.parse(await fs.readFile(file, "utf8")) as { historyId?: string; labels?: { name: string; value: string }[]; attachments?: Attachment[]; steps?: Step[] };
+      const earlier = JSON.parse(await fs.readFile(file, "utf8")) as Partial<TestResult>;
       if (!earlier.labels?.some((label) => label.name === "framework" && label.value === FRAMEWORK) || !historyIds.has(earlier.historyId ?? "")) continue;
       const sources = collectSources(earlier.attachments ?? [], earlier.steps ?? []);
       for (const source of sources) await fs.rm(path.join(dir, source), { force: true });
@@ -91,137 +66,59 @@ async function removeEarlierResults(dir: string, historyIds: Set<string>): Promi
   }
 }
 
-function collectSources(attachments: Attachment[], steps: Step[]): string[] {
+function collectSources(attachments: Attachment[], steps: StepResult[]): string[] {
   return [...attachments.map((attachment) => attachment.source), ...steps.flatMap((step) => collectSources(step.attachments ?? [], step.steps ?? []))];
 }
 
-type Entry = ScenarioResult["timeline"]["entries"][number];
-const ofKind = <K extends TimelineEntry["kind"]>(entries: readonly Entry[], kind: K) => entries.filter((entry): entry is Extract<Entry, { kind: K }> => entry.kind === kind);
-
-/** Probe samples grouped by probe, in time order (what the timeline draws as ticks). */
-function probeSamples(entries: readonly Entry[], prefix = ""): Record<string, { time: string; t: number; outcome: string; detail?: string; value?: unknown }[]> {
-  const grouped: Record<string, { time: string; t: number; outcome: string; detail?: string; value?: unknown }[]> = {};
-  for (const sample of ofKind(entries, "probe")) {
-    if (!sample.probe.startsWith(prefix)) continue;
-    (grouped[sample.probe] ??= []).push({ time: sample.time, t: sample.t, outcome: sample.outcome, detail: sample.detail, value: sample.value });
-  }
-  return grouped;
-}
-
-/** The name part of a planned target id: `streamforge/loader-1-abcde` → `loader-1-abcde`. */
-const targetName = (id: string) => id.slice(id.lastIndexOf("/") + 1);
-
-async function writeScenario(result: ScenarioResult, dir: string): Promise<void> {
-  const attach = async (name: string, content: unknown, type: "application/json" | "image/svg+xml" = "application/json"): Promise<Attachment> => {
+function attacher(writer: FileSystemWriter): Attach {
+  return async (name, content, type = "application/json") => {
     const source = `${randomUUID()}-attachment.${type === "application/json" ? "json" : "svg"}`;
-    await fs.writeFile(path.join(dir, source), typeof content === "string" ? content : JSON.stringify(content, null, 2));
+    writer.writeAttachment(source, Buffer.from(typeof content === "string" ? content : JSON.stringify(content, null, 2)));
     return { name, source, type };
   };
-  const entries = result.timeline.entries;
-  const k8sEvents = ofKind(entries, "k8s-event");
-  const objectChanges = ofKind(entries, "object");
-  const healerDecisions = ofKind(entries, "healer");
-  const phase = (name: string) => result.phases.find((candidate) => candidate.phase === name);
-  const window = (name: string) => ({ start: phase(name)?.startedAt ?? result.startedAt, stop: phase(name)?.finishedAt ?? phase(name)?.startedAt ?? result.startedAt });
-  const step = (name: string, status: AllureStatus, times: { start: number; stop: number }, extra: Partial<Step> = {}): Step => ({
-    name,
-    status,
-    stage: "finished",
-    ...times,
-    steps: [],
-    attachments: [],
-    parameters: [],
-    ...extra,
-  });
+}
 
-  const steps: Step[] = [];
-  steps.push(
-    step("Setup", result.setup.some((entry) => entry.error) ? "broken" : "passed", window("setup"), {
-      steps: result.setup.map((entry) => step(`${entry.kind}: ${entry.description}`, entry.error ? "broken" : "passed", window("setup"), entry.error ? { statusDetails: { message: entry.error } } : {})),
-    }),
-  );
-  const checks = async (when: "before" | "after", phaseName: string, title: string) => {
-    const items = result.steadyState.filter((check) => check.when === when);
-    if (items.length === 0) return;
-    const worst = items.some((check) => check.verdict !== "passed") ? (when === "before" ? "broken" : stepStatus(items.find((check) => check.verdict !== "passed")!.verdict)) : "passed";
-    const samples = probeSamples(entries, "steadyState[");
-    const ofCheck = (check: (typeof items)[number]) => Object.fromEntries(Object.entries(samples).filter(([probe]) => probe.startsWith(`steadyState[${check.index}] `) && probe.endsWith(`(${when})`)));
-    const checkSteps: Step[] = [];
-    for (const check of items) {
-      const own = ofCheck(check);
-      checkSteps.push(
-        step(`${check.probe}: ${check.description}`, stepStatus(check.verdict), window(phaseName), {
-          statusDetails: { message: check.message },
-          attachments: Object.keys(own).length > 0 ? [await attach(`probe samples of steadyState[${check.index}] (${when})`, own)] : [],
-        }),
-      );
-    }
-    steps.push(step(title, worst, window(phaseName), { steps: checkSteps }));
-  };
-  await checks("before", "steadyState", "Steady state (before)");
-  for (const fault of result.faults) {
-    const attachments: Attachment[] = [];
-    if (fault.plan) attachments.push(await attach(`plan of ${fault.name}`, fault.plan));
-    if (fault.evidence) attachments.push(await attach(`evidence of ${fault.name}`, fault.evidence));
-    const targets = new Set((fault.plan?.targets ?? []).map((target) => targetName(target.id)));
-    const ofTargets = {
-      events: k8sEvents.filter((event) => targets.has(event.involvedObject.name)),
-      objectChanges: objectChanges.filter((change) => targets.has(change.name)),
-      faultTimeline: ofKind(entries, "fault").filter((entry) => entry.fault === fault.name),
-    };
-    if (ofTargets.events.length + ofTargets.objectChanges.length + ofTargets.faultTimeline.length > 0) attachments.push(await attach(`events of ${fault.name}'s targets`, ofTargets));
-    const start = fault.injectedAt ?? window("faults").start;
-    steps.push(
-      step(`Fault ${fault.name} (${fault.type})`, stepStatus(fault.verdict), { start, stop: fault.revertedAt ?? start }, {
-        attachments,
-        statusDetails: { message: fault.evidence?.summary ?? fault.message },
-        parameters: [
-          { name: "targets", value: fault.plan?.targets.map((target) => target.id).join(", ") ?? "" },
-          { name: "effect confirmed after", value: fault.effectConfirmedAt !== undefined && fault.injectedAt !== undefined ? `${fault.effectConfirmedAt - fault.injectedAt} ms` : "—", excluded: true },
-        ],
-      }),
-    );
-  }
-  for (const expectation of result.expectations) {
-    const attachments: Attachment[] = [];
-    if (expectation.evidence || expectation.recovery || expectation.ledger) {
-      attachments.push(await attach(`evidence of expect[${expectation.index}]`, { recovery: expectation.recovery, ledger: expectation.ledger, ...expectation.evidence }));
-    }
-    const samples = probeSamples(entries, `expect[${expectation.index}] `);
-    if (Object.keys(samples).length > 0) attachments.push(await attach(`probe samples of expect[${expectation.index}]`, samples));
-    steps.push(
-      step(`Expect ${expectation.description}`, stepStatus(expectation.verdict), window("expect"), {
-        statusDetails: { message: expectation.message },
-        attachments,
-        parameters: expectation.recovery?.mttrMs !== undefined ? [{ name: "MTTR", value: `${expectation.recovery.mttrMs} ms`, excluded: true }] : [],
-      }),
-    );
-  }
-  steps.push(step("Revert", result.reverts.failed.length > 0 ? "broken" : "passed", window("revert"), { statusDetails: { message: `${result.reverts.reverted} action(s) reverted${result.reverts.failed.length ? `, ${result.reverts.failed.length} failed` : ""}` } }));
-  await checks("after", "steadyStateAfter", "Steady state (after recovery)");
-  steps.push(step("Teardown", "passed", window("teardown")));
-  steps.push(step("Leak audit", result.leaks.length > 0 ? "broken" : "passed", window("leakAudit"), { statusDetails: { message: result.leaks.map((leak) => leak.what).join("; ") || "no leaks" } }));
-
+function descriptionOf(result: ScenarioResult): string {
   const category = categoryOf(result.verdict, result.reasons);
-  const description = [
+  return [
     `**Verdict:** ${result.verdict}${category ? ` (${category.name})` : ""}`,
     ...result.reasons.map((reason) => `- [${reason.verdict}] ${reason.source}: ${reason.message}`),
     "",
     `**Replay:** \`chaoslab run ${result.file} --seed ${result.seed}\` (run ${result.runId} on ${result.fingerprint.provider})`,
   ].join("\n");
-  const timelineTitle = `${result.name} — ${result.verdict}`;
+}
 
-  const uuid = randomUUID();
-  const test = {
-    uuid,
+/** The scenario-level attachments: the timeline drawn and as data, plans, samples, events, decisions, seed. */
+async function scenarioAttachments(result: ScenarioResult, attach: Attach): Promise<Attachment[]> {
+  const entries = result.timeline.entries;
+  return [
+    await attach("timeline", renderTimelineSvg(result.timeline, { title: `${result.name} — ${result.verdict}` }), "image/svg+xml"),
+    await attach("timeline (entries)", result.timeline),
+    await attach("resolved plan", result.faults.map((fault) => fault.plan ?? { fault: fault.name, type: fault.type, notPlanned: fault.message ?? fault.verdict })),
+    await attach("probe samples", probeSamples(entries)),
+    await attach("Kubernetes events and object changes", { events: ofKind(entries, "k8s-event"), objectChanges: ofKind(entries, "object") }),
+    await attach("healer decisions", ofKind(entries, "healer")),
+    await attach("seed and versions", { seed: result.seed, runId: result.runId, replay: `chaoslab run ${result.file} --seed ${result.seed}`, fingerprint: result.fingerprint }),
+    await attach("verdict reasons", result.reasons),
+    ...(result.ledger ? [await attach("Kafka ledger", result.ledger)] : []),
+  ];
+}
+
+async function writeScenario(result: ScenarioResult, writer: FileSystemWriter): Promise<void> {
+  const attach = attacher(writer);
+  const test: TestResult = {
+    uuid: randomUUID(),
     historyId: historyIdOf(result.name),
     testCaseId: historyIdOf(result.name),
     name: result.title ?? result.name,
     fullName: `${result.file}#${result.name}`,
-    description,
+    description: descriptionOf(result),
     status: allureStatusOf(result.verdict),
-    statusDetails: { message: allureMessageOf(result.verdict, result.reasons) ?? "", trace: result.reasons.map((reason) => `[${reason.verdict}] ${reason.source}: ${reason.message}`).join("\n") },
-    stage: "finished",
+    statusDetails: {
+      message: allureMessageOf(result.verdict, result.reasons) ?? "",
+      trace: result.reasons.map((reason) => `[${reason.verdict}] ${reason.source}: ${reason.message}`).join("\n"),
+    },
+    stage: Stage.FINISHED,
     start: result.startedAt,
     stop: result.finishedAt,
     labels: [
@@ -238,18 +135,8 @@ async function writeScenario(result: ScenarioResult, dir: string): Promise<void>
       { name: "runId", value: result.runId, excluded: true },
     ],
     links: [],
-    steps,
-    attachments: [
-      await attach("timeline", renderTimelineSvg(result.timeline, { title: timelineTitle }), "image/svg+xml"),
-      await attach("timeline (entries)", result.timeline),
-      await attach("resolved plan", result.faults.map((fault) => fault.plan ?? { fault: fault.name, type: fault.type, notPlanned: fault.message ?? fault.verdict })),
-      await attach("probe samples", probeSamples(entries)),
-      await attach("Kubernetes events and object changes", { events: k8sEvents, objectChanges }),
-      await attach("healer decisions", healerDecisions),
-      await attach("seed and versions", { seed: result.seed, runId: result.runId, replay: `chaoslab run ${result.file} --seed ${result.seed}`, fingerprint: result.fingerprint }),
-      await attach("verdict reasons", result.reasons),
-      ...(result.ledger ? [await attach("Kafka ledger", result.ledger)] : []),
-    ],
+    steps: await scenarioSteps(result, attach),
+    attachments: await scenarioAttachments(result, attach),
   };
-  await fs.writeFile(path.join(dir, `${uuid}-result.json`), JSON.stringify(test, null, 2));
+  writer.writeResult(test);
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import versions from "../cluster/versions.json" with { type: "json" };
 import { writeAllureResults } from "./allure-results.ts";
-import { reportCommand } from "./report-command.ts";
+import { reportCommand } from "../harness/cli/commands/report.ts";
 import { renderReport, ReportInputError, stripAnalytics } from "./render.ts";
 import { fixtureResults } from "./testing/report-fixtures.ts";
 

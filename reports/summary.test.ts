@@ -2,8 +2,8 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ScenarioResult } from "../harness/engine/runner.ts";
-import type { Verdict, VerdictReason } from "../harness/engine/verdict.ts";
+import type { ScenarioResult } from "./results/scenario-result.ts";
+import type { Verdict, VerdictReason } from "./results/verdict.ts";
 import { ALLURE_CATEGORIES, allureMessageOf, allureStatusOf, categoryOf } from "./allure-categories.ts";
 import { summarize, writeRunOutputs } from "./summary.ts";
 

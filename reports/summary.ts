@@ -10,10 +10,10 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ScenarioResult } from "../harness/engine/runner.ts";
-import { exitCodeForResults, VERDICTS, type Verdict, type VerdictReason } from "../harness/engine/verdict.ts";
-import type { LedgerCounts } from "../harness/expectations/expectation.ts";
-import type { EnvironmentFingerprint } from "../harness/engine/fingerprint.ts";
+import type { ScenarioResult } from "./results/scenario-result.ts";
+import { exitCodeForResults, VERDICTS, type Verdict, type VerdictReason } from "./results/verdict.ts";
+import type { LedgerCounts } from "../workloads/ledger/compute.ts";
+import type { EnvironmentFingerprint } from "./results/fingerprint.ts";
 import { categoryOf } from "./allure-categories.ts";
 
 export const SUMMARY_VERSION = 1;

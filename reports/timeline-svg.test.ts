@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { TimelineEntry } from "../harness/engine/timeline.ts";
+import type { TimelineEntry } from "./results/timeline.ts";
 import { fixtureResults } from "./testing/report-fixtures.ts";
-import { escapeXml, faultWindows, formatOffset, renderTimelineSvg, rolloutPhaseOf } from "./timeline-svg.ts";
+import { renderTimelineSvg } from "./timeline-svg.ts";
+import { faultWindows, rolloutPhaseOf } from "./timeline-svg/lanes.ts";
+import { escapeXml, formatOffset } from "./timeline-svg/marks.ts";
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 const at = (seconds: number) => T0 + seconds * 1000;

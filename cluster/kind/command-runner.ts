@@ -92,3 +92,11 @@ export async function runOrThrow(runner: CommandRunner, spec: CommandSpec, step:
   if (result.exitCode !== 0) throw new LabCommandError(step.what, spec, result, step.hint);
   return result.stdout;
 }
+
+/** How long a quick question to a CLI (`docker info`, `kind get clusters`) may take. */
+export const PROBE_TIMEOUT_MS = 30_000;
+
+/** A quick question to a CLI, with PROBE_TIMEOUT_MS. */
+export function probeCommand(command: string, args: string[]): CommandSpec {
+  return { command, args, timeoutMs: PROBE_TIMEOUT_MS };
+}

@@ -7,11 +7,12 @@ import os from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { REPO_ROOT } from "../images.ts";
+import { cacheDir } from "../build/cache-dir.ts";
 import type { Versions } from "../manifests/kind-manifests.ts";
-import { STREAMFORGE_NAMESPACE } from "../../workloads/namespace.ts";
+import { STREAMFORGE_NAMESPACE } from "../../workloads/queue-events/namespace.ts";
 
 export const KIND_CLUSTER_NAME = "chaoslab";
-export const KIND_CONFIG_TEMPLATE = path.join(REPO_ROOT, "cluster", "kind", "kind-config.yaml");
+const KIND_CONFIG_TEMPLATE = path.join(REPO_ROOT, "cluster", "kind", "kind-config.yaml");
 /** kind names node containers `<cluster>-control-plane`, `<cluster>-worker`, `<cluster>-worker2`, ... */
 export const KIND_CONTROL_PLANE_CONTAINER = `${KIND_CLUSTER_NAME}-control-plane`;
 
@@ -27,7 +28,7 @@ export function kindStateDir(): string {
 
 /** Downloaded release manifests, keyed by version (same cache root as the sim's built binaries). */
 export function kindCacheDir(): string {
-  return path.join(process.env.CHAOSLAB_CACHE_DIR ?? path.join(os.homedir(), ".cache", "chaoslab"), "kind-manifests");
+  return path.join(cacheDir(), "kind-manifests");
 }
 
 export function releaseUrls(versions: Versions) {

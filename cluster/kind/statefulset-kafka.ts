@@ -1,13 +1,13 @@
 /**
  * Kafka on kind without an operator (the air-gapped lab): a KRaft StatefulSet of the offline Kafka image,
- * rendered from the same Strimzi manifests (offline/kafka-statefulset.ts), the lab's topics created
+ * rendered from the same Strimzi manifests (manifests/kafka-statefulset.ts), the lab's topics created
  * through the admin API on the host listener, brokers as StatefulSet pods.
  */
 import type { LabDescription } from "../provider.ts";
 import { ensureLabTopics } from "../kafka/lab-topics.ts";
 import { type KindKafka, type KindKafkaContext, type Log, expectNodeIds, rolloutStatus } from "./kind-kafka.ts";
 import { StatefulSetBrokerHandles } from "./strimzi-brokers.ts";
-import { type StatefulSetKafka as Rendered, renderStatefulSetKafka } from "./offline/kafka-statefulset.ts";
+import { type StatefulSetKafka as Rendered, renderStatefulSetKafka } from "../manifests/kafka-statefulset.ts";
 
 const KAFKA_READY_MS = 10 * 60_000;
 const TOPICS_MS = 3 * 60_000;
@@ -38,7 +38,7 @@ export class StatefulSetKafka implements KindKafka {
   async applyKafka(): Promise<void> {
     await this.context.kubectl.apply(this.rendered.objects, {
       what: "apply the Kafka StatefulSet (rendered from cluster/manifests/kind/kafka.yaml)",
-      hint: "the rendering is cluster/kind/offline/kafka-statefulset.ts (its unit test checks the objects); check the cluster is reachable",
+      hint: "the rendering is cluster/manifests/kafka-statefulset.ts (its unit test checks the objects); check the cluster is reachable",
     });
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeCommandRunner } from "./fake-command-runner.ts";
+import { FakeCommandRunner } from "../testing/fake-command-runner.ts";
 import { Kubectl } from "./kubectl.ts";
 import { StrimziBrokerHandles } from "./strimzi-brokers.ts";
 import type { Clock } from "./wait.ts";

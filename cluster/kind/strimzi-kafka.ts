@@ -16,7 +16,7 @@ import type { Versions } from "../manifests/kind-manifests.ts";
 const KAFKA_READY_MS = 20 * 60_000;
 const TOPICS_READY_MS = 5 * 60_000;
 
-export const STRIMZI_CRDS = ["kafkas.kafka.strimzi.io", "kafkanodepools.kafka.strimzi.io", "kafkatopics.kafka.strimzi.io", "strimzipodsets.core.strimzi.io"];
+const STRIMZI_CRDS = ["kafkas.kafka.strimzi.io", "kafkanodepools.kafka.strimzi.io", "kafkatopics.kafka.strimzi.io", "strimzipodsets.core.strimzi.io"];
 
 export class StrimziKafka implements KindKafka {
   readonly operator: string;

@@ -114,7 +114,7 @@ export async function applyObjects(
   return applied;
 }
 
-export function describeObject(object: k8s.KubernetesObject): string {
+function describeObject(object: k8s.KubernetesObject): string {
   const namespace = object.metadata?.namespace ? `${object.metadata.namespace}/` : "";
   return `${object.kind ?? "?"} ${namespace}${object.metadata?.name ?? "?"} (${object.apiVersion ?? "?"})`;
 }

@@ -20,7 +20,7 @@ import { clusterEndpointSlices } from "./endpoint-slices.ts";
 const forwarders = new Map<string, Promise<string>>();
 
 /** Starts (once) a local HTTP forwarder to the API server of `kubeconfig`; resolves to its base URL. */
-export function apiServerForwarder(kubeconfig: string): Promise<string> {
+function apiServerForwarder(kubeconfig: string): Promise<string> {
   let started = forwarders.get(kubeconfig);
   if (!started) {
     started = startForwarder(loadKubeConfig(kubeconfig));
@@ -30,7 +30,7 @@ export function apiServerForwarder(kubeconfig: string): Promise<string> {
   return started;
 }
 
-export async function startForwarder(config: k8s.KubeConfig): Promise<string> {
+async function startForwarder(config: k8s.KubeConfig): Promise<string> {
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error("the kubeconfig has no current cluster: cannot reach Services through the API server");
   const server = new URL(cluster.server);

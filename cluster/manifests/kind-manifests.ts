@@ -20,9 +20,9 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
-export const MANIFESTS_DIR = path.join(REPO_ROOT, "cluster", "manifests");
-export const NAMESPACES_FILE = path.join(MANIFESTS_DIR, "namespaces.yaml");
-export const KIND_MANIFESTS_DIR = path.join(MANIFESTS_DIR, "kind");
+const MANIFESTS_DIR = path.join(REPO_ROOT, "cluster", "manifests");
+const NAMESPACES_FILE = path.join(MANIFESTS_DIR, "namespaces.yaml");
+const KIND_MANIFESTS_DIR = path.join(MANIFESTS_DIR, "kind");
 export const KIND_MANIFEST_FILES = {
   kafka: path.join(KIND_MANIFESTS_DIR, "kafka.yaml"),
   topics: path.join(KIND_MANIFESTS_DIR, "topics.yaml"),

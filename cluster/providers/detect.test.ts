@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeCommandRunner } from "../kind/fake-command-runner.ts";
+import { FakeCommandRunner } from "../testing/fake-command-runner.ts";
 import { type DockerProbe, describePick, dockerEngineProbe, pickProvider, testcontainersProbe } from "./detect.ts";
 
 const dockerAnswers: DockerProbe = async () => ({ reachable: true, detail: "engine 28.2.2 at /var/run/docker.sock", memoryBytes: 16 * 1024 ** 3 });

@@ -7,8 +7,8 @@
  * and Docker Desktop sockets, and reports the engine's CPUs and memory), then the docker CLI (whose
  * `docker context` setups testcontainers does not read). Loading the picked provider is registry.ts's.
  */
-import net from "node:net";
 import { PROVIDER_NAMES, type ProviderName } from "../provider.ts";
+import { probeTcp } from "../network/tcp-probe.ts";
 import { type KindImageMode, OFFLINE_SETUP_COMMAND, kindImageMode } from "../kind/offline/mode.ts";
 import { isProviderName } from "./registry.ts";
 import { type CommandRunner, zxCommandRunner } from "../kind/command-runner.ts";
@@ -31,7 +31,7 @@ export interface ProviderPick {
 }
 
 /** What three Kafka brokers, Strimzi, Argo Rollouts and the workloads need from Docker, roughly. */
-export const KIND_MIN_DOCKER_MEMORY_BYTES = 6 * 1024 ** 3;
+const KIND_MIN_DOCKER_MEMORY_BYTES = 6 * 1024 ** 3;
 
 /** Whether the registry kind's node image is pulled from answers (one bounded TCP connect). */
 export type RegistryProbe = () => Promise<{ reachable: boolean; detail: string }>;
@@ -94,17 +94,12 @@ export async function pickProvider(env: Readonly<Record<string, string | undefin
 
 const REGISTRY = { host: "registry-1.docker.io", port: 443 } as const;
 
-export const registryProbe: RegistryProbe = () =>
-  new Promise((resolve) => {
-    const socket = net.connect({ host: REGISTRY.host, port: REGISTRY.port });
-    const finish = (reachable: boolean, detail: string) => {
-      socket.destroy();
-      resolve({ reachable, detail });
-    };
-    socket.setTimeout(3_000, () => finish(false, `${REGISTRY.host}:${REGISTRY.port} did not answer within 3 s`));
-    socket.once("connect", () => finish(true, `${REGISTRY.host} answers`));
-    socket.once("error", (error) => finish(false, `${REGISTRY.host}: ${error.message}`));
-  });
+export const registryProbe: RegistryProbe = async () => {
+  const result = await probeTcp(REGISTRY.host, REGISTRY.port, 3_000);
+  if (result.reachable) return { reachable: true, detail: `${REGISTRY.host} answers` };
+  if (result.reason === "timeout") return { reachable: false, detail: `${REGISTRY.host}:${REGISTRY.port} did not answer within 3 s` };
+  return { reachable: false, detail: `${REGISTRY.host}: ${result.message}` };
+};
 
 export function describePick(pick: ProviderPick): string {
   return `cluster provider: ${pick.name} — ${pick.reason}`;

@@ -2,8 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FakeCommandRunner, appliedObjects } from "../kind/fake-command-runner.ts";
-import { createProvider, parseKafkaRef } from "./existing.ts";
+import { FakeCommandRunner, appliedObjects } from "../testing/fake-command-runner.ts";
+import { createProvider } from "./existing.ts";
+import { parseKafkaRef } from "./existing/kafka-source.ts";
 import { UnsupportedCapabilityError } from "../provider.ts";
 import { labImageReferences } from "../images.ts";
 

@@ -16,7 +16,7 @@ export interface ProviderOptions {
   stateDir?: string;
 }
 
-export const PROVIDER_MODULES: Record<ProviderName, string> = {
+const PROVIDER_MODULES: Record<ProviderName, string> = {
   kind: "./kind.ts",
   sim: "./sim.ts",
   existing: "./existing.ts",

@@ -3,8 +3,9 @@
  * (see cluster/sim/ and ../shared/specs/sim-lab.md).
  */
 import type { ClusterProvider, StartedLab, UpOptions } from "../provider.ts";
-import { attachSimLab, startSimLab } from "../sim/sim-lab.ts";
-import { provision } from "../sim/provision.ts";
+import { attachSimLab } from "../sim/lab/sim-lab.ts";
+import { startSimLab } from "../sim/lab/start-sim-lab.ts";
+import { provision } from "../build/provision.ts";
 import type { ProviderOptions } from "./registry.ts";
 
 export function createProvider(options: ProviderOptions = {}): ClusterProvider {

@@ -1,7 +1,7 @@
 /**
  * Where the sim lab keeps things and which loopback ports it uses: one source of truth.
  *
- * - cache (built upstream binaries, keyed by version): `$CHAOSLAB_CACHE_DIR` or `~/.cache/chaoslab`
+ * - cache (built upstream binaries, keyed by version): cluster/build/cache-dir.ts
  * - state (PKI, kubeconfig, data dirs, logs, pid files, lab.json): `$CHAOSLAB_STATE_DIR` or `<repo>/.chaoslab/sim`
  *
  * Every port is on 127.0.0.1. The block 31000–32999 avoids the defaults of the components themselves
@@ -11,10 +11,9 @@
  * check next to a developer's lab): every port moves up by N × 2000 and the loopback ranges of pod IPs
  * move with it. Give each slot its own state dir (the default, per checkout, already is).
  */
-import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "../images.ts";
-import { STREAMFORGE_NAMESPACE } from "../../workloads/namespace.ts";
+import { STREAMFORGE_NAMESPACE } from "../../workloads/queue-events/namespace.ts";
 
 export const LOOPBACK = "127.0.0.1";
 
@@ -27,13 +26,9 @@ function labSlot(): number {
   return slot;
 }
 
-export const LAB_SLOT = labSlot();
+const LAB_SLOT = labSlot();
 /** 2000: the lab's ports span 31091–32599, so slots never overlap. */
 const PORT_SHIFT = LAB_SLOT * 2000;
-
-export function cacheDir(): string {
-  return process.env.CHAOSLAB_CACHE_DIR ?? path.join(os.homedir(), ".cache", "chaoslab");
-}
 
 export function stateDir(): string {
   return process.env.CHAOSLAB_STATE_DIR ?? path.join(REPO_ROOT, ".chaoslab", "sim");
@@ -121,7 +116,7 @@ export const POD_IP_PREFIX = `127.${10 + 2 * LAB_SLOT}`;
 export const KWOK_POD_CIDR = `127.${40 + 2 * LAB_SLOT}.0.0/16`;
 export const SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/16";
 
-export const NAMESPACES = ["streamforge", "kafka", "argo-rollouts"] as const;
+export const NAMESPACES = [STREAMFORGE_NAMESPACE, "kafka", "argo-rollouts"] as const;
 export const FAKE_NODE_NAMES = ["chaoslab-control-plane", "chaoslab-worker", "chaoslab-worker2"] as const;
 
 export function statePaths(root = stateDir()) {

@@ -6,7 +6,6 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -156,26 +155,6 @@ export async function killGroup(pid: number, signal: NodeJS.Signals, graceMs: nu
     const hardDeadline = Date.now() + 5_000;
     while (groupAlive(pid) && Date.now() < hardDeadline) await sleep(50);
   }
-}
-
-/** Resolves true when something accepts TCP connections on host:port. */
-export function canConnect(port: number, host = "127.0.0.1", timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
-}
-
-/** Ports among `ports` that something is already listening on. */
-export async function portsInUse(ports: number[]): Promise<number[]> {
-  const results = await Promise.all(ports.map(async (port) => ((await canConnect(port, "127.0.0.1", 300)) ? port : undefined)));
-  return results.filter((port): port is number => port !== undefined);
 }
 
 /**

@@ -8,7 +8,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { inject } from "vitest";
 import type { LabDescription, StartedLab } from "../provider.ts";
 import { loadKubeConfig } from "../kube/apply.ts";
-import { SimLab } from "../sim/sim-lab.ts";
+import { SimLab } from "../sim/lab/sim-lab.ts";
 
 export interface LabFixture {
   description: LabDescription;

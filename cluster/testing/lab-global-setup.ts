@@ -7,7 +7,9 @@
  */
 import type { TestProject } from "vitest/node";
 import type { LabDescription } from "../provider.ts";
-import { attachSimLab, startSimLab, stopSimLab } from "../sim/sim-lab.ts";
+import { attachSimLab } from "../sim/lab/sim-lab.ts";
+import { startSimLab } from "../sim/lab/start-sim-lab.ts";
+import { stopSimLab } from "../sim/lab/stop-sim-lab.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

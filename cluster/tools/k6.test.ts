@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import versions from "../versions.json" with { type: "json" };
-import { MissingToolchainError } from "../sim/provision.ts";
+import { MissingToolchainError } from "../build/provision.ts";
 import { provideK6, type K6Sources } from "./k6.ts";
 
 function sources(overrides: Partial<K6Sources>): K6Sources & { built: number } {

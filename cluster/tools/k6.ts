@@ -8,8 +8,8 @@
 import path from "node:path";
 import { $ } from "zx";
 import versions from "../versions.json" with { type: "json" };
-import { k6Component } from "../sim/components.ts";
-import { isBuilt, locate, MissingToolchainError, provision } from "../sim/provision.ts";
+import { k6Component } from "../build/components.ts";
+import { isBuilt, locate, MissingToolchainError, provision } from "../build/provision.ts";
 
 export interface K6Sources {
   /** The cached build, if there is one. */
@@ -20,7 +20,7 @@ export interface K6Sources {
   build(log: (line: string) => void): Promise<string>;
 }
 
-export const defaultK6Sources: K6Sources = {
+const defaultK6Sources: K6Sources = {
   async cached() {
     const location = await locate(k6Component);
     return (await isBuilt(location)) ? path.join(location.dir, "k6") : undefined;

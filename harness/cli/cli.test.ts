@@ -4,14 +4,14 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../cluster/images.ts";
-import { RevertJournal } from "../engine/journal.ts";
+import { RevertJournal } from "../core/journal.ts";
 import { FakeLab, fakePod, fakePorts } from "../testing/fake-lab.ts";
 import { temporaryDir } from "../testing/contexts.ts";
 import { cleanupCommand } from "./commands/cleanup.ts";
 import { planCommand } from "./commands/plan.ts";
 import { runCommand } from "./commands/run.ts";
 import { validateCommand } from "./commands/validate.ts";
-import type { CommandIo } from "./io.ts";
+import type { CommandIo } from "./commands/io.ts";
 
 function captureIo(): CommandIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];

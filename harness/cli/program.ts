@@ -8,15 +8,15 @@
  *   chaoslab nightly --publish-dir <dir>     chaos, then the report published with its history (regressions first)
  *   chaoslab nightly-issues --publish-dir d  one GitHub issue per scenario that regressed in the last published run
  *   chaoslab cleanup [--force]               replay revert journals left by a crash, then audit for leaks
- *   chaoslab lab setup|up|status|down        the lab's lifecycle (cluster/lab-commands.ts, owned by cluster/)
- *   chaoslab report                          re-render the HTML report from reports/out/allure-results/ (reports/report-command.ts)
+ *   chaoslab lab setup|up|status|down        the lab's lifecycle (cluster/commands/lab-commands.ts, owned by cluster/)
+ *   chaoslab report                          re-render the HTML report from reports/out/allure-results/ (cli/commands/report.ts)
  *
  * Exit codes (DESIGN.md): 0 all passed, 1 some failed, 2 invalid input, 3 broken/inconclusive.
  */
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { registerLabCommands } from "../../cluster/lab-commands.ts";
-import { registerReportCommand } from "../../reports/report-command.ts";
+import { registerLabCommands } from "../../cluster/commands/lab-commands.ts";
+import { registerReportCommand } from "./commands/report.ts";
 import { REPO_ROOT } from "../../cluster/images.ts";
 import { attachRunningLab } from "../../cluster/providers/registry.ts";
 import { createLabPorts } from "../lab/lab-ports.ts";
@@ -29,7 +29,7 @@ import { DEFAULT_FLAKY_WINDOW } from "../../reports/nightly/scenario-trends.ts";
 import { planCommand } from "./commands/plan.ts";
 import { runCommand } from "./commands/run.ts";
 import { validateCommand } from "./commands/validate.ts";
-import { processIo, type CommandIo } from "./io.ts";
+import { processIo, type CommandIo } from "./commands/io.ts";
 
 const DEFAULT_SUITE_DIR = path.join(REPO_ROOT, "scenarios");
 
@@ -86,7 +86,17 @@ export function buildProgram(io: CommandIo = processIo): Command {
       if (error.exitCode !== 0) process.exitCode = 2;
       throw error;
     });
+  registerScenarioCommands(program, io);
+  registerSuiteCommands(program, io);
+  registerCleanupCommand(program, io);
+  // Lab lifecycle: `chaoslab lab ...` is owned by cluster/ (cluster/commands/lab-commands.ts).
+  registerLabCommands(program);
+  registerReportCommand(program, io);
+  return program;
+}
 
+/** Scenarios one by one: `validate`, `plan` (dry run) and `run` against the running lab. */
+function registerScenarioCommands(program: Command, io: CommandIo): void {
   program
     .command("validate")
     .description("check scenario files against the schema; exit 2 with file:line:column on any error")
@@ -146,7 +156,10 @@ export function buildProgram(io: CommandIo = processIo): Command {
         interrupt.dispose();
       }
     });
+}
 
+/** The whole suite: `chaos` (one run) and `nightly`/`nightly-issues` (published with history). */
+function registerSuiteCommands(program: Command, io: CommandIo): void {
   program
     .command("chaos")
     .description("the resilience suite end to end: pick the provider (CLUSTER= forces), lab up, deploy the connector and the healer, run every scenario, write reports/out/summary.json, render the HTML report")
@@ -200,7 +213,9 @@ export function buildProgram(io: CommandIo = processIo): Command {
     .action(async (options: { publishDir: string }) => {
       process.exitCode = await nightlyIssuesCommand(options, {}, io);
     });
+}
 
+function registerCleanupCommand(program: Command, io: CommandIo): void {
   program
     .command("cleanup")
     .description("after a crash: replay the revert journals in .chaoslab/journal, then audit the lab for leaks")
@@ -214,10 +229,4 @@ export function buildProgram(io: CommandIo = processIo): Command {
         },
       }, io);
     });
-
-  // ---- Lab lifecycle: `chaoslab lab ...` is owned by cluster/ (cluster/lab-commands.ts). ----
-  registerLabCommands(program);
-  registerReportCommand(program, io);
-
-  return program;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_CATALOG } from "../catalog.ts";
 import { REPO_ROOT } from "../../cluster/images.ts";
 import { loadScenarioFile } from "../scenario/loader.ts";
-import type { LoadedScenario } from "../engine/runner.ts";
+import type { LoadedScenario } from "../scenario/loader.ts";
 import { sharesTheLab } from "./commands/run.ts";
 
 async function load(name: string): Promise<LoadedScenario> {

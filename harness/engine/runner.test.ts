@@ -11,11 +11,12 @@ import { parseScenario, formatDiagnostic } from "../scenario/loader.ts";
 import { defineSetupAction } from "../setup/setup-action.ts";
 import { FakeLab, fakePorts } from "../testing/fake-lab.ts";
 import { temporaryDir } from "../testing/contexts.ts";
-import { systemClock } from "./clock.ts";
-import { silentLog } from "./context.ts";
-import { catalogReverters, RevertJournal } from "./journal.ts";
-import { runScenario, type ScenarioRunDeps } from "./runner.ts";
-import { exitCodeFor } from "./verdict.ts";
+import { systemClock } from "../core/clock.ts";
+import { silentLog } from "../core/context.ts";
+import { catalogReverters, RevertJournal } from "../core/journal.ts";
+import { runScenario } from "./runner.ts";
+import type { ScenarioRunDeps } from "./run-state.ts";
+import { exitCodeFor } from "../../reports/results/verdict.ts";
 
 /** The world the fakes act on. */
 class World {

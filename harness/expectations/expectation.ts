@@ -9,7 +9,9 @@
  */
 import type { z } from "zod";
 import type { ProbeContext } from "../probes/probe.ts";
-import type { DurationMs } from "../scenario/duration.ts";
+import type { DurationMs } from "../../workloads/queue-events/duration.ts";
+import type { Recovery } from "../../reports/results/scenario-result.ts";
+import type { LedgerCounts } from "../../workloads/ledger/compute.ts";
 
 export interface FaultWindow {
   fault: string;
@@ -29,22 +31,7 @@ export interface ExpectationContext extends ProbeContext {
   recordSample(sample: { at?: number; outcome: "ok" | "not-ok" | "no-data"; value?: unknown; detail?: string }): void;
 }
 
-export interface Recovery {
-  reference: number;
-  detectedAt?: number;
-  recoveredAt?: number;
-  mttrMs?: DurationMs;
-  /** Who restored service, when the expectation can tell: `job-controller`, `healer`, ... */
-  restoredBy?: string;
-}
 
-export interface LedgerCounts {
-  produced: number;
-  acked: number;
-  consumed: number;
-  lost: number;
-  duplicated: number;
-}
 
 export interface ExpectationOutcome {
   verdict: "passed" | "failed" | "inconclusive" | "broken";

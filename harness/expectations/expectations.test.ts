@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../engine/clock.ts";
+import { ManualClock } from "../core/clock.ts";
 import { healerReplacedExpectation } from "./healer-replaced.ts";
 import { isExcepted, stableForExpectation } from "./stable-for.ts";
 import { expectationContext } from "../testing/probe-context.ts";

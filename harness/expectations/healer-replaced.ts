@@ -10,10 +10,11 @@
  */
 import { z } from "zod";
 import { defineExpectation, type ExpectationOutcome } from "./expectation.ts";
-import { duration, formatDuration } from "../scenario/duration.ts";
+import { duration } from "../core/duration-field.ts";
+import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import { ON_NO_DATA, timingShape } from "../timing/timing.ts";
 import { distinctHealerDecisions, healerEntryMatches, ofThisRun } from "../probes/healer-actions.ts";
-import type { EntryOf } from "../engine/timeline.ts";
+import type { EntryOf } from "../../reports/results/timeline.ts";
 
 /** A decision stamped just before the deadline may reach the harness a little later. */
 const RECORDER_GRACE_MS = 2_000;

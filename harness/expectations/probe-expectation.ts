@@ -8,7 +8,7 @@
  * Without timing fields it is an assert that polls until it holds or the scenario ends (kuttl-style).
  */
 import { checkTiming, pickTiming, pollTimedCondition, timingShape, type TimingSpec } from "../timing/timing.ts";
-import { formatDuration } from "../scenario/duration.ts";
+import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import type { ProbeSample, ProbeType } from "../probes/probe.ts";
 import type { ExpectationOutcome, ExpectationType } from "./expectation.ts";
 

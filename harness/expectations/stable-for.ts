@@ -11,7 +11,8 @@
  */
 import { z } from "zod";
 import { defineExpectation, type ExpectationOutcome } from "./expectation.ts";
-import { duration, formatDuration } from "../scenario/duration.ts";
+import { duration } from "../core/duration-field.ts";
+import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import { ON_NO_DATA, timingShape } from "../timing/timing.ts";
 
 export const WATCHED_KINDS = ["Pod", "Job", "ReplicaSet", "Deployment", "StatefulSet"] as const;

@@ -10,12 +10,13 @@
  * iterations may hit a task twice). MTTR = that deletion → first event of the new process.
  */
 import { z } from "zod";
-import { defineExpectation, type ExpectationOutcome, type Recovery } from "./expectation.ts";
-import { formatDuration } from "../scenario/duration.ts";
+import { defineExpectation, type ExpectationOutcome } from "./expectation.ts";
+import type { Recovery } from "../../reports/results/scenario-result.ts";
+import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import { ON_NO_DATA, timingShape } from "../timing/timing.ts";
 import { LABELS } from "../../workloads/queue-events/contract.ts";
 import { JOB_POD_LABELS } from "../../workloads/manifests/loader-job.ts";
-import type { EntryOf } from "../engine/timeline.ts";
+import type { EntryOf } from "../../reports/results/timeline.ts";
 
 const POLL_MS = 250;
 /** Events are stamped by the worker and reach the recorder through Kafka a little later. */

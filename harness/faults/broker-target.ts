@@ -6,9 +6,10 @@
  * "controller"; the quorum leader needs DescribeQuorum, which kafkajs does not implement.)
  */
 import { z } from "zod";
-import { checkSafety, type SafetyVerdict } from "../engine/safety.ts";
-import { checkSelection, selectionShape, selectTargets, type Selection } from "../engine/selection.ts";
-import type { PlanContext } from "../engine/context.ts";
+import { checkSafety } from "../core/safety.ts";
+import type { SafetyVerdict } from "../../reports/results/scenario-result.ts";
+import { checkSelection, selectionShape, selectTargets, type Selection } from "../core/selection.ts";
+import type { PlanContext } from "../core/context.ts";
 
 export const brokerTargetSchema = z
   .object({

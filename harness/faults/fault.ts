@@ -8,10 +8,11 @@
  * and takes only the journaled action, so `chaoslab cleanup` can run it from a fresh process after a crash.
  */
 import type { z } from "zod";
-import type { DurationMs } from "../scenario/duration.ts";
-import type { AuditContext, Leak, PlanContext, RevertContext, RunContextBase } from "../engine/context.ts";
-import type { SafetyVerdict } from "../engine/safety.ts";
-import type { FaultEntry } from "../scenario/schema.ts";
+import type { DurationMs } from "../../workloads/queue-events/duration.ts";
+import type { AuditContext, PlanContext, RevertContext, RunContextBase } from "../core/context.ts";
+import type { Leak } from "../../reports/results/scenario-result.ts";
+import type { SafetyVerdict } from "../../reports/results/scenario-result.ts";
+import type { FaultEvidence, FaultPlan } from "../../reports/results/scenario-result.ts";
 
 export interface FaultSpec<Target, Params> {
   /** Unique within the scenario (defaults to `<type>-<index>`); timeline, journal and report key on it. */
@@ -25,31 +26,8 @@ export interface FaultSpec<Target, Params> {
   confirmWithinMs: DurationMs;
 }
 
-export interface PlannedTarget {
-  kind: "pod" | "broker" | "proxy";
-  /** `streamforge/loader-1-abcde`, `broker 2`, `workloads → broker 2 (127.0.0.1:31292)`. */
-  id: string;
-  namespace?: string;
-  uid?: string;
-  detail?: string;
-}
 
-export interface FaultPlan {
-  fault: string;
-  type: string;
-  /** What would be hit now. For faults that re-select on every iteration, the first iteration's pick. */
-  targets: PlannedTarget[];
-  candidates: number;
-  safety: SafetyVerdict;
-  notes: string[];
-}
 
-export interface FaultEvidence {
-  /** One line for humans: `pod loader-1-abcde (uid 1234) gone; replaced by loader-1-fghij`. */
-  summary: string;
-  effectConfirmedAt: number;
-  observations: Record<string, unknown>;
-}
 
 /** Thrown by `inject` when the effect cannot be shown within `confirmWithinMs`: verdict inconclusive. */
 export class NoEvidenceError extends Error {
@@ -117,16 +95,4 @@ export interface FaultType<Target = unknown, Params = unknown, Action = unknown>
 /** Identity helper that keeps a module's types checked while the registry stores them erased. */
 export function defineFault<Target, Params, Action>(definition: FaultType<Target, Params, Action>): FaultType<Target, Params, Action> {
   return definition;
-}
-
-/** A scenario's fault entry as the spec its module is created from: the one mapping `plan` and `run` share. */
-export function faultSpecOf(entry: FaultEntry): FaultSpec<unknown, unknown> {
-  return {
-    name: entry.name,
-    type: entry.type,
-    target: entry.target,
-    params: entry.params,
-    durationMs: entry.duration,
-    confirmWithinMs: entry.confirmWithin,
-  };
 }

@@ -17,10 +17,10 @@
 import { z } from "zod";
 import { defineFault, NoEvidenceError } from "./fault.ts";
 import { brokerTargetSchema, describeBrokerTarget, selectBrokers } from "./broker-target.ts";
-import { SafetyViolationError } from "../engine/safety.ts";
-import { formatDuration } from "../scenario/duration.ts";
-import type { PartitionState } from "../lab/ports.ts";
-import type { RevertContext } from "../engine/context.ts";
+import { SafetyViolationError } from "../core/safety.ts";
+import { formatDuration } from "../../workloads/queue-events/duration.ts";
+import type { PartitionState } from "../core/ports.ts";
+import type { RevertContext } from "../core/context.ts";
 import { KafkaAdminReader } from "../lab/kafka-client.ts";
 
 const POLL_MS = 500;

@@ -19,8 +19,9 @@
 import { z } from "zod";
 import { defineFault, NoEvidenceError, type FaultContext } from "./fault.ts";
 import { brokerTargetSchema, selectBrokers } from "./broker-target.ts";
-import { SafetyViolationError } from "../engine/safety.ts";
-import { duration, formatDuration } from "../scenario/duration.ts";
+import { SafetyViolationError } from "../core/safety.ts";
+import { duration } from "../core/duration-field.ts";
+import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import type { BrokerPaths, HostAddress, ToxicDirection, ToxicRef } from "../../cluster/provider.ts";
 
 const RTT_SAMPLES = 5;

@@ -3,7 +3,7 @@ import { podDeleteFault } from "./pod-delete.ts";
 import { NoEvidenceError } from "./fault.ts";
 import { faultHarness } from "../testing/contexts.ts";
 import { fakePod } from "../testing/fake-lab.ts";
-import { SafetyViolationError } from "../engine/safety.ts";
+import { SafetyViolationError } from "../core/safety.ts";
 
 function podDelete(target: Record<string, unknown>, params: Record<string, unknown> = {}) {
   const spec = { name: "kill", type: "pod-delete", target: podDeleteFault.target.parse(target), params: podDeleteFault.params.parse(params) };

@@ -13,9 +13,10 @@
 import { z } from "zod";
 import { defineFault, NoEvidenceError, type FaultContext } from "./fault.ts";
 import { describePodTarget, podTargetSchema, selectPods } from "./pod-target.ts";
-import { SafetyViolationError } from "../engine/safety.ts";
-import { duration, formatDuration } from "../scenario/duration.ts";
-import type { PodInfo } from "../lab/ports.ts";
+import { SafetyViolationError } from "../core/safety.ts";
+import { duration } from "../core/duration-field.ts";
+import { formatDuration } from "../../workloads/queue-events/duration.ts";
+import type { PodInfo } from "../core/ports.ts";
 
 const CONFIRM_POLL_MS = 250;
 

@@ -3,10 +3,11 @@
  * workload, narrowed by the selection mode, and checked against the safety policy.
  */
 import { z } from "zod";
-import { checkSafety, isOptedIn, RUN_ID_LABEL, type SafetyVerdict } from "../engine/safety.ts";
-import { checkSelection, selectionShape, selectTargets, type Selection } from "../engine/selection.ts";
-import type { PodInfo } from "../lab/ports.ts";
-import type { PlanContext } from "../engine/context.ts";
+import { checkSafety, isOptedIn, RUN_ID_LABEL } from "../core/safety.ts";
+import type { SafetyVerdict } from "../../reports/results/scenario-result.ts";
+import { checkSelection, selectionShape, selectTargets, type Selection } from "../core/selection.ts";
+import type { PodInfo } from "../core/ports.ts";
+import type { PlanContext } from "../core/context.ts";
 
 export const WORKLOAD_KINDS = {
   Deployment: "apps/v1",

@@ -3,7 +3,7 @@
  * one retry: a probe that hangs is worse than a probe that says "no data" and tries again next poll.
  */
 import { Kafka, logLevel, type Admin } from "kafkajs";
-import type { BrokerAddress, GroupLag, KafkaReader, PartitionState } from "./ports.ts";
+import type { BrokerAddress, GroupLag, KafkaReader, PartitionState } from "../core/ports.ts";
 
 /**
  * Group coordinators move (a fresh cluster creating __consumer_offsets, a broker failure): kafkajs's own

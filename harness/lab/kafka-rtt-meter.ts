@@ -7,7 +7,7 @@
  * NEEDS LAB VERIFICATION: the wire format follows the Kafka protocol guide; not yet run against a broker.
  */
 import net from "node:net";
-import type { RttMeter } from "./ports.ts";
+import type { RttMeter } from "../core/ports.ts";
 
 const API_VERSIONS_KEY = 18;
 const CLIENT_ID = "chaoslab-rtt";

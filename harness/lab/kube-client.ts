@@ -7,7 +7,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { apiErrorCode, apiErrorMessage, applyObjects, loadKubeConfig } from "../../cluster/kube/apply.ts";
-import type { DeleteResult, KubeObject, KubePort, ObjectRef, PodInfo } from "./ports.ts";
+import type { DeleteResult, KubeObject, KubePort, ObjectRef, PodInfo } from "../core/ports.ts";
 
 export function podInfo(pod: k8s.V1Pod): PodInfo {
   const owner = pod.metadata?.ownerReferences?.find((reference) => reference.controller) ?? pod.metadata?.ownerReferences?.[0];

@@ -1,6 +1,6 @@
 /** The real ports of a lab, from its description: what `plan` and `run` use. */
 import type { LabDescription } from "../../cluster/provider.ts";
-import type { RunPorts } from "../engine/context.ts";
+import type { RunPorts } from "../core/context.ts";
 import { KafkaAdminReader } from "./kafka-client.ts";
 import { kafkaRttMeter } from "./kafka-rtt-meter.ts";
 import { KubeClient } from "./kube-client.ts";

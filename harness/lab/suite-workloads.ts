@@ -1,31 +1,28 @@
 /**
  * What the resilience suite needs running before its scenarios: the arango-connector
- * (workloads/manifests/arango-connector.yaml) and the healer (healer/manifests, through its
- * kustomization's resource list) — the same manifests on every provider. On the sim their pods run as
+ * (workloads/manifests/arango-connector.yaml) and the healer (healer/manifests, rendered by the healer's
+ * one deployment code, cluster/healer/deploy.ts) — the same manifests on every provider. On the sim their pods run as
  * local processes of the lab's own images (the process runtime).
  *
  * The healer's ConfigMap gets the suite's small timings (below): with the defaults (60 s grace, 30 s
  * breaker settle) a single healer scenario would take minutes. When the ConfigMap changes, a hash on the
- * pod template rolls the healer so it reads the new environment.
+ * pod template (set by renderHealerObjects) rolls the healer so it reads the new environment.
  */
-import { createHash } from "node:crypto";
-import fs from "node:fs/promises";
 import path from "node:path";
 import type * as k8s from "@kubernetes/client-node";
-import YAML from "yaml";
+import { DEFAULT_HEALER_NAME, renderHealerObjects } from "../../cluster/healer/deploy.ts";
 import { REPO_ROOT } from "../../cluster/images.ts";
 import { applyObjects, loadKubeConfig, rawRequest, readManifests } from "../../cluster/kube/apply.ts";
 import type { LabDescription } from "../../cluster/provider.ts";
-import type { KubeReader } from "./ports.ts";
-import { STREAMFORGE_NAMESPACE } from "../../workloads/namespace.ts";
+import type { KubeReader } from "../core/ports.ts";
+import { STREAMFORGE_NAMESPACE } from "../../workloads/queue-events/namespace.ts";
 
 export const CONNECTOR = { name: "arango-connector", manifest: path.join(REPO_ROOT, "workloads", "manifests", "arango-connector.yaml") } as const;
-export const HEALER = { name: "healer", manifests: path.join(REPO_ROOT, "healer", "manifests"), configMap: "healer-config" } as const;
-const CONFIG_HASH_ANNOTATION = "chaoslab.streamforge.io/config-hash";
+export const HEALER = { name: DEFAULT_HEALER_NAME } as const;
 
 /**
- * The suite's healer timings. Constraints the healer checks at start (healer/src/config.ts,
- * thresholds.ts): canary timeout > interval; a per-Job silence threshold must exceed canary timeout +
+ * The suite's healer timings. Constraints the healer checks at start (healer/src/runtime/config.ts,
+ * healer/src/state/thresholds.ts): canary timeout > interval; a per-Job silence threshold must exceed canary timeout +
  * the Job's heartbeat (scenarios use 1 s heartbeats and ≥ 8 s silence); ≥ 3 × heartbeat.
  */
 export const SUITE_HEALER_CONFIG: Record<string, string> = {
@@ -50,35 +47,11 @@ export interface DeployOptions {
   signal?: AbortSignal;
 }
 
-async function kustomizationObjects(dir: string): Promise<k8s.KubernetesObject[]> {
-  const kustomization = YAML.parse(await fs.readFile(path.join(dir, "kustomization.yaml"), "utf8")) as { resources?: string[] };
-  const objects: k8s.KubernetesObject[] = [];
-  for (const resource of kustomization.resources ?? []) objects.push(...(await readManifests(path.join(dir, resource))));
-  return objects;
-}
-
-function withHealerSettings(objects: k8s.KubernetesObject[], config: Record<string, string>, replicas: number | undefined): k8s.KubernetesObject[] {
-  const configMap = objects.find((object) => object.kind === "ConfigMap" && object.metadata?.name === HEALER.configMap) as k8s.V1ConfigMap | undefined;
-  if (!configMap) throw new Error(`${HEALER.manifests}: no ConfigMap ${HEALER.configMap} among the kustomization's resources; the suite patches its timings into it`);
-  configMap.data = { ...configMap.data, ...config };
-  const hash = createHash("sha256").update(JSON.stringify(configMap.data)).digest("hex").slice(0, 12);
-  return objects.map((object) => {
-    if (object.kind !== "Deployment" || object.metadata?.name !== HEALER.name) return object;
-    const deployment = structuredClone(object) as k8s.V1Deployment;
-    deployment.spec!.template.metadata = {
-      ...deployment.spec!.template.metadata,
-      annotations: { ...deployment.spec!.template.metadata?.annotations, [CONFIG_HASH_ANNOTATION]: hash },
-    };
-    if (replicas !== undefined) deployment.spec!.replicas = replicas;
-    return deployment;
-  });
-}
-
 /** Applies the connector and the healer (server-side apply: idempotent) and waits until both are available. */
 export async function deploySuiteWorkloads(description: LabDescription, kube: KubeReader, options: DeployOptions = {}): Promise<void> {
   const log = options.log ?? (() => undefined);
   const config = loadKubeConfig(description.kubeconfig);
-  const healer = withHealerSettings(await kustomizationObjects(HEALER.manifests), { ...SUITE_HEALER_CONFIG, ...options.healerConfig }, options.healerReplicas);
+  const healer = renderHealerObjects({ config: { ...SUITE_HEALER_CONFIG, ...options.healerConfig }, replicas: options.healerReplicas });
   await applyObjects(config, [...(await readManifests(CONNECTOR.manifest)), ...healer]);
   const restarted = await replaceStaleNotReadyPods(kube, config, [CONNECTOR.name, HEALER.name]);
   if (restarted.length > 0) log(`[suite] deleted ${restarted.join(", ")}: running and containers ready, but marked NotReady (a node heartbeat blip); their Deployments recreate them`);

@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { defineProbe } from "./probe.ts";
-import type { EntryOf } from "../engine/timeline.ts";
+import type { EntryOf } from "../../reports/results/timeline.ts";
 
 export const HEALER_ACTIONS = ["detected", "replaced", "suppressed"] as const;
 

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { defineProbe } from "./probe.ts";
-import { duration } from "../scenario/duration.ts";
+import { duration } from "../core/duration-field.ts";
 
 export const httpProbe = defineProbe({
   kind: "http",

@@ -9,8 +9,8 @@
 import { z } from "zod";
 import { defineProbe } from "./probe.ts";
 import { describeMismatch, partialMatch } from "./partial-match.ts";
-import type { KubeObject } from "../lab/ports.ts";
-import { RUN_ID_LABEL } from "../engine/safety.ts";
+import type { KubeObject } from "../core/ports.ts";
+import { RUN_ID_LABEL } from "../core/safety.ts";
 
 const params = z
   .object({

@@ -5,11 +5,12 @@
  */
 import type { z } from "zod";
 import type { LabDescription, ServiceAccess } from "../../cluster/provider.ts";
-import type { Clock } from "../engine/clock.ts";
-import type { Log, ReadPorts, SharedResources } from "../engine/context.ts";
-import type { SampleOutcome, Timeline } from "../engine/timeline.ts";
-import type { LedgerCounts } from "../expectations/expectation.ts";
-import type { RunNames } from "../engine/run-names.ts";
+import type { Clock } from "../core/clock.ts";
+import type { Log, ReadPorts, SharedResources } from "../core/context.ts";
+import type { Timeline } from "../core/timeline.ts";
+import type { SampleOutcome } from "../../reports/results/timeline.ts";
+import type { LedgerCounts } from "../../workloads/ledger/compute.ts";
+import type { RunNames } from "../core/run-names.ts";
 
 export interface ProbeContext extends ReadPorts {
   description: LabDescription;

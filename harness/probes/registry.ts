@@ -10,7 +10,7 @@ import { kafkaLeaderProbe } from "./kafka-leader.ts";
 import { kafkaLedgerProbe } from "./kafka-ledger.ts";
 import { kafkaUnderReplicatedProbe } from "./kafka-under-replicated.ts";
 import { kubernetesObjectProbe } from "./kubernetes-object.ts";
-import { rolloutProbe } from "./rollout/rollout-probe.ts";
+import { rolloutProbe } from "./rollout-probe.ts";
 
 export const PROBE_TYPES: readonly ProbeType[] = [
   kubernetesObjectProbe,

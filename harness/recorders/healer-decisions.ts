@@ -4,7 +4,7 @@
  * nothing from a Job when the healer acted (evidence for "replaced after X was silent ≥ threshold").
  */
 import type { QueueEvent } from "../../workloads/queue-events/contract.ts";
-import type { EntryOf } from "../engine/timeline.ts";
+import type { EntryOf } from "../../reports/results/timeline.ts";
 
 type HealerEntry = Omit<EntryOf<"healer">, "at"> & { at: number };
 

@@ -9,7 +9,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { loadKubeConfig } from "../../cluster/kube/apply.ts";
-import type { Recorder, RecorderContext } from "../engine/recorder.ts";
+import type { Recorder, RecorderContext } from "../core/recorder.ts";
 import { WATCHED_KINDS } from "../expectations/stable-for.ts";
 import { healerDecisionFromEvent } from "./healer-decisions.ts";
 import { ObjectTracker, type WatchedObject } from "./object-tracker.ts";

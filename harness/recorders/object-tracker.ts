@@ -3,7 +3,7 @@
  * new UID (a StatefulSet pod, a re-created Job). Status updates are not changes. Objects present when
  * tracking starts are the baseline, not "added".
  */
-import type { EntryOf } from "../engine/timeline.ts";
+import type { EntryOf } from "../../reports/results/timeline.ts";
 
 type ObjectChange = Omit<EntryOf<"object">, "at"> & { at?: number };
 

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { parseQueueEvent, QUEUE_EVENTS_TOPIC } from "../../workloads/queue-events/contract.ts";
-import type { Recorder, RecorderContext } from "../engine/recorder.ts";
+import type { Recorder, RecorderContext } from "../core/recorder.ts";
 import { HealerDecisionFolder } from "./healer-decisions.ts";
 import { TaskActivityFolder } from "./task-activity.ts";
 

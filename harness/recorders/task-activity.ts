@@ -4,7 +4,7 @@
  * per heartbeat, so a timeline of minutes stays readable.
  */
 import type { QueueEvent } from "../../workloads/queue-events/contract.ts";
-import type { EntryOf } from "../engine/timeline.ts";
+import type { EntryOf } from "../../reports/results/timeline.ts";
 
 type TaskEntry = EntryOf<"task">;
 

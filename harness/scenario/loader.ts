@@ -7,7 +7,7 @@ import fs from "node:fs/promises";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import type { z } from "zod";
 import { DEFAULT_CATALOG, type Catalog } from "../catalog.ts";
-import { describeInput } from "./duration.ts";
+import { describeInput } from "../core/duration-field.ts";
 import { buildScenarioSchema, type Scenario, type ScenarioSchema } from "./schema.ts";
 
 export interface Diagnostic {
@@ -139,3 +139,6 @@ function rangeStart(node: unknown): number | undefined {
   const range = (node as YamlNode | null | undefined)?.range;
   return range ? range[0] : undefined;
 }
+
+/** A scenario file that loaded and validated: what the engine runs. */
+export type LoadedScenario = Extract<LoadResult, { ok: true }>;

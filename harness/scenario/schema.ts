@@ -9,9 +9,10 @@
  */
 import { z } from "zod";
 import type { Catalog } from "../catalog.ts";
-import { isProtectedNamespace, PROTECTED_NAMESPACES, safetySchema, type SafetyPolicy } from "../engine/safety.ts";
+import { isProtectedNamespace, PROTECTED_NAMESPACES, safetySchema, type SafetyPolicy } from "../core/safety.ts";
 import { probeParamsSchema } from "../probes/probe.ts";
-import { duration, type DurationMs } from "./duration.ts";
+import { duration } from "../core/duration-field.ts";
+import { type DurationMs } from "../../workloads/queue-events/duration.ts";
 
 export const API_VERSION = "chaoslab.streamforge.io/v1alpha1";
 export const KIND = "Scenario";

@@ -9,7 +9,7 @@ import path from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import { defineSetupAction } from "./setup-action.ts";
-import type { KubeObject } from "../lab/ports.ts";
+import type { KubeObject } from "../core/ports.ts";
 
 const revertAction = z
   .object({ objects: z.array(z.object({ apiVersion: z.string(), kind: z.string(), namespace: z.string().optional(), name: z.string() }).strict()) })

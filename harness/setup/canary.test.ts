@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { canarySetup, k6ThresholdLines, releasedRollout } from "./canary.ts";
-import type { KubeObject } from "../lab/ports.ts";
+import type { KubeObject } from "../core/ports.ts";
 
 const rollout = {
   apiVersion: "argoproj.io/v1alpha1",

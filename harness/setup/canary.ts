@@ -26,17 +26,17 @@ import path from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import { defineSetupAction, type SetupContext } from "./setup-action.ts";
-import { duration } from "../scenario/duration.ts";
-import type { KubeObject } from "../lab/ports.ts";
-import type { RevertContext } from "../engine/context.ts";
-import { RUN_ID_LABEL } from "../engine/safety.ts";
+import { duration } from "../core/duration-field.ts";
+import type { KubeObject } from "../core/ports.ts";
+import type { RevertContext } from "../core/context.ts";
+import { RUN_ID_LABEL } from "../core/safety.ts";
 import { labRolloutReader } from "../probes/rollout/rollout-snapshot.ts";
 import { rolloutIs, waitForRollout } from "../probes/rollout/wait-for-rollout.ts";
 import { summarizeRollout } from "../probes/rollout/rollout-summary.ts";
 import { recordRolloutBaseline } from "../probes/rollout/rollout-baseline.ts";
 import { REPORTS_OUT } from "../../reports/summary.ts";
 import { UnsupportedCapabilityError } from "../../cluster/provider.ts";
-import { STREAMFORGE_NAMESPACE } from "../../workloads/namespace.ts";
+import { STREAMFORGE_NAMESPACE } from "../../workloads/queue-events/namespace.ts";
 
 const CANARY_STATS_URL_ANNOTATION = "chaoslab.streamforge.io/canary-stats-url";
 

@@ -4,7 +4,7 @@
  * replacement Jobs copy the original's labels, so `loader-1-r1` goes away with `loader-1`.
  */
 import { z } from "zod";
-import type { RevertContext } from "../engine/context.ts";
+import type { RevertContext } from "../core/context.ts";
 
 export const deleteLabelledAction = z
   .object({

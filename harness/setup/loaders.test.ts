@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadersSetup, profileFaults } from "./loaders.ts";
 import { parseFaultProfile } from "../../workloads/loader/fault-profile.ts";
 import { faultHarness } from "../testing/contexts.ts";
-import { CHAOS_OPT_IN_LABEL, RUN_ID_LABEL } from "../engine/safety.ts";
+import { CHAOS_OPT_IN_LABEL, RUN_ID_LABEL } from "../core/safety.ts";
 import { deleteLabelled } from "./delete-labelled.ts";
 
 describe("loaders setup", () => {

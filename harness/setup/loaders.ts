@@ -11,14 +11,15 @@
 import { z } from "zod";
 import { defineSetupAction } from "./setup-action.ts";
 import { deleteLabelled, deleteLabelledAction } from "./delete-labelled.ts";
-import { duration, formatDuration } from "../scenario/duration.ts";
-import type { Clock } from "../engine/clock.ts";
-import type { Timeline } from "../engine/timeline.ts";
-import { CHAOS_OPT_IN_LABEL } from "../engine/safety.ts";
+import { duration } from "../core/duration-field.ts";
+import { formatDuration } from "../../workloads/queue-events/duration.ts";
+import type { Clock } from "../core/clock.ts";
+import type { Timeline } from "../core/timeline.ts";
+import { CHAOS_OPT_IN_LABEL } from "../core/safety.ts";
 import type { Fault } from "../../workloads/loader/fault-profile.ts";
-import type { KubeObject } from "../lab/ports.ts";
+import type { KubeObject } from "../core/ports.ts";
 import { buildLoaderJob, DEFAULT_HEARTBEAT_INTERVAL_MS, LOADER_IMAGE } from "../../workloads/manifests/loader-job.ts";
-import { STREAMFORGE_NAMESPACE } from "../../workloads/namespace.ts";
+import { STREAMFORGE_NAMESPACE } from "../../workloads/queue-events/namespace.ts";
 
 /** The loader's name as the scenario writes it, on the Job and its pods: `selector: chaoslab.streamforge.io/name=loader-1`. */
 export const SCENARIO_NAME_LABEL = "chaoslab.streamforge.io/name";

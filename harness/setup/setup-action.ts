@@ -5,7 +5,7 @@
  * goes through the same replay as fault reverts.
  */
 import type { z } from "zod";
-import type { RevertContext, RunContextBase } from "../engine/context.ts";
+import type { RevertContext, RunContextBase } from "../core/context.ts";
 
 export interface SetupContext<Action> extends RunContextBase {
   journal: { record(action: Action, description: string): Promise<void> };

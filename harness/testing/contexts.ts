@@ -2,13 +2,13 @@
 import os from "node:os";
 import path from "node:path";
 import fs from "node:fs/promises";
-import { systemClock, type Clock } from "../engine/clock.ts";
-import { silentLog, type PlanContext } from "../engine/context.ts";
-import { deriveRng } from "../engine/rng.ts";
-import { safetySchema, type SafetyPolicy } from "../engine/safety.ts";
-import { SharedResourcePool } from "../engine/shared-resources.ts";
-import { RunNames } from "../engine/run-names.ts";
-import { Timeline } from "../engine/timeline.ts";
+import { systemClock, type Clock } from "../core/clock.ts";
+import { silentLog, type PlanContext } from "../core/context.ts";
+import { deriveRng } from "../core/rng.ts";
+import { safetySchema, type SafetyPolicy } from "../core/safety.ts";
+import { SharedResourcePool } from "../core/shared-resources.ts";
+import { RunNames } from "../core/run-names.ts";
+import { Timeline } from "../core/timeline.ts";
 import type { FaultContext, FaultSpec } from "../faults/fault.ts";
 import { FakeLab, fakePorts } from "./fake-lab.ts";
 

@@ -4,9 +4,9 @@
  * adds the fake toxics' latency. Fakes for units only — lab tests use the real thing.
  */
 import type { BrokerInfo, BrokerPaths, EndpointSliceView, LabDescription, ServiceAccess, StartedLab, ToolAccess, ToxicRef, ToxicSpec } from "../../cluster/provider.ts";
-import type { BrokerAddress, DeleteResult, GroupLag, KafkaReader, KubeObject, KubePort, ObjectRef, PartitionState, PodInfo, RttMeter } from "../lab/ports.ts";
-import type { RunPorts } from "../engine/context.ts";
-import { CHAOS_OPT_IN_LABEL } from "../engine/safety.ts";
+import type { BrokerAddress, DeleteResult, GroupLag, KafkaReader, KubeObject, KubePort, ObjectRef, PartitionState, PodInfo, RttMeter } from "../core/ports.ts";
+import type { RunPorts } from "../core/context.ts";
+import { CHAOS_OPT_IN_LABEL } from "../core/safety.ts";
 
 export const fakeDescription: LabDescription = {
   provider: "sim",

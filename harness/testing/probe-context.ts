@@ -1,9 +1,9 @@
 /** A ProbeContext / ExpectationContext over the fakes, for unit tests of probes and expectations. */
-import { systemClock, type Clock } from "../engine/clock.ts";
-import { silentLog } from "../engine/context.ts";
-import { SharedResourcePool } from "../engine/shared-resources.ts";
-import { RunNames } from "../engine/run-names.ts";
-import { Timeline } from "../engine/timeline.ts";
+import { systemClock, type Clock } from "../core/clock.ts";
+import { silentLog } from "../core/context.ts";
+import { SharedResourcePool } from "../core/shared-resources.ts";
+import { RunNames } from "../core/run-names.ts";
+import { Timeline } from "../core/timeline.ts";
 import type { ExpectationContext } from "../expectations/expectation.ts";
 import { FakeLab, fakePorts } from "./fake-lab.ts";
 

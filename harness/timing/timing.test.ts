@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../engine/clock.ts";
+import { ManualClock } from "../core/clock.ts";
 import { judgeDuring, judgeEventually, pollTimedCondition, type TimedSample, type TimingSpec } from "./timing.ts";
 
 const R = 1_000_000;

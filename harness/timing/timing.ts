@@ -15,9 +15,11 @@
  * them live with a clock.
  */
 import { z } from "zod";
-import { duration, formatDuration, type DurationMs } from "../scenario/duration.ts";
-import type { Clock } from "../engine/clock.ts";
-import type { SampleOutcome } from "../engine/timeline.ts";
+import { duration } from "../core/duration-field.ts";
+import { formatDuration, type DurationMs } from "../../workloads/queue-events/duration.ts";
+import type { Clock } from "../core/clock.ts";
+import type { SampleOutcome } from "../../reports/results/timeline.ts";
+import type { TimingVerdict } from "../../reports/results/scenario-result.ts";
 
 export const ON_NO_DATA = ["inconclusive", "failed"] as const;
 
@@ -76,7 +78,6 @@ export interface TimedSample {
   value?: unknown;
 }
 
-export type TimingVerdict = "passed" | "failed" | "inconclusive";
 
 export interface TimingResult {
   verdict: TimingVerdict;

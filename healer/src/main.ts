@@ -4,10 +4,11 @@
  * remediating, finish the step in flight, commit offsets, release the Lease) within
  * HEALER_SHUTDOWN_TIMEOUT, then exit.
  */
-import { loadConfig } from "./config.ts";
-import { createLogger } from "./decision-log.ts";
-import { createProductionDeps, startHealer, type StartedHealer } from "./healer.ts";
-import { errorMessage } from "./informer-supervisor.ts";
+import { loadConfig } from "./runtime/config.ts";
+import { createLogger } from "./runtime/logger.ts";
+import { startHealer, type StartedHealer } from "./healer.ts";
+import { createProductionDeps } from "./production-deps.ts";
+import { errorMessage } from "./runtime/errors.ts";
 
 /** Exit codes: 0 clean stop, 1 runtime failure, 2 invalid configuration. */
 const EXIT_RUNTIME = 1;

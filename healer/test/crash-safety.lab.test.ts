@@ -11,8 +11,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { eventually } from "../../cluster/testing/eventually.ts";
 import { labFixture, uniqueName } from "../../cluster/testing/lab-fixture.ts";
 import { ANNOTATIONS } from "../../workloads/queue-events/contract.ts";
-import type { FaultPoint } from "../src/config.ts";
-import type { DeployedHealer } from "../deploy.ts";
+import type { FaultPoint } from "../src/runtime/config.ts";
+import type { DeployedHealer } from "../../cluster/healer/deploy.ts";
 import {
   createJob,
   decisions,

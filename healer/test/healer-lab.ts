@@ -17,8 +17,8 @@ import { parseQueueEvent, QUEUE_EVENTS_TOPIC, LABELS, type QueueEvent } from "..
 import { buildLoaderJob, type LoaderJobSpec } from "../../workloads/manifests/loader-job.ts";
 import type { LabFixture } from "../../cluster/testing/lab-fixture.ts";
 import { eventually } from "../../cluster/testing/eventually.ts";
-import { deployHealer, type DeployedHealer, type DeployHealerOptions } from "../deploy.ts";
-import { STREAMFORGE_NAMESPACE } from "../../workloads/namespace.ts";
+import { deployHealer, type DeployedHealer, type DeployHealerOptions } from "../../cluster/healer/deploy.ts";
+import { STREAMFORGE_NAMESPACE } from "../../workloads/queue-events/namespace.ts";
 
 export const NAMESPACE = STREAMFORGE_NAMESPACE;
 export const INSTANCE_LABEL = "chaoslab.test/healer";

@@ -12,7 +12,7 @@ import { CompressionTypes } from "kafkajs";
 import { eventually } from "../../cluster/testing/eventually.ts";
 import { labFixture, uniqueName } from "../../cluster/testing/lab-fixture.ts";
 import { ANNOTATIONS, QUEUE_EVENTS_TOPIC, LOADER_FATAL_EXIT_CODE } from "../../workloads/queue-events/contract.ts";
-import type { DeployedHealer } from "../deploy.ts";
+import type { DeployedHealer } from "../../cluster/healer/deploy.ts";
 import {
   condition,
   createJob,

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { eventually } from "../../cluster/testing/eventually.ts";
 import { labFixture, uniqueName } from "../../cluster/testing/lab-fixture.ts";
-import type { DeployedHealer } from "../deploy.ts";
+import type { DeployedHealer } from "../../cluster/healer/deploy.ts";
 import {
   createJob,
   decisions,

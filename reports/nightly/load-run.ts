@@ -5,7 +5,7 @@
  */
 import fs from "node:fs/promises";
 import path from "node:path";
-import type { ScenarioResult } from "../../harness/engine/runner.ts";
+import type { ScenarioResult } from "../results/scenario-result.ts";
 import { SUMMARY_VERSION, type RunSummary } from "../summary.ts";
 
 export interface LoadedRun {

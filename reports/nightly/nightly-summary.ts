@@ -3,7 +3,7 @@
  * Its first lines are the news: regressions, then fixes; then what kind of night it was (a resilience
  * failure is not a broken lab), then the score with its trend and one row per scenario.
  */
-import type { Verdict } from "../../harness/engine/verdict.ts";
+import type { Verdict } from "../results/verdict.ts";
 import type { RunRecord } from "./run-record.ts";
 import { fixes, regressions, type ScenarioTrend } from "./scenario-trends.ts";
 

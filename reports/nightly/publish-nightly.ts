@@ -15,7 +15,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { ScenarioResult } from "../../harness/engine/runner.ts";
+import type { ScenarioResult } from "../results/scenario-result.ts";
 import { writeAllureResults } from "../allure-results.ts";
 import { renderReport, type RenderedReport, type RenderOptions } from "../render.ts";
 import type { RunSummary } from "../summary.ts";

@@ -16,7 +16,7 @@
  * Weights w_s come from the scenario's labels (LABEL_WEIGHTS; the largest applies, default 1), and each
  * run records the weight it used, so an old run's score does not change when the table does.
  */
-import type { Verdict } from "../../harness/engine/verdict.ts";
+import type { Verdict } from "../results/verdict.ts";
 
 /**
  * `smoke` scenarios are the platform's core promises (a deleted loader pod is replaced, a silent Job is

@@ -5,7 +5,7 @@
  *
  * The history key of a scenario is its `metadata.name` (specs/scenarios.md: "history and trends key on it").
  */
-import { exitCodeFor, type Verdict } from "../../harness/engine/verdict.ts";
+import { exitCodeFor, type Verdict } from "../results/verdict.ts";
 import type { RunSummary, ScenarioSummary } from "../summary.ts";
 import { runScore, weightOf } from "./resilience-score.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Verdict } from "../../harness/engine/verdict.ts";
+import type { Verdict } from "../results/verdict.ts";
 import { recordRun, type RunRecord, type ScenarioRecord } from "./run-record.ts";
 import { countFlips, fixes, regressions, scenarioTrends } from "./scenario-trends.ts";
 import { nightSummary, type ForcedVerdicts } from "./testing/nightly-fixtures.ts";

@@ -14,7 +14,7 @@
  * Verdicts are taken as recorded: a retried scenario keeps the verdict of its last attempt, and nothing
  * here turns a failure into a pass; flaky is a mark next to the verdict, never a replacement for it.
  */
-import type { Verdict } from "../../harness/engine/verdict.ts";
+import type { Verdict } from "../results/verdict.ts";
 import type { RunRecord } from "./run-record.ts";
 
 export const DEFAULT_FLAKY_WINDOW = 5;

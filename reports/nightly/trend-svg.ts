@@ -4,7 +4,7 @@
  *  - one per scenario: its verdict per run as coloured cells, its MTTR per run as bars;
  *  - one per history: the resilience score per run as a line.
  */
-import type { Verdict } from "../../harness/engine/verdict.ts";
+import type { Verdict } from "../results/verdict.ts";
 import type { RunRecord } from "./run-record.ts";
 import type { ScenarioTrend } from "./scenario-trends.ts";
 

@@ -4,9 +4,9 @@
  * (records lost after a broker crash: a resilience failure, with a Rollout that degraded meanwhile),
  * one broken (setup failed: lab breakage). Timelines carry every kind of entry the engine records.
  */
-import type { ScenarioResult } from "../../harness/engine/runner.ts";
-import type { PhaseName, TimelineEntry } from "../../harness/engine/timeline.ts";
-import type { EnvironmentFingerprint } from "../../harness/engine/fingerprint.ts";
+import type { ScenarioResult } from "../results/scenario-result.ts";
+import type { PhaseName, TimelineEntry } from "../results/timeline.ts";
+import type { EnvironmentFingerprint } from "../results/fingerprint.ts";
 
 export const FIXTURE_T0 = Date.UTC(2025, 10, 24, 9, 30, 0);
 

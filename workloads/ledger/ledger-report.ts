@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { parseDataRecord, DATA_TOPIC } from "./data-record.ts";
 import { LEDGER_TOPIC, parseLedgerRecord, type LedgerRecord } from "./ledger-record.ts";
 import { computeLedgerFromRecords, type ConsumedRecord, type LedgerSummary } from "./compute.ts";
-import { parseDuration } from "../shared/duration.ts";
+import { requireDuration } from "../queue-events/duration.ts";
 import { createKafka, parseBrokers, type Kafka } from "../shared/kafka-client.ts";
 import { createLogger } from "../shared/logger.ts";
 import { readTopicToEnd, TopicNotFoundError } from "../shared/read-topic.ts";
@@ -60,7 +60,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const kafka = createKafka({ brokers: parseBrokers(values.brokers, "--brokers"), clientId: "ledger-report", logger });
   const summary = await readLedgerSummary(kafka, {
     taskIds: values.tasks ? values.tasks.split(",").map((task) => task.trim()).filter(Boolean) : undefined,
-    timeoutMs: parseDuration(values.timeout!, "--timeout"),
+    timeoutMs: requireDuration(values.timeout!, "--timeout"),
   });
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 }

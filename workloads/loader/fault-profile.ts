@@ -16,7 +16,7 @@
  * Several faults may be combined: `critical-error-after=2s,stall-after=10s`.
  */
 import { LOADER_FATAL_EXIT_CODE } from "../queue-events/contract.ts";
-import { formatDuration, parseDuration } from "../shared/duration.ts";
+import { formatDuration, requireDuration } from "../queue-events/duration.ts";
 
 export const FAULT_KINDS = ["stall", "heartbeat-only", "crash", "fatal", "critical-error", "rewind"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -73,7 +73,7 @@ export function parseFaultProfile(text: string | undefined): Fault[] {
       if (seen.has(kind as FaultKind)) fail(token, `fault "${kind}" given twice`);
       let afterMs = 0;
       try {
-        afterMs = parseDuration(value, `${kind}-after`);
+        afterMs = requireDuration(value, `${kind}-after`);
       } catch (error) {
         fail(token, (error as Error).message);
       }

@@ -20,7 +20,7 @@ import { withTimeout } from "../shared/backoff.ts";
 import type { Kafka } from "../shared/kafka-client.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { LoaderConfig } from "./config.ts";
-import type { LoaderTransport } from "./loader.ts";
+import type { LoaderTransport } from "./loader-contract.ts";
 import { readTaskLedger } from "./ledger-reader.ts";
 
 const { Partitioners } = kafkajs;

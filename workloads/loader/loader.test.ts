@@ -6,7 +6,8 @@ import { ledgerRecordSchema, type LedgerRecord } from "../ledger/ledger-record.t
 import { RangeSet } from "../ledger/range-set.ts";
 import type { LoaderConfig } from "./config.ts";
 import { parseFaultProfile } from "./fault-profile.ts";
-import { Loader, type LoaderOutcome, type LoaderTransport } from "./loader.ts";
+import { Loader } from "./loader.ts";
+import type { LoaderOutcome, LoaderTransport } from "./loader-contract.ts";
 
 /** In-memory Kafka: records what was acknowledged; `down` makes every call fail, `hang` never answer. */
 class FakeKafka implements LoaderTransport {

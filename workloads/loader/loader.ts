@@ -19,42 +19,13 @@ import type { DataRecord } from "../ledger/data-record.ts";
 import type { LedgerRecord } from "../ledger/ledger-record.ts";
 import { RangeSet } from "../ledger/range-set.ts";
 import { Backoff, settle, sleep, withTimeout } from "../shared/backoff.ts";
-import { formatDuration } from "../shared/duration.ts";
+import { formatDuration } from "../queue-events/duration.ts";
 import { errorFields } from "../shared/kafka-client.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { LoaderConfig } from "./config.ts";
 import { EventStream } from "./event-stream.ts";
 import { formatFaultProfile, type Fault } from "./fault-profile.ts";
-
-/** What the loader needs from Kafka. Every call may reject; the loader retries. */
-export interface LoaderTransport {
-  /** Everything acknowledged for this task by any earlier writer, from the ledger topic. */
-  readAcked(taskId: string): Promise<RangeSet>;
-  /** Resolves once every record is acknowledged by all in-sync replicas (acks=all). */
-  sendData(records: DataRecord[]): Promise<void>;
-  sendLedger(record: LedgerRecord): Promise<void>;
-  sendEvent(event: QueueEvent): Promise<void>;
-}
-
-export type LoaderOutcome =
-  | { reason: "completed"; exitCode: 0 }
-  | { reason: "terminated"; exitCode: number }
-  | { reason: "fatal"; exitCode: number }
-  | { reason: "crashed"; exitCode: number };
-
-/** 128 + SIGTERM: a stopped loader did not finish its task, so its pod must not count as Succeeded. */
-export const TERMINATED_EXIT_CODE = 143;
-
-export interface LoaderOptions {
-  logger: Logger;
-  now?: () => number;
-  writerId?: string;
-  /** Fault `crash`: leave at once, no flush (main: process.exit). */
-  crash: (exitCode: number) => void;
-  /** Budget for the whole SIGTERM path inside the loader (main adds the disconnect and a hard stop). */
-  shutdownBudgetMs?: number;
-  newBackoff?: () => Backoff;
-}
+import { TERMINATED_EXIT_CODE, type LoaderOptions, type LoaderOutcome, type LoaderTransport } from "./loader-contract.ts";
 
 /**
  * How long a halted loader still waits for the ack of the batch in flight (so that the ack makes it

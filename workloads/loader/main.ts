@@ -13,7 +13,8 @@ import { createKafka, errorFields } from "../shared/kafka-client.ts";
 import { createLogger } from "../shared/logger.ts";
 import { loadLoaderConfig, type LoaderConfig } from "./config.ts";
 import { KafkaLoaderTransport } from "./kafka-transport.ts";
-import { Loader, TERMINATED_EXIT_CODE } from "./loader.ts";
+import { Loader } from "./loader.ts";
+import { TERMINATED_EXIT_CODE } from "./loader-contract.ts";
 
 /** SIGTERM to exit, whatever hangs: the Job's grace period is longer, the brief says "a couple of seconds". */
 const HARD_STOP_MS = 3000;

@@ -17,9 +17,9 @@
  */
 import { stringify } from "yaml";
 import { ANNOTATIONS, LABELS, LOADER_FATAL_EXIT_CODE } from "../queue-events/contract.ts";
-import { formatDuration } from "../shared/duration.ts";
+import { formatDuration } from "../queue-events/duration.ts";
 import { formatFaultProfile, parseFaultProfile, type Fault } from "../loader/fault-profile.ts";
-import { STREAMFORGE_NAMESPACE } from "../namespace.ts";
+import { STREAMFORGE_NAMESPACE } from "../queue-events/namespace.ts";
 
 export const LOADER_IMAGE = "chaoslab/loader:dev";
 export const LOADER_CONTAINER = "loader";

@@ -33,15 +33,8 @@ export interface QueueManagerOptions {
   now?: () => Date;
 }
 
-export async function startQueueManager(config: QueueManagerConfig, options: QueueManagerOptions): Promise<StartedQueueManager> {
-  const { logger } = options;
-  const now = options.now ?? (() => new Date());
-  const startedAt = now();
-  const schedule = new ErrorSchedule(config.errorRate);
-  let requests = 0;
-  let errors = 0;
-  let shuttingDown = false;
-
+/** The Prometheus side: request counts by code, plus the version and configured error rate as gauges. */
+function queueManagerMetrics(config: QueueManagerConfig): { registry: Registry; requestsTotal: Counter<"code"> } {
   const registry = new Registry();
   const requestsTotal = new Counter({
     name: "queue_manager_enqueue_requests_total",
@@ -60,91 +53,119 @@ export async function startQueueManager(config: QueueManagerConfig, options: Que
     help: "Fraction of /enqueue requests this version is configured to fail.",
     registers: [registry],
   }).set(config.errorRate);
+  return { registry, requestsTotal };
+}
 
-  function stats(): PodStats {
+/** The routes and the per-pod counters behind them. */
+class QueueManagerHandler {
+  private readonly startedAt: Date;
+  private readonly schedule: ErrorSchedule;
+  private readonly metrics: ReturnType<typeof queueManagerMetrics>;
+  requests = 0;
+  errors = 0;
+  shuttingDown = false;
+
+  constructor(
+    private readonly config: QueueManagerConfig,
+    private readonly now: () => Date,
+  ) {
+    this.startedAt = now();
+    this.schedule = new ErrorSchedule(config.errorRate);
+    this.metrics = queueManagerMetrics(config);
+  }
+
+  stats(): PodStats {
+    const { config, startedAt } = this;
     return {
       version: config.version,
       pod: config.podName,
       podTemplateHash: config.podTemplateHash,
-      requests,
-      errors,
-      errorRate: errorRateOf(requests, errors),
+      requests: this.requests,
+      errors: this.errors,
+      errorRate: errorRateOf(this.requests, this.errors),
       startedAt: startedAt.toISOString(),
-      uptimeSeconds: Math.max(0, (now().getTime() - startedAt.getTime()) / 1000),
+      uptimeSeconds: Math.max(0, (this.now().getTime() - startedAt.getTime()) / 1000),
     };
   }
 
-  function send(res: http.ServerResponse, status: number, body: unknown, contentType = "application/json"): void {
+  private send(res: http.ServerResponse, status: number, body: unknown, contentType = "application/json"): void {
     const text = contentType === "application/json" ? JSON.stringify(body) : String(body);
     // Keep-alive clients (k6, kube-proxy) would otherwise hold the server open past SIGTERM.
-    if (shuttingDown) res.setHeader("connection", "close");
+    if (this.shuttingDown) res.setHeader("connection", "close");
     res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(text) });
     res.end(text);
   }
 
-  function enqueue(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private enqueue(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const { config } = this;
     let bytes = 0;
     let refused = false;
     req.on("data", (chunk: Buffer) => {
       bytes += chunk.length;
       if (bytes > MAX_ENQUEUE_BODY_BYTES && !refused) {
         refused = true;
-        send(res, 413, { error: `body larger than ${MAX_ENQUEUE_BODY_BYTES} bytes` });
+        this.send(res, 413, { error: `body larger than ${MAX_ENQUEUE_BODY_BYTES} bytes` });
       }
     });
     req.on("end", () => {
       if (refused) return;
-      requests += 1;
-      const fail = schedule.next();
+      this.requests += 1;
+      const fail = this.schedule.next();
       res.setHeader(VERSION_HEADER, config.version);
       res.setHeader(POD_HEADER, config.podName);
       if (fail) {
-        errors += 1;
-        requestsTotal.inc({ code: "500" });
-        send(res, 500, { error: `injected failure: version ${config.version} fails ${config.errorRate} of requests`, version: config.version });
+        this.errors += 1;
+        this.metrics.requestsTotal.inc({ code: "500" });
+        this.send(res, 500, { error: `injected failure: version ${config.version} fails ${config.errorRate} of requests`, version: config.version });
       } else {
-        requestsTotal.inc({ code: "200" });
-        send(res, 200, { accepted: true, version: config.version });
+        this.metrics.requestsTotal.inc({ code: "200" });
+        this.send(res, 200, { accepted: true, version: config.version });
       }
     });
   }
 
-  const server = http.createServer((req, res) => {
+  readonly route = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
     if (path === "/enqueue") {
       if (req.method !== "POST") {
         res.setHeader("allow", "POST");
-        send(res, 405, { error: "use POST /enqueue" });
+        this.send(res, 405, { error: "use POST /enqueue" });
         return;
       }
-      enqueue(req, res);
+      this.enqueue(req, res);
       return;
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.setHeader("allow", "GET, HEAD");
-      send(res, 405, { error: `use GET ${path}` });
+      this.send(res, 405, { error: `use GET ${path}` });
       return;
     }
     switch (path) {
       case "/healthz":
-        send(res, 200, { status: "ok" });
+        this.send(res, 200, { status: "ok" });
         return;
       case "/readyz":
-        send(res, shuttingDown ? 503 : 200, { status: shuttingDown ? "shutting down" : "ready" });
+        this.send(res, this.shuttingDown ? 503 : 200, { status: this.shuttingDown ? "shutting down" : "ready" });
         return;
       case "/stats":
-        send(res, 200, stats());
+        this.send(res, 200, this.stats());
         return;
       case "/metrics":
-        registry.metrics().then(
-          (text) => send(res, 200, text, registry.contentType),
-          (error: unknown) => send(res, 500, { error: String(error) }),
+        this.metrics.registry.metrics().then(
+          (text) => this.send(res, 200, text, this.metrics.registry.contentType),
+          (error: unknown) => this.send(res, 500, { error: String(error) }),
         );
         return;
       default:
-        send(res, 404, { error: `no route ${path}; routes: POST /enqueue, GET /healthz /readyz /stats /metrics` });
+        this.send(res, 404, { error: `no route ${path}; routes: POST /enqueue, GET /healthz /readyz /stats /metrics` });
     }
-  });
+  };
+}
+
+export async function startQueueManager(config: QueueManagerConfig, options: QueueManagerOptions): Promise<StartedQueueManager> {
+  const { logger } = options;
+  const handler = new QueueManagerHandler(config, options.now ?? (() => new Date()));
+  const server = http.createServer(handler.route);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -163,8 +184,8 @@ export async function startQueueManager(config: QueueManagerConfig, options: Que
   let closed: Promise<void> | undefined;
   function shutdown(): Promise<void> {
     closed ??= new Promise<void>((resolve) => {
-      shuttingDown = true;
-      logger.info({ requests, errors }, "queue-manager shutting down");
+      handler.shuttingDown = true;
+      logger.info({ requests: handler.requests, errors: handler.errors }, "queue-manager shutting down");
       const forceClose = setTimeout(() => {
         logger.warn({ timeoutMs: config.shutdownTimeoutMs }, "in-flight requests did not finish in time; closing connections");
         server.closeAllConnections();
@@ -179,5 +200,5 @@ export async function startQueueManager(config: QueueManagerConfig, options: Que
     return closed;
   }
 
-  return { url: `http://${host}:${address.port}`, address, stats, shutdown };
+  return { url: `http://${host}:${address.port}`, address, stats: () => handler.stats(), shutdown };
 }

@@ -8,7 +8,8 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import versions from "../../versions.json" with { type: "json" };
-import { cacheRoot, hashInputs, imageTag } from "./cache-key.ts";
+import { hashInputs, imageTag } from "./cache-key.ts";
+import { cacheDir } from "../../build/cache-dir.ts";
 import {
   INPUTS_LABEL,
   allKubeadmImages,
@@ -62,7 +63,7 @@ export interface OfflineKindBuild {
 }
 
 export function offlineManifestPath(): string {
-  return path.join(cacheRoot(), "kind-offline.json");
+  return path.join(cacheDir(), "kind-offline.json");
 }
 
 async function requireDockerEngine(): Promise<void> {
@@ -98,7 +99,7 @@ async function removeOtherTags(current: string, log: Log): Promise<void> {
 
 /** `<cache>/kind-offline-bin/{kind,kubectl}`: kube-node dispatches on its name, so a link named kubectl is kubectl. */
 async function linkTools(kind: LocatedArtifact, kubeNode: LocatedArtifact): Promise<string> {
-  const binDir = path.join(cacheRoot(), "kind-offline-bin");
+  const binDir = path.join(cacheDir(), "kind-offline-bin");
   await fs.mkdir(binDir, { recursive: true });
   for (const [name, target] of [["kind", path.join(kind.dir, "kind")], ["kubectl", path.join(kubeNode.dir, "kube-node")]] as const) {
     await fs.rm(path.join(binDir, name), { force: true });
@@ -187,7 +188,7 @@ export async function buildOfflineKind(log: Log = (line) => process.stderr.write
     kubernetesVersion: versions.kubernetes,
     steps: steps.reports,
   };
-  await fs.mkdir(cacheRoot(), { recursive: true });
+  await fs.mkdir(cacheDir(), { recursive: true });
   await fs.writeFile(offlineManifestPath(), `${JSON.stringify(build, null, 2)}\n`);
   const built = steps.reports.filter((report) => !report.cached).length;
   log(`[kind-offline] done in ${Math.round((Date.now() - startedAt) / 1000)}s (${built} built, ${steps.reports.length - built} cached): node image ${nodeImage}, kind ${build.kindBinary}`);

@@ -6,7 +6,6 @@
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 
 export type CacheInput = string | Uint8Array | { file: string } | { dir: string };
@@ -59,6 +58,3 @@ export function imageTag(repository: string, version: string, inputsHash: string
   return `${repository}:${tag}`;
 }
 
-export function cacheRoot(): string {
-  return process.env.CHAOSLAB_CACHE_DIR ?? path.join(os.homedir(), ".cache", "chaoslab");
-}

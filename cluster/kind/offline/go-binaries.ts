@@ -9,12 +9,13 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import versions from "../../versions.json" with { type: "json" };
-import { type CacheInput, artifactKey, cacheRoot, hashInputs } from "./cache-key.ts";
+import { type CacheInput, artifactKey, hashInputs } from "./cache-key.ts";
+import { cacheDir } from "../../build/cache-dir.ts";
 import { buildDirectory, exists, must, sh } from "./steps.ts";
 
 const GO_BUILD_TIMEOUT_MS = 60 * 60_000;
 const HERE = path.dirname(new URL(import.meta.url).pathname);
-export const KUBE_NODE_MODULE = path.join(HERE, "kube-node");
+const KUBE_NODE_MODULE = path.join(HERE, "kube-node");
 
 /** Names the multi-call binary answers to (symlinks in the node and control-plane images). */
 export const KUBE_NODE_NAMES = ["kubelet", "kubeadm", "kubectl", "kube-proxy", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"] as const;
@@ -145,7 +146,7 @@ export interface LocatedArtifact {
 
 export async function locateGoArtifact(artifact: GoArtifact): Promise<LocatedArtifact> {
   const key = artifact.inputs.length === 0 ? `${artifact.name}-${artifact.version}` : artifactKey(artifact.name, artifact.version, await hashInputs(artifact.inputs));
-  return { artifact, dir: path.join(cacheRoot(), key) };
+  return { artifact, dir: path.join(cacheDir(), key) };
 }
 
 export async function isGoArtifactBuilt({ artifact, dir }: LocatedArtifact): Promise<boolean> {

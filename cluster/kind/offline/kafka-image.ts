@@ -1,13 +1,13 @@
 /**
  * The offline Kafka image: a debootstrapped Debian with Debian's JRE 17, the Apache Kafka jars the sim
- * fetches from Maven Central (cluster/sim/components.ts, same cache), kafka/log4j2.yaml and the
+ * fetches from Maven Central (cluster/build/components.ts, same cache), kafka/log4j2.yaml and the
  * kafka/kafka-kraft-start.sh entry point. Strimzi's operator is on no registry reachable air-gapped, so
  * the offline lab runs these as a KRaft StatefulSet.
  */
 import path from "node:path";
 import versions from "../../versions.json" with { type: "json" };
-import { kafkaComponent } from "../../sim/components.ts";
-import { locate, provision } from "../../sim/provision.ts";
+import { kafkaComponent } from "../../build/components.ts";
+import { locate, provision } from "../../build/provision.ts";
 import { hashInputs, imageTag } from "./cache-key.ts";
 import { INPUTS_LABEL, dockerBuild, imageInputsLabel } from "./component-images.ts";
 import { type RootfsSpec, buildRootfsImage, rootfsImage } from "./rootfs.ts";
@@ -15,7 +15,7 @@ import { type StepLog, dockerImageExists, exists } from "./steps.ts";
 
 const HERE = path.dirname(new URL(import.meta.url).pathname);
 
-export const JRE_ROOTFS: RootfsSpec = {
+const JRE_ROOTFS: RootfsSpec = {
   repository: "chaoslab/kind-jre-base",
   packages: ["openjdk-17-jre-headless", "ca-certificates"],
 };

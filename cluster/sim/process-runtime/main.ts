@@ -15,12 +15,14 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as k8s from "@kubernetes/client-node";
 import { findLabImage, REPO_ROOT } from "../../images.ts";
 import { LOOPBACK, PORTS, POD_IP_PREFIX, stateDir, statePaths } from "../layout.ts";
 import { apiErrorCode, apiErrorMessage } from "../../kube/apply.ts";
-import { EnvResolutionError, resolveContainerEnv, type ObjectReader } from "./pod-env.ts";
+import { EnvResolutionError, resolveContainerEnv } from "./pod-env.ts";
+import { condition, containerName, podIpAllocator, type PodProcess, runningStatus } from "./pod-process.ts";
+import { apiObjectReader, writePodKubeconfig } from "./pod-credentials.ts";
 import { signalGroup } from "../supervisor.ts";
 
 const kubeconfigPath = process.env.KUBECONFIG;
@@ -35,34 +37,8 @@ function log(message: string, fields: Record<string, unknown> = {}) {
   process.stdout.write(`${JSON.stringify({ ts: new Date().toISOString(), msg: message, ...fields })}\n`);
 }
 
-interface PodProcess {
-  uid: string;
-  namespace: string;
-  name: string;
-  podIP: string;
-  child?: ChildProcess;
-  pid?: number;
-  startedAt?: string;
-  restartCount: number;
-  /** Exit of the current process, once it exited. */
-  exit?: { code: number; finishedAt: string; reason: string };
-  terminating: boolean;
-  /** Set once the final state was written (and, when deleting, the pod removed). */
-  finished: boolean;
-  ready: boolean;
-  readinessTimer?: NodeJS.Timeout;
-  restartTimer?: NodeJS.Timeout;
-  dir: string;
-}
-
 const processes = new Map<string, PodProcess>();
-let nextIp = 1;
-
-function allocatePodIP(): string {
-  // 127.10.0.1 … 127.10.255.254: 65k pods per lab lifetime is far beyond any scenario.
-  const n = nextIp++;
-  return `${POD_IP_PREFIX}.${(n >> 8) & 255}.${n & 255}`;
-}
+const allocatePodIP = podIpAllocator();
 
 /** One operation per pod at a time: events for a pod arrive faster than its status writes finish. */
 const queues = new Map<string, Promise<void>>();
@@ -75,54 +51,7 @@ function serialize(uid: string, work: () => Promise<void>) {
   });
 }
 
-const reader: ObjectReader = {
-  async configMap(namespace, name) {
-    try {
-      return (await core.readNamespacedConfigMap({ namespace, name })).data ?? {};
-    } catch (error) {
-      if (apiErrorCode(error) === 404) return undefined;
-      throw error;
-    }
-  },
-  async secret(namespace, name) {
-    try {
-      const data = (await core.readNamespacedSecret({ namespace, name })).data ?? {};
-      return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value, "base64").toString("utf8")]));
-    } catch (error) {
-      if (apiErrorCode(error) === 404) return undefined;
-      throw error;
-    }
-  },
-};
-
-async function podKubeconfig(pod: k8s.V1Pod, dir: string): Promise<string> {
-  const serviceAccount = pod.spec?.serviceAccountName ?? "default";
-  const namespace = pod.metadata!.namespace!;
-  const token = await core.createNamespacedServiceAccountToken({
-    name: serviceAccount,
-    namespace,
-    body: {
-      spec: {
-        audiences: [],
-        expirationSeconds: 24 * 3600,
-        // Bound to the pod: the token stops working when the pod is deleted, as in a cluster.
-        boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.metadata!.name!, uid: pod.metadata!.uid! },
-      },
-    },
-  });
-  const cluster = config.getCurrentCluster()!;
-  const file = path.join(dir, "kubeconfig");
-  const kubeconfig = {
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: "lab", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } }],
-    users: [{ name: `system:serviceaccount:${namespace}:${serviceAccount}`, user: { token: token.status!.token } }],
-    contexts: [{ name: "lab", context: { cluster: "lab", user: `system:serviceaccount:${namespace}:${serviceAccount}`, namespace } }],
-    "current-context": "lab",
-  };
-  await fsp.writeFile(file, JSON.stringify(kubeconfig), { mode: 0o600 });
-  return file;
-}
+const reader = apiObjectReader(core);
 
 async function patchStatus(entry: PodProcess, status: k8s.V1PodStatus) {
   try {
@@ -131,14 +60,6 @@ async function patchStatus(entry: PodProcess, status: k8s.V1PodStatus) {
     // The pod may be gone already (force-deleted); nothing left to report to.
     if (apiErrorCode(error) !== 404) throw error;
   }
-}
-
-function condition(type: string, status: boolean, reason?: string): k8s.V1PodCondition {
-  return { type, status: status ? "True" : "False", lastTransitionTime: new Date(), ...(reason ? { reason } : {}) };
-}
-
-function containerName(pod: k8s.V1Pod) {
-  return pod.spec!.containers[0]!.name;
 }
 
 async function startPod(pod: k8s.V1Pod) {
@@ -164,7 +85,7 @@ async function startPod(pod: k8s.V1Pod) {
   let kubeconfig: string;
   try {
     env = await resolveContainerEnv(pod, container, podIP, reader);
-    kubeconfig = await podKubeconfig(pod, dir);
+    kubeconfig = await writePodKubeconfig(core, config, pod, dir);
   } catch (error) {
     const message = error instanceof EnvResolutionError ? error.message : apiErrorMessage(error);
     log("cannot start pod", { pod: `${entry.namespace}/${entry.name}`, error: message });
@@ -216,36 +137,6 @@ async function startPod(pod: k8s.V1Pod) {
   entry.ready = !hasReadinessProbe;
   await patchStatus(entry, runningStatus(pod, entry));
   if (hasReadinessProbe) startReadinessProbe(pod, entry);
-}
-
-function runningStatus(pod: k8s.V1Pod, entry: PodProcess): k8s.V1PodStatus {
-  const container = pod.spec!.containers[0]!;
-  return {
-    phase: "Running",
-    hostIP: LOOPBACK,
-    hostIPs: [{ ip: LOOPBACK }],
-    podIP: entry.podIP,
-    podIPs: [{ ip: entry.podIP }],
-    startTime: pod.status?.startTime ?? new Date(),
-    conditions: [
-      condition("PodScheduled", true),
-      condition("Initialized", true),
-      condition("ContainersReady", entry.ready),
-      condition("Ready", entry.ready),
-    ],
-    containerStatuses: [
-      {
-        name: container.name,
-        image: container.image!,
-        imageID: `chaoslab-process://${container.image}`,
-        containerID: `process://${entry.pid}`,
-        ready: entry.ready,
-        started: true,
-        restartCount: entry.restartCount,
-        state: { running: { startedAt: new Date(entry.startedAt!) } },
-      },
-    ],
-  };
 }
 
 function startReadinessProbe(pod: k8s.V1Pod, entry: PodProcess) {

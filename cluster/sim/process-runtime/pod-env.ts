@@ -18,7 +18,7 @@ function parseMapPath(fieldPath: string): [string, string] | undefined {
   return match ? [match[1]!, match[2]!] : undefined;
 }
 
-export function resolveFieldRef(pod: k8s.V1Pod, fieldPath: string, podIP: string): string {
+function resolveFieldRef(pod: k8s.V1Pod, fieldPath: string, podIP: string): string {
   const mapPath = parseMapPath(fieldPath);
   if (mapPath) {
     const [kind, key] = mapPath;

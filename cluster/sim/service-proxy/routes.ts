@@ -36,7 +36,7 @@ export interface RoutingProblem {
   message: string;
 }
 
-export const serviceKey = (object: { metadata?: { namespace?: string; name?: string } }) => `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
+const serviceKey = (object: { metadata?: { namespace?: string; name?: string } }) => `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
 
 /** The host port a Service asks for: undefined when it does not opt in, an error text when the value is unusable. */
 export function parseSimHostPort(service: k8s.V1Service): { port: number } | { error: string } | undefined {

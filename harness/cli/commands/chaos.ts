@@ -13,16 +13,16 @@ import type { StartedLab } from "../../../cluster/provider.ts";
 import { describePick, dockerEngineProbe, pickProvider } from "../../../cluster/providers/detect.ts";
 import { loadProvider } from "../../../cluster/providers/registry.ts";
 import { DEFAULT_CATALOG, type Catalog } from "../../catalog.ts";
-import { EXIT_CODES, exitCodeForResults } from "../../engine/verdict.ts";
-import type { ScenarioResult } from "../../engine/runner.ts";
+import { EXIT_CODES, exitCodeForResults } from "../../../reports/results/verdict.ts";
+import type { ScenarioResult } from "../../../reports/results/scenario-result.ts";
 import { createLabPorts } from "../../lab/lab-ports.ts";
 import { deploySuiteWorkloads } from "../../lab/suite-workloads.ts";
 import { KubeWatchRecorder } from "../../recorders/kube-watch-recorder.ts";
 import { QueueEventsRecorder } from "../../recorders/queue-events-recorder.ts";
 import { summarizeScenario, writeRunOutputs } from "../../../reports/summary.ts";
 import { writeAllureResults } from "../../../reports/allure-results.ts";
-import type { CommandIo } from "../io.ts";
-import { selectValidScenarios } from "../scenario-files.ts";
+import type { CommandIo } from "./io.ts";
+import { selectValidScenarios } from "./scenario-files.ts";
 import { runScenarios } from "./run.ts";
 
 export interface ChaosOptions {

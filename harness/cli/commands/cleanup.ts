@@ -6,12 +6,12 @@
 import path from "node:path";
 import type { StartedLab } from "../../../cluster/provider.ts";
 import { DEFAULT_CATALOG, type Catalog } from "../../catalog.ts";
-import { systemClock } from "../../engine/clock.ts";
-import type { KafkaReader, KubePort } from "../../lab/ports.ts";
-import { catalogReverters, defaultJournalDir, RevertJournal } from "../../engine/journal.ts";
-import { auditLeaks } from "../../engine/runner.ts";
-import { EXIT_CODES } from "../../engine/verdict.ts";
-import type { CommandIo } from "../io.ts";
+import { systemClock } from "../../core/clock.ts";
+import type { KafkaReader, KubePort } from "../../core/ports.ts";
+import { catalogReverters, defaultJournalDir, RevertJournal } from "../../core/journal.ts";
+import { auditLeaks } from "../../engine/leak-audit.ts";
+import { EXIT_CODES } from "../../../reports/results/verdict.ts";
+import type { CommandIo } from "./io.ts";
 
 export interface CleanupDeps {
   catalog?: Catalog;

@@ -12,7 +12,7 @@ import type { RenderOptions, RenderedReport } from "../../../reports/render.ts";
 import { readRuns } from "../../../reports/nightly/run-history.ts";
 import type { HttpClient } from "../../../reports/nightly/regression-issues.ts";
 import { writeNight, type ForcedVerdicts } from "../../../reports/nightly/testing/nightly-fixtures.ts";
-import type { CommandIo } from "../io.ts";
+import type { CommandIo } from "./io.ts";
 import { nightlyCommand, nightlyIssuesCommand, type NightlyDeps } from "./nightly.ts";
 
 function captureIo(): CommandIo & { out_: string[]; err_: string[] } {

@@ -13,14 +13,14 @@
  */
 import fs from "node:fs/promises";
 import path from "node:path";
-import { EXIT_CODES, exitCodeFor } from "../../engine/verdict.ts";
+import { EXIT_CODES, exitCodeFor } from "../../../reports/results/verdict.ts";
 import { loadRun } from "../../../reports/nightly/load-run.ts";
 import { publishNightly, type NightlyRun, type PublishDeps } from "../../../reports/nightly/publish-nightly.ts";
 import { fetchHttpClient, gitHubTargetFromEnv, openOrUpdateRegressionIssues, type HttpClient } from "../../../reports/nightly/regression-issues.ts";
 import { HISTORY_SUBDIR, readRuns } from "../../../reports/nightly/run-history.ts";
 import { regressions, scenarioTrends } from "../../../reports/nightly/scenario-trends.ts";
 import { SUMMARY_FILE } from "../../../reports/summary.ts";
-import type { CommandIo } from "../io.ts";
+import type { CommandIo } from "./io.ts";
 import { chaosCommand, type ChaosDeps, type ChaosOptions } from "./chaos.ts";
 
 export interface NightlyOptions extends Omit<ChaosOptions, "noReport"> {

@@ -5,13 +5,14 @@
  * or a safety violation, 3 when the lab is unreachable or a target cannot be resolved now.
  */
 import type { StartedLab } from "../../../cluster/provider.ts";
-import { DEFAULT_CATALOG, findFault, findSetupAction, type Catalog } from "../../catalog.ts";
-import { silentLog, type PlanContext, type ReadPorts } from "../../engine/context.ts";
-import { deriveRng, generateSeed } from "../../engine/rng.ts";
-import { EXIT_CODES } from "../../engine/verdict.ts";
-import { faultSpecOf, type FaultPlan } from "../../faults/fault.ts";
-import type { CommandIo } from "../io.ts";
-import { selectValidScenarios } from "../scenario-files.ts";
+import { DEFAULT_CATALOG, findSetupAction, type Catalog } from "../../catalog.ts";
+import { silentLog, type ReadPorts } from "../../core/context.ts";
+import { generateSeed } from "../../core/rng.ts";
+import { EXIT_CODES } from "../../../reports/results/verdict.ts";
+import { faultSpecOf, planFault } from "../../engine/plan-fault.ts";
+import type { FaultPlan } from "../../../reports/results/scenario-result.ts";
+import type { CommandIo } from "./io.ts";
+import { selectValidScenarios } from "./scenario-files.ts";
 
 export interface PlanDeps {
   catalog?: Catalog;
@@ -57,19 +58,9 @@ export async function planCommand(
         faults: [],
       };
       for (const entry of scenario.spec.faults) {
-        const context: PlanContext = {
-          ...connection.ports,
-          scenario: scenario.metadata.name,
-          description: connection.lab.description,
-          brokerPaths: () => connection.lab.network.brokerPaths(),
-          safety: scenario.spec.safety,
-          seed,
-          rng: (...labels) => deriveRng(seed, `fault:${entry.name}`, ...labels),
-          log: silentLog,
-        };
+        const scope = { ports: connection.ports, lab: connection.lab, scenario: scenario.metadata.name, safety: scenario.spec.safety, seed, log: silentLog };
         try {
-          const fault = findFault(catalog, entry.type).create(faultSpecOf(entry));
-          plan.faults.push({ status: "resolved", plan: await fault.plan(context) });
+          plan.faults.push({ status: "resolved", plan: await planFault(catalog, faultSpecOf(entry), scope) });
         } catch (error) {
           const createdBySetup = scenario.spec.setup.length > 0 ? " (if setup creates these targets, they are resolved at run time)" : "";
           plan.faults.push({ status: "unresolved", fault: entry.name, type: entry.type, reason: `${(error as Error).message}${createdBySetup}` });

@@ -6,18 +6,20 @@
  */
 import type { StartedLab } from "../../../cluster/provider.ts";
 import { DEFAULT_CATALOG, type Catalog } from "../../catalog.ts";
-import { systemClock } from "../../engine/clock.ts";
-import type { Log, RunPorts } from "../../engine/context.ts";
-import { defaultJournalDir } from "../../engine/journal.ts";
-import type { Recorder } from "../../engine/recorder.ts";
-import { runScenario, type LoadedScenario, type ScenarioResult } from "../../engine/runner.ts";
+import { systemClock } from "../../core/clock.ts";
+import type { Log, RunPorts } from "../../core/context.ts";
+import { defaultJournalDir } from "../../core/journal.ts";
+import type { Recorder } from "../../core/recorder.ts";
+import { runScenario } from "../../engine/runner.ts";
+import type { LoadedScenario } from "../../scenario/loader.ts";
+import type { ScenarioResult } from "../../../reports/results/scenario-result.ts";
 import { findFault, findSetupAction } from "../../catalog.ts";
-import { EXIT_CODES, exitCodeForResults } from "../../engine/verdict.ts";
+import { EXIT_CODES, exitCodeForResults } from "../../../reports/results/verdict.ts";
 import { writeRunOutputs } from "../../../reports/summary.ts";
 import { writeAllureResults } from "../../../reports/allure-results.ts";
-import type { CommandIo } from "../io.ts";
-import { progressLine, renderResult } from "../progress.ts";
-import { selectValidScenarios } from "../scenario-files.ts";
+import type { CommandIo } from "./io.ts";
+import { progressLine, renderResult } from "./progress.ts";
+import { selectValidScenarios } from "./scenario-files.ts";
 
 export interface RunDeps {
   catalog?: Catalog;

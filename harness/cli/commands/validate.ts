@@ -1,8 +1,8 @@
 /** `chaoslab validate <files...>`: schema-check scenario files; exit 2 with file:line:column on any error. */
-import { EXIT_CODES } from "../../engine/verdict.ts";
+import { EXIT_CODES } from "../../../reports/results/verdict.ts";
 import { formatDiagnostic } from "../../scenario/loader.ts";
-import type { CommandIo } from "../io.ts";
-import { selectScenarios } from "../scenario-files.ts";
+import type { CommandIo } from "./io.ts";
+import { selectScenarios } from "./scenario-files.ts";
 
 export async function validateCommand(paths: string[], options: { suiteDir: string; quiet?: boolean }, io: CommandIo): Promise<number> {
   const { loaded, empty } = await selectScenarios({ paths, suiteDir: options.suiteDir });

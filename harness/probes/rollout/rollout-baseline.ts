@@ -3,7 +3,7 @@
  * probe that judges it, through the run's shared resources: canary.md wants the stable hash recorded
  * while N was Healthy, before the change — not read back from the state being judged.
  */
-import type { SharedResources } from "../../engine/context.ts";
+import type { SharedResources } from "../../core/context.ts";
 import type { RolloutBaseline } from "./rollout-judgement.ts";
 
 interface BaselineHolder {

@@ -5,7 +5,7 @@
  * recorded fixtures, and a snapshot can be attached to a report as-is.
  */
 import type { ServiceAccess } from "../../../cluster/provider.ts";
-import type { KubeReader } from "../../lab/ports.ts";
+import type { KubeReader } from "../../core/ports.ts";
 import type { AnalysisRun, EndpointSlice, Pod, ReplicaSet, Rollout } from "./argo-rollouts-types.ts";
 import { POD_TEMPLATE_HASH_LABEL, ROLLOUT_TYPE_LABEL } from "./argo-rollouts-types.ts";
 

@@ -4,8 +4,8 @@
  * Kafka outage: sends fail, the consumer is disconnected and gets nothing until it is up again.
  */
 import { encodeQueueEvent, type QueueEvent } from "../../../workloads/queue-events/contract.ts";
-import type { QueueEventSink } from "../event-publisher.ts";
-import type { EventStream, EventStreamCallbacks } from "../event-stream.ts";
+import type { QueueEventSink } from "../outputs/event-publisher.ts";
+import type { EventStream, EventStreamCallbacks } from "../inputs/event-stream.ts";
 
 interface StoredRecord {
   offset: bigint;

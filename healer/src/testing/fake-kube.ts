@@ -9,10 +9,11 @@
  * A minimal "Job controller" (`syncJobs`) gives active Jobs a Running, Ready pod when asked.
  */
 import { randomUUID } from "node:crypto";
-import type { Clock } from "../clock.ts";
-import type { KubeApi, ListResult, ListWatchClient, WatchOptions } from "../kube-api.ts";
-import { KubeApiError } from "../kube-client.ts";
-import type { DeleteOptionsJson, EventJson, JobJson, LeaseJson, PodJson, WatchEventType } from "../kube-types.ts";
+import type { Clock } from "../runtime/clock.ts";
+import type { KubeApi, ListResult, ListWatchClient, WatchOptions } from "../kube/kube-api.ts";
+import { KubeApiError } from "../kube/kube-client.ts";
+import { matchesSelector, mergePatch } from "./api-semantics.ts";
+import type { DeleteOptionsJson, EventJson, JobJson, LeaseJson, PodJson, WatchEventType } from "../kube/kube-types.ts";
 
 type Kind = "jobs" | "pods" | "leases" | "events";
 type StoredObject = { metadata: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; [key: string]: unknown } };
@@ -31,31 +32,6 @@ export interface ApiCall {
   namespace: string;
   name?: string;
   body?: unknown;
-}
-
-export function matchesSelector(labels: Record<string, string> | undefined, selector: string | undefined): boolean {
-  if (!selector) return true;
-  return selector
-    .split(",")
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .every((requirement) => {
-      const [key, value] = requirement.split("=", 2) as [string, string | undefined];
-      if (value === undefined) return labels?.[key] !== undefined;
-      return labels?.[key] === value;
-    });
-}
-
-/** RFC 7386 JSON merge patch. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return structuredClone(patch);
-  const result: Record<string, unknown> =
-    target !== null && typeof target === "object" && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
-    if (value === null) delete result[key];
-    else result[key] = mergePatch(result[key], value);
-  }
-  return result;
 }
 
 export class FakeKube implements KubeApi {

@@ -1,11 +1,12 @@
 /** Builders shared by the healer's unit tests: config with small thresholds, loader Jobs, events, a captured logger. */
 import { Writable } from "node:stream";
 import { ANNOTATIONS, LABELS, LOADER_FATAL_EXIT_CODE, type QueueEvent } from "../../../workloads/queue-events/contract.ts";
-import { type HealerConfig, loadConfig } from "../config.ts";
-import { createLogger, type Logger } from "../decision-log.ts";
-import type { JobJson } from "../kube-types.ts";
+import { STREAMFORGE_NAMESPACE } from "../../../workloads/queue-events/namespace.ts";
+import { type HealerConfig, loadConfig } from "../runtime/config.ts";
+import { createLogger, type Logger } from "../runtime/logger.ts";
+import type { JobJson } from "../kube/kube-types.ts";
 
-export const NAMESPACE = "streamforge";
+export const NAMESPACE = STREAMFORGE_NAMESPACE;
 
 /** Small thresholds, as scenarios use: heartbeat 1 s, silence 6 s, grace 5 s. */
 export const TEST_ENV: Record<string, string> = {

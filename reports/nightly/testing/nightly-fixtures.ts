@@ -8,7 +8,7 @@
  */
 import fs from "node:fs/promises";
 import path from "node:path";
-import type { ScenarioResult } from "../../../harness/engine/runner.ts";
+import type { ScenarioResult } from "../../results/scenario-result.ts";
 import { summarize, type RunSummary } from "../../summary.ts";
 import { FIXTURE_T0, fixtureResults } from "../../testing/report-fixtures.ts";
 

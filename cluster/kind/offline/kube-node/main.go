@@ -2,7 +2,7 @@
 // proxy. It dispatches on the name it is called by (argv[0]), so the node image and the control-plane
 // images hold one file and symlinks named like the upstream binaries: kubelet, kubeadm, kubectl,
 // kube-proxy, kube-apiserver, kube-controller-manager, kube-scheduler and etcd. `kube-node <name> args...`
-// works too. It is a sibling of cluster/sim/build/kube with the same requirements (go.mod), so both share
+// works too. It is a sibling of cluster/build/kube with the same requirements (go.mod), so both share
 // one module graph and the Go build cache: the second to build only compiles what the first did not.
 package main
 

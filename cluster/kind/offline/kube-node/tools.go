@@ -1,6 +1,6 @@
 //go:build tools
 
-// Keeps the Argo Rollouts controller in the module graph: the same requirements as cluster/sim/build/kube,
+// Keeps the Argo Rollouts controller in the module graph: the same requirements as cluster/build/kube,
 // so MVS selects the same versions and the Go build cache is shared.
 package main
 

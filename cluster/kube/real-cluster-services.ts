@@ -1,0 +1,17 @@
+/**
+ * How the host reaches Services of a real cluster (kind, existing): through the API server's service
+ * proxy; Argo's controller runs in the cluster, so the manifests' DNS names serve it; EndpointSlices are
+ * the controller's own. The sim answers the same questions differently (its service proxy).
+ */
+import type { ServiceAccess } from "../provider.ts";
+import { loadKubeConfig } from "./apply.ts";
+import { clusterEndpointSlices } from "./endpoint-slices.ts";
+import { serviceProxyUrl } from "./service-forwarder.ts";
+
+export function realClusterServices(kubeconfig: string): ServiceAccess {
+  return {
+    hostUrl: (namespace, name, options) => serviceProxyUrl(kubeconfig, namespace, name, options),
+    controllerUrl: async () => undefined,
+    endpointSlices: (namespace, name) => clusterEndpointSlices(loadKubeConfig(kubeconfig), namespace, name),
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * `lab up` for the sim: builds what is missing, then starts etcd, Toxiproxy, the Kafka nodes, the
+ * control plane, kwok, Argo Rollouts and the lab's own daemons as supervised processes, bootstraps
+ * Kubernetes, waits for each to be healthy and writes lab.json. A failed start stops what it started.
+ */
+import fs from "node:fs/promises";
+import path from "node:path";
+import versions from "../../versions.json" with { type: "json" };
+import { REPO_ROOT } from "../../images.ts";
+import type { LabDescription, UpOptions } from "../../provider.ts";
+import { loadKubeConfig } from "../../kube/apply.ts";
+import { allLabPorts, KAFKA_NODE_IDS, LOOPBACK, NAMESPACES, PORTS, stateDir, statePaths } from "../layout.ts";
+import { ensurePki, writeKubeconfig } from "../pki.ts";
+import { builtComponentDirs, provision } from "../../build/provision.ts";
+import { Supervisor, waitUntil } from "../supervisor.ts";
+import { canConnect, loopbackPortsInUse } from "../../network/tcp-probe.ts";
+import { apiServerSpec, argoRolloutsSpec, controllerManagerSpec, etcdSpec, kwokSpec, schedulerSpec, type ControlPlaneInputs } from "../control-plane.ts";
+import { writeKwokConfig } from "../kwok-config.ts";
+import { bootstrapDirect, bootstrapWorkloads, kafkaNodeName, kafkaNodeSpec, prepareKafka, type KafkaLayout } from "../kafka-nodes.ts";
+import { ToxiproxyApi } from "../../network/toxiproxy-api.ts";
+import { LAB_TOPICS } from "../../topics.ts";
+import { ensureLabTopics } from "../../kafka/lab-topics.ts";
+import { kafkaProxyName } from "./components.ts";
+import { elapsed, httpOk, httpsGet } from "./http-probes.ts";
+import { bootstrapKubernetes, waitForNodesReady } from "./kubernetes-bootstrap.ts";
+import { attachSimLab, SimLab } from "./sim-lab.ts";
+import { stopSimLab } from "./stop-sim-lab.ts";
+
+export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const root = stateDir();
+  const existing = await attachSimLab(root);
+  if (existing) {
+    log(`[lab] the sim lab is already up (state: ${root}); nothing to do`);
+    return existing;
+  }
+  const busy = await loopbackPortsInUse(allLabPorts());
+  if (busy.length > 0) {
+    throw new Error(
+      `cannot start the sim lab: ports already in use on 127.0.0.1: ${busy.join(", ")}.\n` +
+        `If a previous lab is still running, stop it with \`make lab-down\`; otherwise find the owner with \`ss -ltnp | grep -E ':(${busy.join("|")})'\`.`,
+    );
+  }
+  const started = Date.now();
+  await provision({ log });
+  const dirs = await builtComponentDirs();
+  const paths = statePaths(root);
+  await fs.mkdir(root, { recursive: true });
+  const supervisor = new Supervisor(paths.pids, paths.logs);
+  try {
+    const pki = await ensurePki(paths.pki);
+    const apiServer = await writeKubeconfig(pki, paths.kubeconfig);
+    await writeKwokConfig(dirs.kwok!, paths.kwokConfig);
+    const inputs: ControlPlaneInputs = {
+      kubeDir: dirs.kube!,
+      kwokDir: dirs.kwok!,
+      pki,
+      kubeconfig: paths.kubeconfig,
+      etcdDataDir: paths.etcdData,
+      kwokConfig: paths.kwokConfig,
+    };
+    const kafkaLayout: KafkaLayout = { libsDir: path.join(dirs.kafka!, "libs"), root: paths.kafka };
+    log("[lab] formatting Kafka storage and starting etcd, Toxiproxy");
+    await Promise.all([
+      prepareKafka(kafkaLayout),
+      supervisor.start(etcdSpec(inputs)),
+      supervisor.start({
+        name: "toxiproxy",
+        command: path.join(dirs.toxiproxy!, "toxiproxy-server"),
+        args: ["-host", LOOPBACK, "-port", String(PORTS.toxiproxyApi)],
+      }),
+    ]);
+    // The JVMs take the longest to warm up: start them before the control plane.
+    for (const nodeId of KAFKA_NODE_IDS) await supervisor.start(kafkaNodeSpec(kafkaLayout, nodeId));
+    log(`[lab] Kafka nodes ${KAFKA_NODE_IDS.join(", ")} starting (${elapsed(started)})`);
+    await waitUntil(supervisor, "etcd", "healthy", () => httpOk(`http://${LOOPBACK}:${PORTS.etcdClient}/health`), 30_000);
+    log(`[lab] etcd ready (${elapsed(started)})`);
+    await supervisor.start(apiServerSpec(inputs));
+    await waitUntil(
+      supervisor,
+      "kube-apiserver",
+      "ready",
+      async () => (await httpsGet(`https://${LOOPBACK}:${PORTS.apiServer}/readyz`, pki)).status === 200,
+      60_000,
+    );
+    log(`[lab] kube-apiserver ready at ${apiServer} (${elapsed(started)})`);
+    for (const spec of [controllerManagerSpec(inputs), schedulerSpec(inputs), kwokSpec(inputs), argoRolloutsSpec(inputs)]) {
+      await supervisor.start(spec);
+    }
+    // The lab's own TypeScript daemons: the process runtime (a kubelet for lab images) and the service
+    // proxy, through which host processes (k6, Argo's analysis, the harness) reach opted-in Services.
+    for (const name of ["process-runtime", "service-proxy"]) {
+      await supervisor.start({
+        name,
+        command: process.execPath,
+        args: ["--import", "tsx", path.join(REPO_ROOT, "cluster", "sim", name, "main.ts")],
+        cwd: REPO_ROOT,
+        env: { ...process.env, CHAOSLAB_STATE_DIR: root, KUBECONFIG: paths.kubeconfig },
+      });
+    }
+    const kubeConfig = loadKubeConfig(paths.kubeconfig);
+    const toxiproxy = new ToxiproxyApi(`http://${LOOPBACK}:${PORTS.toxiproxyApi}`);
+    await Promise.all([
+      bootstrapKubernetes(kubeConfig, dirs.kube!, log, started),
+      (async () => {
+        await waitUntil(supervisor, "toxiproxy", "answering", () => toxiproxy.version().then(() => true), 20_000);
+        for (const nodeId of KAFKA_NODE_IDS) {
+          await toxiproxy.ensureProxy(kafkaProxyName(nodeId), `${LOOPBACK}:${PORTS.kafkaAppsProxy(nodeId)}`, `${LOOPBACK}:${PORTS.kafkaApps(nodeId)}`);
+        }
+        log(`[lab] Toxiproxy proxies in front of the workloads' Kafka listeners (${elapsed(started)})`);
+      })(),
+      waitForKafka(supervisor, log, started),
+    ]);
+    await Promise.all([
+      waitUntil(supervisor, "kube-controller-manager", "healthy", async () => (await httpsGet(`https://${LOOPBACK}:${PORTS.controllerManager}/healthz`)).status === 200, 60_000),
+      waitUntil(supervisor, "kube-scheduler", "healthy", async () => (await httpsGet(`https://${LOOPBACK}:${PORTS.scheduler}/healthz`)).status === 200, 60_000),
+      waitUntil(supervisor, "argo-rollouts", "healthy", () => httpOk(`http://${LOOPBACK}:${PORTS.argoHealthz}/healthz`), 60_000),
+      waitUntil(supervisor, "process-runtime", "healthy", () => httpOk(`http://${LOOPBACK}:${PORTS.processRuntimeHealth}/healthz`), 60_000),
+      waitUntil(supervisor, "service-proxy", "healthy", () => httpOk(`http://${LOOPBACK}:${PORTS.serviceProxyHealth}/healthz`), 60_000),
+      waitForNodesReady(kubeConfig, supervisor),
+    ]);
+    const description: LabDescription = {
+      provider: "sim",
+      stateDir: root,
+      kubeconfig: paths.kubeconfig,
+      apiServer,
+      kafka: { bootstrapDirect: bootstrapDirect(), bootstrapWorkloads: bootstrapWorkloads(), nodeIds: [...KAFKA_NODE_IDS], brokers: { kind: "processes" } },
+      toxiproxy: { api: `http://${LOOPBACK}:${PORTS.toxiproxyApi}` },
+      namespaces: [...NAMESPACES],
+      features: { argoRollouts: true },
+      versions: { ...Object.fromEntries(Object.entries(versions).filter(([key]) => !key.startsWith("$"))), kafkaOperator: "none (KRaft processes of the sim)" },
+      startedAt: new Date(started).toISOString(),
+    };
+    await fs.writeFile(paths.labJson, JSON.stringify(description, null, 2));
+    log(`[lab] the sim lab is up in ${elapsed(started)}; kubeconfig: ${paths.kubeconfig}`);
+    return new SimLab(description);
+  } catch (error) {
+    log(`[lab] start failed; stopping what was started (logs are kept in ${paths.logs})`);
+    await stopSimLab(root, { keepData: true, log: () => {} });
+    throw error;
+  }
+}
+
+async function waitForKafka(supervisor: Supervisor, log: (line: string) => void, started: number) {
+  for (const nodeId of KAFKA_NODE_IDS) {
+    await waitUntil(supervisor, kafkaNodeName(nodeId), "listening", () => canConnect(LOOPBACK, PORTS.kafkaDirect(nodeId), 500), 90_000);
+  }
+  await ensureLabTopics(bootstrapDirect(), { expectBrokers: KAFKA_NODE_IDS.length, where: ".chaoslab/sim/logs/kafka-*.log" });
+  log(`[lab] Kafka: ${KAFKA_NODE_IDS.length} brokers, topics ${LAB_TOPICS.map((topic) => topic.topic).join(", ")} (${elapsed(started)})`);
+}
