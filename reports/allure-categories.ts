@@ -21,31 +21,21 @@ export const MESSAGE_TAGS = { resilience: "[resilience]", inconclusive: "[inconc
 
 const anchored = (tag: string) => `^${tag.replace(/[[\]]/g, "\\$&")}[\\s\\S]*`;
 
+/** A category of tests with `status` whose message starts with `tag`. */
+function category(name: string, description: string, status: Status, tag: string): AllureCategory {
+  return { name, description, matchedStatuses: [status], messageRegex: anchored(tag) };
+}
+
 export const ALLURE_CATEGORIES: AllureCategory[] = [
-  {
-    name: "Resilience failures",
-    description: "The system under test did not hold: an expectation failed, or the steady state did not come back.",
-    matchedStatuses: [Status.FAILED],
-    messageRegex: anchored(MESSAGE_TAGS.resilience),
-  },
-  {
-    name: "Inconclusive: fault not shown to land, or no data",
-    description: "Nothing was learned about the system: fix the fault's evidence or the probe's data source.",
-    matchedStatuses: [Status.BROKEN],
-    messageRegex: anchored(MESSAGE_TAGS.inconclusive),
-  },
-  {
-    name: "Leaks after a scenario",
-    description: "Toxics, stopped brokers or labelled objects remained after revert: run `chaoslab cleanup`.",
-    matchedStatuses: [Status.BROKEN],
-    messageRegex: anchored(MESSAGE_TAGS.leak),
-  },
-  {
-    name: "Lab breakage",
-    description: "The lab failed (setup, steady state before injection, revert, timeout, interruption).",
-    matchedStatuses: [Status.BROKEN],
-    messageRegex: anchored(MESSAGE_TAGS.lab),
-  },
+  category("Resilience failures", "The system under test did not hold: an expectation failed, or the steady state did not come back.", Status.FAILED, MESSAGE_TAGS.resilience),
+  category(
+    "Inconclusive: fault not shown to land, or no data",
+    "Nothing was learned about the system: fix the fault's evidence or the probe's data source.",
+    Status.BROKEN,
+    MESSAGE_TAGS.inconclusive,
+  ),
+  category("Leaks after a scenario", "Toxics, stopped brokers or labelled objects remained after revert: run `chaoslab cleanup`.", Status.BROKEN, MESSAGE_TAGS.leak),
+  category("Lab breakage", "The lab failed (setup, steady state before injection, revert, timeout, interruption).", Status.BROKEN, MESSAGE_TAGS.lab),
 ];
 
 const STATUS_OF_VERDICT: Record<Verdict, Status> = {

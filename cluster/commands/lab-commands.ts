@@ -20,6 +20,11 @@ function fail(error: unknown, exitCode = 3) {
   process.exitCode = exitCode;
 }
 
+/** An action whose error is reported in one line with exit code 3 (the lab failed), never a stack trace. */
+function guarded<Options>(action: (options: Options) => Promise<void>): (options: Options) => Promise<void> {
+  return (options) => action(options).catch((error: unknown) => fail(error));
+}
+
 /** The lab that is up: CLUSTER's (or --provider's) if named, else whichever is described and running. */
 async function runningLab(option: string | undefined): Promise<StartedLab | undefined> {
   const named = option ?? process.env.CLUSTER?.trim();
@@ -37,8 +42,8 @@ export function registerLabCommands(program: Command): void {
     .description("build or check what the provider needs (sim: its pinned components; kind: docker, kind, kubectl; all: k6); no-op when done")
     .option(...providerOption)
     .option("--offline", "kind: build the node image, kind itself and every lab image from package registries (air-gapped, cluster/kind/offline/)")
-    .action(async (options: { provider?: string; offline?: boolean }) => {
-      try {
+    .action(
+      guarded(async (options: { provider?: string; offline?: boolean }) => {
         const name = providerName(options.provider);
         if (options.offline) {
           if (name !== "kind") throw new Error(`--offline builds the air-gapped kind lab; it means nothing for ${name} (use --provider kind)`);
@@ -48,22 +53,14 @@ export function registerLabCommands(program: Command): void {
         }
         const provider: ClusterProvider = await loadProvider(name);
         await provider.setup();
-      } catch (error) {
-        fail(error);
-      }
-    });
+      }),
+    );
 
   lab
     .command("up")
     .description("start the lab (a no-op that says so when it is already up)")
     .option(...providerOption)
-    .action(async (options: { provider?: string }) => {
-      try {
-        await (await loadProvider(providerName(options.provider))).up();
-      } catch (error) {
-        fail(error);
-      }
-    });
+    .action(guarded(async (options: { provider?: string }) => (await loadProvider(providerName(options.provider))).up().then(() => undefined)));
 
   lab
     .command("status")
@@ -105,8 +102,8 @@ export function registerLabCommands(program: Command): void {
     .description("stop the lab and remove its state (kind: delete the cluster; existing: detach, delete nothing)")
     .option(...providerOption)
     .option("--keep-data", "keep the state dir (data, logs, PKI)")
-    .action(async (options: { provider?: string; keepData?: boolean }) => {
-      try {
+    .action(
+      guarded(async (options: { provider?: string; keepData?: boolean }) => {
         const name = providerName(options.provider);
         if (name === "sim") {
           // Not through attach: a half-started sim lab (no lab.json yet) must be stoppable too.
@@ -119,8 +116,6 @@ export function registerLabCommands(program: Command): void {
         if (started) await started.down({ keepData: options.keepData });
         else if (await provider.removeLeftovers?.({ keepData: options.keepData })) process.stderr.write(`the ${name} lab was not up; removed what a failed start left\n`);
         else process.stderr.write(`the ${name} lab is not up; nothing to stop\n`);
-      } catch (error) {
-        fail(error);
-      }
-    });
+      }),
+    );
 }

@@ -3,7 +3,8 @@
  * proxy; Argo's controller runs in the cluster, so the manifests' DNS names serve it; EndpointSlices are
  * the controller's own. The sim answers the same questions differently (its service proxy).
  */
-import type { ServiceAccess } from "../provider.ts";
+import type { ServiceAccess, StartedLab } from "../provider.ts";
+import { provideK6 } from "../tools/k6.ts";
 import { loadKubeConfig } from "./apply.ts";
 import { clusterEndpointSlices } from "./endpoint-slices.ts";
 import { serviceProxyUrl } from "./service-forwarder.ts";
@@ -14,4 +15,9 @@ export function realClusterServices(kubeconfig: string): ServiceAccess {
     controllerUrl: async () => undefined,
     endpointSlices: (namespace, name) => clusterEndpointSlices(loadKubeConfig(kubeconfig), namespace, name),
   };
+}
+
+/** What a real cluster's lab offers the harness besides Kafka and the network: Services, and k6 on this host. */
+export function realClusterAccess(kubeconfig: string): Pick<StartedLab, "services" | "tools"> {
+  return { services: realClusterServices(kubeconfig), tools: { k6: (options) => provideK6(options) } };
 }

@@ -22,14 +22,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
-import {
-  type ClusterProvider,
-  type LabDescription,
-  type LabDescriptionInput,
-  type StartedLab,
-  type UpOptions,
-  labDescriptionSchema,
-} from "../provider.ts";
+import { type ClusterProvider, type LabDescription, type LabDescriptionInput, type StartedLab, type UpOptions, labDescriptionSchema } from "../provider.ts";
 import { COMMAND_NOT_FOUND, type CommandRunner, runOrThrow, zxCommandRunner } from "../kind/command-runner.ts";
 import { KAFKA_CONFIGMAP } from "../kind/config.ts";
 import { Kubectl } from "../kind/kubectl.ts";

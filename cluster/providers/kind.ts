@@ -17,15 +17,7 @@
 import fs from "node:fs/promises";
 import { parse } from "yaml";
 import { LAB_IMAGE_TAGS, REPO_ROOT } from "../images.ts";
-import {
-  type ClusterProvider,
-  type ComponentHealth,
-  type LabDescription,
-  type LabDescriptionInput,
-  type StartedLab,
-  type UpOptions,
-  labDescriptionSchema,
-} from "../provider.ts";
+import { type ClusterProvider, type ComponentHealth, type LabDescription, type LabDescriptionInput, type StartedLab, type UpOptions, labDescriptionSchema } from "../provider.ts";
 import { readLabDescription } from "./registry.ts";
 import pinnedVersions from "../versions.json" with { type: "json" };
 import { type CommandRunner, withToolsFrom, zxCommandRunner } from "../kind/command-runner.ts";
@@ -43,7 +35,7 @@ import { type PodBrokerHandles, StatefulSetBrokerHandles, StrimziBrokerHandles }
 import type { Fetch } from "../network/toxiproxy-api.ts";
 import { ToxiproxyNetworkHandles } from "../network/toxiproxy-network.ts";
 import { canConnect } from "../network/tcp-probe.ts";
-import { realClusterServices } from "../kube/real-cluster-services.ts";
+import { realClusterAccess } from "../kube/real-cluster-services.ts";
 import { provideK6 } from "../tools/k6.ts";
 import { type Clock, formatDuration, systemClock } from "../kind/wait.ts";
 import { type KindLabManifests, type KindLabTopology, type KubeObject, type Versions, kindLabTopology, renderKindLabManifests } from "../manifests/kind-manifests.ts";
@@ -307,8 +299,7 @@ export class KindProvider implements ClusterProvider {
       description,
       brokers,
       network,
-      services: realClusterServices(description.kubeconfig),
-      tools: { k6: (options) => provideK6(options) },
+      ...realClusterAccess(description.kubeconfig),
       status: () => provider.status(brokers, network),
       async down(options: { keepData?: boolean } = {}) {
         await provider.down(options);

@@ -54,6 +54,8 @@ export interface RunContextBase extends RunPorts {
   scenario: string;
   /** Directory of the scenario file: relative paths in it (manifests) resolve against this. */
   scenarioDir: string;
+  /** Where this run's own files go (k6 logs and summaries): chosen by the caller, never by an element. */
+  artifactsDir: string;
   description: LabDescription;
   lab: StartedLab;
   clock: Clock;

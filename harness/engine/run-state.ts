@@ -5,6 +5,7 @@
  * hands to faults, probes and expectations. The phases read and write this; `result()` turns it into the
  * results contract.
  */
+import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { StartedLab } from "../../cluster/provider.ts";
@@ -35,6 +36,8 @@ export interface ScenarioRunDeps {
   recorders: readonly Recorder[];
   clock: Clock;
   journalDir: string;
+  /** Where elements write the run's own files (k6 output); a temporary directory when not given. */
+  artifactsDir?: string;
   log: Log;
   /** Aborts the run (SIGINT/SIGTERM); reverts still happen. */
   signal?: AbortSignal;
@@ -217,6 +220,7 @@ export class ScenarioRun {
       runId: this.runId,
       scenario: this.scenario.metadata.name,
       scenarioDir: path.dirname(path.resolve(this.loaded.file)),
+      artifactsDir: this.deps.artifactsDir ?? path.join(os.tmpdir(), "chaoslab-artifacts"),
       description: this.lab.description,
       lab: this.lab,
       clock: this.clock,

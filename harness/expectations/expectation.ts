@@ -61,3 +61,17 @@ export function defineExpectation<Schema extends z.ZodType>(definition: {
 }): ExpectationType<z.output<Schema>> {
   return definition as unknown as ExpectationType<z.output<Schema>>;
 }
+
+/** Missing data decides as the scenario says: inconclusive by default, failed when it asks for that. */
+export function noDataOutcome(onNoData: string, message: string): ExpectationOutcome {
+  return { verdict: onNoData === "failed" ? "failed" : "inconclusive", message };
+}
+
+/** The reference moment `since` names, or the inconclusive outcome that it never came (the fault never landed). */
+export async function referenceMoment(ctx: ExpectationContext, since: string | undefined): Promise<{ at: number } | { outcome: ExpectationOutcome }> {
+  try {
+    return { at: await ctx.reference(since) };
+  } catch (error) {
+    return { outcome: { verdict: "inconclusive", message: `no reference moment: ${(error as Error).message}` } };
+  }
+}

@@ -34,7 +34,6 @@ import { labRolloutReader } from "../probes/rollout/rollout-snapshot.ts";
 import { rolloutIs, waitForRollout } from "../probes/rollout/wait-for-rollout.ts";
 import { summarizeRollout } from "../probes/rollout/rollout-summary.ts";
 import { recordRolloutBaseline } from "../probes/rollout/rollout-baseline.ts";
-import { REPORTS_OUT } from "../../reports/summary.ts";
 import { UnsupportedCapabilityError } from "../../cluster/provider.ts";
 import { STREAMFORGE_NAMESPACE } from "../../workloads/queue-events/namespace.ts";
 
@@ -183,7 +182,7 @@ export function k6ThresholdLines(summary: K6Summary): { ok: boolean; lines: stri
 async function startLoad(spec: NonNullable<Params["load"]>, namespace: string, ctx: SetupContext<RevertAction>): Promise<void> {
   const binary = await ctx.lab.tools.k6({ log: (line) => ctx.log.info(line) });
   const url = await ctx.lab.services.hostUrl(namespace, spec.service, { ready: true, timeoutMs: 30_000, signal: ctx.signal });
-  const dir = path.join(REPORTS_OUT, "k6");
+  const dir = ctx.artifactsDir;
   await fs.mkdir(dir, { recursive: true });
   const base = path.join(dir, `${ctx.scenario}-${ctx.runId}`);
   const pidFile = `${base}.pid`;

@@ -53,6 +53,7 @@ export function faultHarness<Action>(
     ...ports,
     runId: "rtest-0001",
     scenarioDir: os.tmpdir(),
+    artifactsDir: os.tmpdir(),
     lab,
     clock,
     timeline: new Timeline(clock),

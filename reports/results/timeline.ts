@@ -1,7 +1,7 @@
 /**
  * The timeline's entries as results carry them (part of the results contract): phases, fault windows,
  * probe samples, Kubernetes events, UID changes, healer decisions, task lifecycle and notes. The engine
- * records them (harness/engine/timeline.ts); reports render them.
+ * records them (harness/core/timeline.ts); reports render them.
  */
 export type PhaseName = "setup" | "steadyState" | "faults" | "expect" | "revert" | "steadyStateAfter" | "leakAudit" | "teardown";
 

@@ -194,65 +194,46 @@ function rolloutAndEventLanes(entries: readonly TimelineEntry[], scale: Scale): 
   return lanes;
 }
 
+type EntryOfKind<K extends TimelineEntry["kind"]> = Extract<TimelineEntry, { kind: K }>;
+
+/** One lane of points for every entry of a kind, or no lane when there is none. */
+function pointLaneOf<K extends TimelineEntry["kind"]>(entries: readonly TimelineEntry[], kind: K, label: string, scale: Scale, toPoint: (entry: EntryOfKind<K>) => Labelled): Lane[] {
+  const own = entries.filter((entry): entry is EntryOfKind<K> => entry.kind === kind);
+  return own.length > 0 ? [pointLane(label, own.map(toPoint), scale.plotX1)] : [];
+}
+
+/** Object changes: UID changes are what a replacement looks like; adds and deletes around them. */
 function objectLanes(entries: readonly TimelineEntry[], scale: Scale): Lane[] {
-  const { offset, plotX1 } = scale;
-  const lanes: Lane[] = [];
-  // Object changes: UID changes are what a replacement looks like; adds and deletes around them.
-  const objects = entries.filter((entry): entry is Extract<TimelineEntry, { kind: "object" }> => entry.kind === "object");
-  if (objects.length > 0) {
-    lanes.push(
-      pointLane(
-        "object changes",
-        objects.map((change) => {
-          const what = `${change.objectKind} ${change.namespace}/${change.name}`;
-          const tip = `${offset(change.at)} ${what} ${change.change} (uid ${change.uid}${change.previousUid ? `, was ${change.previousUid}` : ""})${change.detail ? `: ${change.detail}` : ""}`;
-          if (change.change === "uid-changed") return { at: change.at, shape: "square" as const, color: COLORS.uid, title: tip, label: `${change.name}: uid ${shortUid(change.previousUid)} → ${shortUid(change.uid)}` };
-          if (change.change === "deleted") return { at: change.at, shape: "cross" as const, color: COLORS.object, title: tip, label: `${change.name} deleted` };
-          if (change.change === "added") return { at: change.at, shape: "up" as const, color: COLORS.object, title: tip, label: `${change.name} added` };
-          return { at: change.at, shape: "circle" as const, color: COLORS.noData, title: tip };
-        }),
-        plotX1,
-      ),
-    );
-  }
-  return lanes;
+  return pointLaneOf(entries, "object", "object changes", scale, (change) => {
+    const what = `${change.objectKind} ${change.namespace}/${change.name}`;
+    const tip = `${scale.offset(change.at)} ${what} ${change.change} (uid ${change.uid}${change.previousUid ? `, was ${change.previousUid}` : ""})${change.detail ? `: ${change.detail}` : ""}`;
+    if (change.change === "uid-changed") return { at: change.at, shape: "square", color: COLORS.uid, title: tip, label: `${change.name}: uid ${shortUid(change.previousUid)} → ${shortUid(change.uid)}` };
+    if (change.change === "deleted") return { at: change.at, shape: "cross", color: COLORS.object, title: tip, label: `${change.name} deleted` };
+    if (change.change === "added") return { at: change.at, shape: "up", color: COLORS.object, title: tip, label: `${change.name} added` };
+    return { at: change.at, shape: "circle", color: COLORS.noData, title: tip };
+  });
 }
 
 function healerLanes(entries: readonly TimelineEntry[], scale: Scale): Lane[] {
-  const { offset, plotX1 } = scale;
-  const lanes: Lane[] = [];
-  const healer = entries.filter((entry): entry is Extract<TimelineEntry, { kind: "healer" }> => entry.kind === "healer");
-  if (healer.length > 0) {
-    lanes.push(
-      pointLane(
-        "healer decisions",
-        healer.map((decision) => {
-          const tip = `${offset(decision.at)} healer ${decision.action} Job ${decision.jobName} (task ${decision.taskId})${decision.reason ? `: ${decision.reason}` : ""}${decision.replacementJobName ? ` → ${decision.replacementJobName}` : ""}${decision.observedSilenceMs !== undefined ? `; silent ${decision.observedSilenceMs} ms` : ""} [${decision.source}]`;
-          if (decision.action === "replaced") return { at: decision.at, shape: "diamond" as const, color: COLORS.healer, title: tip, label: `replaced ${decision.jobName} → ${decision.replacementJobName ?? "?"}` };
-          if (decision.action === "detected") return { at: decision.at, shape: "circle" as const, color: COLORS.warning, title: tip, label: `detected ${decision.jobName}` };
-          return { at: decision.at, shape: "square" as const, color: COLORS.noData, title: tip, label: `suppressed ${decision.jobName}` };
-        }),
-        plotX1,
-      ),
-    );
-  }
-  return lanes;
+  return pointLaneOf(entries, "healer", "healer decisions", scale, (decision) => {
+    const reason = decision.reason ? `: ${decision.reason}` : "";
+    const replacement = decision.replacementJobName ? ` → ${decision.replacementJobName}` : "";
+    const silence = decision.observedSilenceMs !== undefined ? `; silent ${decision.observedSilenceMs} ms` : "";
+    const tip = `${scale.offset(decision.at)} healer ${decision.action} Job ${decision.jobName} (task ${decision.taskId})${reason}${replacement}${silence} [${decision.source}]`;
+    if (decision.action === "replaced") return { at: decision.at, shape: "diamond", color: COLORS.healer, title: tip, label: `replaced ${decision.jobName} → ${decision.replacementJobName ?? "?"}` };
+    if (decision.action === "detected") return { at: decision.at, shape: "circle", color: COLORS.warning, title: tip, label: `detected ${decision.jobName}` };
+    return { at: decision.at, shape: "square", color: COLORS.noData, title: tip, label: `suppressed ${decision.jobName}` };
+  });
 }
 
 function noteLanes(entries: readonly TimelineEntry[], scale: Scale): Lane[] {
-  const { offset, plotX1 } = scale;
-  const lanes: Lane[] = [];
-  const notes = entries.filter((entry): entry is Extract<TimelineEntry, { kind: "note" }> => entry.kind === "note");
-  if (notes.length > 0) {
-    lanes.push(
-      pointLane(
-        "notes",
-        notes.map((note) => ({ at: note.at, shape: "circle" as const, color: note.level === "warning" ? COLORS.warning : COLORS.muted, title: `${offset(note.at)} ${note.level}: ${note.message}`, label: note.level === "warning" ? truncate(note.message, 48) : undefined })),
-        plotX1,
-      ),
-    );
-  }
-  return lanes;
+  return pointLaneOf(entries, "note", "notes", scale, (note) => ({
+    at: note.at,
+    shape: "circle",
+    color: note.level === "warning" ? COLORS.warning : COLORS.muted,
+    title: `${scale.offset(note.at)} ${note.level}: ${note.message}`,
+    label: note.level === "warning" ? truncate(note.message, 48) : undefined,
+  }));
 }
 
 /** Every lane, top to bottom. */

@@ -23,6 +23,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { aggregateCanaryStats, CanaryStatsError, podStatsSchema, type CanaryPodSample } from "./pod-stats.ts";
 import { ConfigError } from "./queue-manager-config.ts";
+import { STREAMFORGE_NAMESPACE } from "../queue-events/namespace.ts";
 
 /**
  * Annotation on Rollout `queue-manager` holding the aggregator's base URL; the analysis step reads it
@@ -204,7 +205,7 @@ export async function startCanaryStatsAggregatorFromEnv(env: Env, logger: Logger
   kubeConfig.loadFromDefault();
   const listPods = await kubernetesCanaryPodLister({
     kubeConfig,
-    namespace: env.TARGET_NAMESPACE?.trim() || env.POD_NAMESPACE?.trim() || "streamforge",
+    namespace: env.TARGET_NAMESPACE?.trim() || env.POD_NAMESPACE?.trim() || STREAMFORGE_NAMESPACE,
     selector: env.TARGET_SELECTOR?.trim() || "app=queue-manager",
     port: portFrom(env, "TARGET_PORT", 8080),
   });

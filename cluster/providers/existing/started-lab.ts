@@ -20,8 +20,7 @@ import { StatefulSetBrokerHandles, StrimziBrokerHandles } from "../../kind/strim
 import type { Clock } from "../../kind/wait.ts";
 import type { Fetch } from "../../network/toxiproxy-api.ts";
 import { ToxiproxyNetworkHandles } from "../../network/toxiproxy-network.ts";
-import { realClusterServices } from "../../kube/real-cluster-services.ts";
-import { provideK6 } from "../../tools/k6.ts";
+import { realClusterAccess } from "../../kube/real-cluster-services.ts";
 import type { KafkaRef, KafkaResource } from "./kafka-source.ts";
 
 export interface ExistingLab {
@@ -53,8 +52,7 @@ export function existingStartedLab(lab: ExistingLab, description: LabDescription
     description,
     brokers,
     network,
-    services: realClusterServices(description.kubeconfig),
-    tools: { k6: (options) => provideK6(options) },
+    ...realClusterAccess(description.kubeconfig),
     async status(): Promise<Record<string, ComponentHealth>> {
       const { health, guard } = healthCollector();
       if (description.kafka.brokers?.kind === "strimzi") {

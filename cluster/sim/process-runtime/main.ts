@@ -168,6 +168,11 @@ function setReady(pod: k8s.V1Pod, entry: PodProcess, ready: boolean) {
 
 const latestPods = new Map<string, k8s.V1Pod>();
 
+/** A container that is not running (waiting to restart, or terminated for good), as the kubelet reports it. */
+function stoppedContainerStatus(container: k8s.V1Container, entry: PodProcess, states: Pick<k8s.V1ContainerStatus, "state" | "lastState">): k8s.V1ContainerStatus {
+  return { name: container.name, image: container.image!, imageID: `chaoslab-process://${container.image}`, ready: false, restartCount: entry.restartCount, ...states };
+}
+
 async function onExit(entry: PodProcess) {
   const pod = latestPods.get(entry.uid);
   if (entry.readinessTimer) clearInterval(entry.readinessTimer);
@@ -187,17 +192,7 @@ async function onExit(entry: PodProcess) {
     const delayMs = Math.min(1_000 * 2 ** entry.restartCount, 30_000);
     await patchStatus(entry, {
       conditions: [condition("ContainersReady", false), condition("Ready", false)],
-      containerStatuses: [
-        {
-          name: container.name,
-          image: container.image!,
-          imageID: `chaoslab-process://${container.image}`,
-          ready: false,
-          restartCount: entry.restartCount,
-          lastState: { terminated },
-          state: { waiting: { reason: "CrashLoopBackOff", message: `back-off ${delayMs / 1000}s restarting failed container` } },
-        },
-      ],
+      containerStatuses: [stoppedContainerStatus(container, entry, { lastState: { terminated }, state: { waiting: { reason: "CrashLoopBackOff", message: `back-off ${delayMs / 1000}s restarting failed container` } } })],
     });
     entry.restartTimer = setTimeout(() => {
       serialize(entry.uid, async () => {
@@ -215,16 +210,7 @@ async function onExit(entry: PodProcess) {
   await patchStatus(entry, {
     phase: entry.exit!.code === 0 && !entry.terminating ? "Succeeded" : "Failed",
     conditions: [condition("ContainersReady", false), condition("Ready", false)],
-    containerStatuses: [
-      {
-        name: container.name,
-        image: container.image!,
-        imageID: `chaoslab-process://${container.image}`,
-        ready: false,
-        restartCount: entry.restartCount,
-        state: { terminated },
-      },
-    ],
+    containerStatuses: [stoppedContainerStatus(container, entry, { state: { terminated } })],
   });
   if (entry.terminating) await removePod(entry);
   entry.finished = true;

@@ -12,7 +12,7 @@ import { EXIT_CODES } from "../../../reports/results/verdict.ts";
 import { faultSpecOf, planFault } from "../../engine/plan-fault.ts";
 import type { FaultPlan } from "../../../reports/results/scenario-result.ts";
 import type { CommandIo } from "./io.ts";
-import { selectValidScenarios } from "./scenario-files.ts";
+import { selectAndConnect } from "./scenario-files.ts";
 
 export interface PlanDeps {
   catalog?: Catalog;
@@ -35,19 +35,12 @@ export async function planCommand(
   io: CommandIo,
 ): Promise<number> {
   const catalog = deps.catalog ?? DEFAULT_CATALOG;
-  const selection = await selectValidScenarios({ paths, labels: options.labels, suiteDir: options.suiteDir, catalog }, io, "planned");
-  if ("exitCode" in selection) return selection.exitCode;
-
-  let connection;
-  try {
-    connection = await deps.connect();
-  } catch (error) {
-    io.err(`error: ${(error as Error).message}`);
-    return EXIT_CODES.brokenOrInconclusive;
-  }
+  const prepared = await selectAndConnect({ paths, labels: options.labels, suiteDir: options.suiteDir, catalog }, deps.connect, io, "planned");
+  if ("exitCode" in prepared) return prepared.exitCode;
+  const { scenarios, connection } = prepared;
   const plans: ScenarioPlan[] = [];
   try {
-    for (const result of selection.scenarios) {
+    for (const result of scenarios) {
       const { scenario } = result;
       const seed = options.seed ?? scenario.spec.seed ?? generateSeed();
       const plan: ScenarioPlan = {

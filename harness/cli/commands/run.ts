@@ -4,6 +4,7 @@
  * result per scenario). SIGINT/SIGTERM stop the current scenario and revert it; a second signal exits
  * at once and leaves the journal for `chaoslab cleanup`.
  */
+import path from "node:path";
 import type { StartedLab } from "../../../cluster/provider.ts";
 import { DEFAULT_CATALOG, type Catalog } from "../../catalog.ts";
 import { systemClock } from "../../core/clock.ts";
@@ -15,11 +16,11 @@ import type { LoadedScenario } from "../../scenario/loader.ts";
 import type { ScenarioResult } from "../../../reports/results/scenario-result.ts";
 import { findFault, findSetupAction } from "../../catalog.ts";
 import { EXIT_CODES, exitCodeForResults } from "../../../reports/results/verdict.ts";
-import { writeRunOutputs } from "../../../reports/summary.ts";
+import { REPORTS_OUT, writeRunOutputs } from "../../../reports/summary.ts";
 import { writeAllureResults } from "../../../reports/allure-results.ts";
 import type { CommandIo } from "./io.ts";
 import { progressLine, renderResult } from "./progress.ts";
-import { selectValidScenarios } from "./scenario-files.ts";
+import { selectAndConnect } from "./scenario-files.ts";
 
 export interface RunDeps {
   catalog?: Catalog;
@@ -39,19 +40,12 @@ export async function runCommand(
   io: CommandIo,
 ): Promise<number> {
   const catalog = deps.catalog ?? DEFAULT_CATALOG;
-  const selection = await selectValidScenarios({ paths, labels: options.labels, suiteDir: options.suiteDir, catalog }, io, "run");
-  if ("exitCode" in selection) return selection.exitCode;
-
-  let connection;
-  try {
-    connection = await deps.connect();
-  } catch (error) {
-    io.err(`error: ${(error as Error).message}`);
-    return EXIT_CODES.brokenOrInconclusive;
-  }
+  const prepared = await selectAndConnect({ paths, labels: options.labels, suiteDir: options.suiteDir, catalog }, deps.connect, io, "run");
+  if ("exitCode" in prepared) return prepared.exitCode;
+  const { scenarios, connection } = prepared;
   let results: ScenarioResult[];
   try {
-    results = await runScenarios(selection.scenarios, { ...deps, catalog, ...connection }, { seed: options.seed, parallel: options.parallel ?? 1 }, io);
+    results = await runScenarios(scenarios, { ...deps, catalog, ...connection }, { seed: options.seed, parallel: options.parallel ?? 1 }, io);
   } finally {
     await connection.close().catch((error: unknown) => io.err(`warning: closing lab connections: ${(error as Error).message}`));
   }
@@ -109,6 +103,7 @@ export async function runScenarios(
         recorders: typeof deps.recorders === "function" ? deps.recorders() : deps.recorders,
         clock: systemClock,
         journalDir: deps.journalDir ?? defaultJournalDir(),
+        artifactsDir: path.join(deps.outDir ?? REPORTS_OUT, "k6"),
         log,
         signal: deps.signal,
         onTimeline: (entry) => {

@@ -65,3 +65,23 @@ export async function selectValidScenarios(
   }
   return { scenarios: loaded.filter((result): result is LoadedScenario => result.ok) };
 }
+
+/**
+ * `plan` and `run`: the valid scenarios, then a connection to the running lab. A lab that cannot be
+ * reached is exit 3 (broken), said in one line, after the files were checked.
+ */
+export async function selectAndConnect<Connection>(
+  options: { paths: readonly string[]; labels?: readonly string[]; suiteDir: string; catalog: Catalog },
+  connect: () => Promise<Connection>,
+  io: CommandIo,
+  verb: "run" | "planned",
+): Promise<{ scenarios: LoadedScenario[]; connection: Connection } | { exitCode: number }> {
+  const selection = await selectValidScenarios(options, io, verb);
+  if ("exitCode" in selection) return selection;
+  try {
+    return { scenarios: selection.scenarios, connection: await connect() };
+  } catch (error) {
+    io.err(`error: ${(error as Error).message}`);
+    return { exitCode: EXIT_CODES.brokenOrInconclusive };
+  }
+}

@@ -69,13 +69,18 @@ async function listAll<T>(transport: KubeTransport, path: string, labelSelector:
 export class HttpKubeApi implements KubeApi {
   constructor(private readonly transport: KubeTransport) {}
 
-  async readJob(namespace: string, name: string): Promise<JobJson | undefined> {
+  /** The object at `path`, or undefined when it does not exist (404); any other error is thrown. */
+  private async readIfExists<T>(path: string): Promise<T | undefined> {
     try {
-      return await this.transport.request<JobJson>("GET", `${JOBS(namespace)}/${encodeURIComponent(name)}`);
+      return await this.transport.request<T>("GET", path);
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
     }
+  }
+
+  readJob(namespace: string, name: string): Promise<JobJson | undefined> {
+    return this.readIfExists<JobJson>(`${JOBS(namespace)}/${encodeURIComponent(name)}`);
   }
 
   async listJobs(namespace: string, labelSelector: string): Promise<JobJson[]> {
@@ -99,13 +104,8 @@ export class HttpKubeApi implements KubeApi {
     return (await listAll<PodJson>(this.transport, PODS(namespace), labelSelector)).items;
   }
 
-  async readLease(namespace: string, name: string): Promise<LeaseJson | undefined> {
-    try {
-      return await this.transport.request<LeaseJson>("GET", `${LEASES(namespace)}/${encodeURIComponent(name)}`);
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
+  readLease(namespace: string, name: string): Promise<LeaseJson | undefined> {
+    return this.readIfExists<LeaseJson>(`${LEASES(namespace)}/${encodeURIComponent(name)}`);
   }
 
   createLease(namespace: string, lease: LeaseJson): Promise<LeaseJson> {
