@@ -5,7 +5,7 @@ CHAOSLAB := node bin/chaoslab.mjs
 VITEST := npx vitest run
 
 .PHONY: help deps setup setup-sim chaos nightly test test-unit test-lab test-lifecycle test-kind typecheck lab-up lab-down lab-status \
-        validate report bench bench-lab bench-healer clean docker-host kind-offline-setup
+        validate report bench bench-lab bench-healer bench-suite clean docker-host kind-offline-setup
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -89,13 +89,17 @@ validate: deps ## validate every scenario file
 report: deps ## re-render the HTML report from the last results
 	$(CHAOSLAB) report
 
-bench: bench-lab bench-healer ## every benchmark (figures in reports/out/bench/)
+bench: bench-lab bench-healer bench-suite ## every benchmark (figures in reports/out/bench/), then the README's Measured table from them
+	npx tsx bench/measured.ts --write
 
 bench-lab: setup-sim ## lab figures: cold build times, warm up/down time, resident memory
 	npx tsx bench/lab.ts
 
 bench-healer: setup-sim ## healer figures: events/s, ingest lag, detection and remediation latency, RSS
 	npx tsx bench/healer.ts
+
+bench-suite: setup-sim ## the resilience suite's wall time on the sim, whole and per scenario
+	npx tsx bench/suite.ts
 
 clean: ## stop the lab and remove outputs (the component cache in ~/.cache/chaoslab stays)
 	-$(CHAOSLAB) lab down

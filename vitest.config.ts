@@ -17,7 +17,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{ci,cluster,harness,healer,workloads,scenarios,reports}/**/*.test.ts"],
+          include: ["{bench,ci,cluster,harness,healer,workloads,scenarios,reports}/**/*.test.ts"],
           exclude: ["**/*.lab.test.ts", "**/*.lifecycle.test.ts", "**/*.kind.test.ts", "**/node_modules/**"],
           testTimeout: 20_000,
         },

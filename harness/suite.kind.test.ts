@@ -15,6 +15,7 @@ import { leftovers } from "../cluster/kind/offline/cluster.ts";
 import { kindImageMode } from "../cluster/kind/offline/mode.ts";
 import { createProvider as createKindProvider } from "../cluster/providers/kind.ts";
 import { createProvider as createExistingProvider } from "../cluster/providers/existing.ts";
+import { recordKindFigures, recordKindScenario } from "../cluster/testing/kind-figures.ts";
 import { DEFAULT_CATALOG } from "./catalog.ts";
 import { systemClock } from "./core/clock.ts";
 import { silentLog } from "./core/context.ts";
@@ -84,6 +85,7 @@ describe("the suite on kind (air-gapped images)", () => {
   for (const { file, covers } of SUITE) {
     it(`${file} (${covers}) passes`, async () => {
       const result = await runSuiteFile(lab, description, file);
+      await recordKindScenario("kind", result.name, (result.finishedAt - result.startedAt) / 1000, result.verdict);
       expect(result.verdict, explain(result)).toBe("passed");
     });
   }
@@ -133,6 +135,7 @@ describe("the existing provider on the same cluster, as on a staging cluster", (
   for (const { file, covers } of SUITE) {
     it(`${file} (${covers}) passes`, async () => {
       const result = await runSuiteFile(lab, lab.description, file);
+      await recordKindScenario("existing", result.name, (result.finishedAt - result.startedAt) / 1000, result.verdict);
       expect(result.verdict, explain(result)).toBe("passed");
     });
   }
@@ -140,7 +143,9 @@ describe("the existing provider on the same cluster, as on a staging cluster", (
 
 describe("lab down", () => {
   it("leaves no container, network or volume of the lab", async () => {
+    const downStartedAt = Date.now();
     await createKindProvider({ log }).down();
+    await recordKindFigures((figures) => ({ ...figures, labDownSeconds: Math.round((Date.now() - downStartedAt) / 100) / 10 }));
     expect(await leftovers()).toEqual([]);
   });
 });

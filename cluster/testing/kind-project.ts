@@ -16,6 +16,7 @@ import path from "node:path";
 import { $ } from "zx";
 import { REPO_ROOT } from "../images.ts";
 import { buildOfflineKind } from "../kind/offline/build.ts";
+import { recordKindFigures } from "./kind-figures.ts";
 
 const DOCKER_HOST_SCRIPT = path.join(REPO_ROOT, "cluster", "kind", "offline", "docker-host.sh");
 const TESTS_DIR = path.join(REPO_ROOT, "reports", "out", "tests");
@@ -51,7 +52,9 @@ async function main(): Promise<number> {
     const startedAt = Date.now();
     log("building the air-gapped kind images (cached steps are skipped)");
     await buildOfflineKind((line) => process.stderr.write(`${line}\n`));
-    log(`images ready in ${Math.round((Date.now() - startedAt) / 1000)}s; running vitest --project kind`);
+    const buildSeconds = Math.round((Date.now() - startedAt) / 1000);
+    await recordKindFigures(() => ({ offlineImageBuildSeconds: buildSeconds }));
+    log(`images ready in ${buildSeconds}s; running vitest --project kind`);
     return await new Promise<number>((resolve) => {
       const child = spawn("npx", ["vitest", "run", "--project", "kind"], {
         cwd: REPO_ROOT,

@@ -1,0 +1,60 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { BEGIN_MARKER, END_MARKER, README, readAllFigures, renderMeasuredTable, replaceMeasured, type AllFigures } from "./measured.ts";
+
+const FIGURES: AllFigures = {
+  lab: {
+    measuredAt: "2026-12-05T00:00:00Z",
+    machine: { cores: 2, memoryGiB: 24 },
+    coldBuildSeconds: { kwok: 81, kube: 335, toxiproxy: 21 },
+    coldBuildTotalSeconds: 437,
+    warmUpSeconds: { runs: [11.3, 12.1, 11.8], median: 11.8 },
+    downSeconds: { runs: [3.1, 3.3, 3.2], median: 3.2 },
+    residentMemoryMiB: { totalMiB: 2200, byComponent: { apiserver: 460, "kafka-1": 300, kwok: 40 } },
+  },
+  healer: { eventsPerSec: 104_673, bareConsumerEventsPerSec: 269_707, ingestLagP99Ms: 113, detectionOverThresholdP99Ms: 550, remediationP95Ms: 170, trackedJobs: 10_000, rssMiB: 311 },
+  suite: { measuredAt: "x", suiteSeconds: 406, commandSeconds: 430, targetSuiteSeconds: 180, scenarios: { "broker-crash": { seconds: 55, verdict: "passed" }, "canary-rollback": { seconds: 29, verdict: "failed" } } },
+  kind: { offlineImageBuildSeconds: 359, labUpSeconds: 72, suites: { kind: { "broker-crash": { seconds: 65.5, verdict: "passed" } } }, labDownSeconds: 6.3 },
+};
+
+describe("the Measured table", () => {
+  it("renders every figure with its ratio to the target and to the peer", () => {
+    const table = renderMeasuredTable(FIGURES);
+    expect(table).toContain("437 s: kube 335 s, kwok 81 s, toxiproxy 21 s (kube dominates)");
+    expect(table).toContain("median 11.8 s (runs: 11.3 s, 12.1 s, 11.8 s); target ≤ 8 s");
+    expect(table).toContain("104,673 events/s against 269,707 for a bare kafkajs consumer in the same run: 0.39× (target ≥ 0.8×)");
+    expect(table).toContain("311 MiB RSS with 10,000 tracked Jobs");
+    expect(table).toContain("406 s first start → last end (target ≤ 180 s: 2.26× of it)");
+    expect(table).toContain("canary-rollback 29 s (failed)");
+    expect(table).toContain("| air-gapped kind: `lab up` (create → Ready, images loaded, Kafka, Argo) | 72 s |");
+    expect(table.split("\n")).toHaveLength(2 + 4 + 3 + 1 + 4);
+  });
+
+  it("names the command that measures what is missing", () => {
+    const table = renderMeasuredTable({});
+    for (const command of ["make bench-lab", "make bench-healer", "make bench-suite", "make test-kind"]) expect(table).toContain(`not measured yet: run \`${command}\``);
+  });
+
+  it("replaces only the block between the markers, and says so when they are missing", () => {
+    const readme = `intro\n${BEGIN_MARKER}\nold table\n${END_MARKER}\noutro\n`;
+    expect(replaceMeasured(readme, "new")).toBe(`intro\n${BEGIN_MARKER}\nnew\n${END_MARKER}\noutro\n`);
+    expect(() => replaceMeasured("no markers", "new")).toThrow(/no "<!-- measured:begin/);
+  });
+
+  it("is what the README holds between its markers", async () => {
+    const readme = await fs.readFile(README, "utf8");
+    expect(readme).toContain(BEGIN_MARKER);
+    expect(readme).toContain(END_MARKER);
+  });
+
+  it("reads the figure files of a directory, missing ones as undefined", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-figures-"));
+    await fs.writeFile(path.join(dir, "suite.json"), JSON.stringify(FIGURES.suite));
+    const figures = await readAllFigures(dir);
+    expect(figures.suite?.suiteSeconds).toBe(406);
+    expect(figures.lab).toBeUndefined();
+    expect(figures.kind).toBeUndefined();
+  });
+});
