@@ -8,10 +8,12 @@
  *    kafkaAppsProxy(id), so every produce/fetch of a workload crosses the proxy of that broker;
  *  - CONTROLLER: the KRaft quorum.
  */
+import fsSync from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { $ } from "zx";
 import { KAFKA_NODE_IDS, LOOPBACK, PORTS } from "./layout.ts";
+import { classArchivePath, ensureClassArchive, KAFKA_JVM_FLAGS, restoreFormattedStorage, saveFormattedStorage, type TrainingBroker } from "./kafka-startup.ts";
 import type { ProcessSpec } from "./supervisor.ts";
 
 export const kafkaNodeName = (nodeId: number) => `kafka-${nodeId}`;
@@ -24,8 +26,8 @@ export function bootstrapWorkloads(): string[] {
   return KAFKA_NODE_IDS.map((id) => `${LOOPBACK}:${PORTS.kafkaAppsProxy(id)}`);
 }
 
-function nodeProperties(nodeId: number, dataDir: string): string {
-  const voters = KAFKA_NODE_IDS.map((id) => `${id}@${LOOPBACK}:${PORTS.kafkaController(id)}`).join(",");
+function nodeProperties(nodeId: number, dataDir: string, voterIds: readonly number[] = KAFKA_NODE_IDS): string {
+  const voters = voterIds.map((id) => `${id}@${LOOPBACK}:${PORTS.kafkaController(id)}`).join(",");
   return [
     "process.roles=broker,controller",
     `node.id=${nodeId}`,
@@ -88,33 +90,60 @@ function nodeDir(layout: KafkaLayout, nodeId: number) {
   return path.join(layout.root, `node-${nodeId}`);
 }
 
-/** Writes configs and formats storage (same cluster id for every node) unless already formatted. */
-export async function prepareKafka(layout: KafkaLayout): Promise<void> {
+/**
+ * Writes configs and storage (same cluster id for every node) unless the data is already there, and
+ * makes sure of the class archive the brokers start from (cluster/sim/kafka-startup.ts).
+ */
+export async function prepareKafka(layout: KafkaLayout, log: (line: string) => void = () => undefined): Promise<void> {
   await fs.mkdir(layout.root, { recursive: true });
-  await fs.writeFile(path.join(layout.root, "log4j2.yaml"), LOG4J2_CONFIG);
-  const formatted = await fs
-    .access(path.join(nodeDir(layout, KAFKA_NODE_IDS[0]), "data", "meta.properties"))
-    .then(() => true, () => false);
+  const log4j = path.join(layout.root, "log4j2.yaml");
+  await fs.writeFile(log4j, LOG4J2_CONFIG);
+  const toFormat: number[] = [];
   for (const nodeId of KAFKA_NODE_IDS) {
     const dir = nodeDir(layout, nodeId);
+    const dataDir = path.join(dir, "data");
+    const properties = nodeProperties(nodeId, dataDir);
     await fs.mkdir(dir, { recursive: true });
-    await fs.writeFile(path.join(dir, "server.properties"), nodeProperties(nodeId, path.join(dir, "data")));
+    await fs.writeFile(path.join(dir, "server.properties"), properties);
+    const formatted = await fs.access(path.join(dataDir, "meta.properties")).then(() => true, () => false);
+    if (!formatted && !(await restoreFormattedStorage(layout.libsDir, nodeId, properties, dataDir))) toFormat.push(nodeId);
   }
-  if (formatted) return;
-  const classpath = path.join(layout.libsDir, "*");
-  const java = (args: string[]) =>
-    $({ quiet: true, nothrow: true })`java -Xmx128m -XX:TieredStopAtLevel=1 -cp ${classpath} -Dlog4j2.configurationFile=${path.join(layout.root, "log4j2.yaml")} kafka.tools.StorageTool ${args}`;
-  // A fixed, valid cluster id (base64 of 16 bytes): formatting all three nodes needs the same one and
-  // asking StorageTool for a random one costs a JVM start (~1 s on 2 cores).
-  const clusterId = "Q2hhb3NMYWJTaW1LYWZrYQ";
-  const results = await Promise.all(
-    KAFKA_NODE_IDS.map((nodeId) => java(["format", "-t", clusterId, "-c", path.join(nodeDir(layout, nodeId), "server.properties")])),
-  );
-  results.forEach((result, index) => {
-    if (result.exitCode !== 0) {
-      throw new Error(`formatting Kafka node ${KAFKA_NODE_IDS[index]} failed: ${`${result.stdout}\n${result.stderr}`.trim().slice(-2000)}`);
-    }
-  });
+  await formatStorage(layout, toFormat, log4j);
+  await ensureClassArchive(layout.libsDir, () => trainingBroker(layout, log4j), log);
+}
+
+/** A fixed, valid cluster id (base64 of 16 bytes): every node needs the same one, and asking StorageTool for one costs a JVM. */
+const CLUSTER_ID = "Q2hhb3NMYWJTaW1LYWZrYQ";
+
+async function formatStorage(layout: KafkaLayout, nodeIds: readonly number[], log4j: string): Promise<void> {
+  const java = (properties: string) =>
+    $({ quiet: true, nothrow: true })`java -Xmx128m ${KAFKA_JVM_FLAGS} ${classArchiveFlags(layout.libsDir)} -cp ${path.join(layout.libsDir, "*")} -Dlog4j2.configurationFile=${log4j} kafka.tools.StorageTool format -t ${CLUSTER_ID} -c ${properties}`;
+  const results = await Promise.all(nodeIds.map((nodeId) => java(path.join(nodeDir(layout, nodeId), "server.properties"))));
+  for (const [index, result] of results.entries()) {
+    const nodeId = nodeIds[index]!;
+    if (result.exitCode !== 0) throw new Error(`formatting Kafka node ${nodeId} failed: ${`${result.stdout}\n${result.stderr}`.trim().slice(-2000)}`);
+    const dataDir = path.join(nodeDir(layout, nodeId), "data");
+    await saveFormattedStorage(layout.libsDir, nodeId, nodeProperties(nodeId, dataDir), dataDir);
+  }
+}
+
+/** One broker alone (a one-voter quorum on node 1's ports, free until the lab's nodes start), formatted in scratch. */
+async function trainingBroker(layout: KafkaLayout, log4j: string): Promise<TrainingBroker> {
+  const dir = path.join(layout.root, "class-archive-training");
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  const nodeId = KAFKA_NODE_IDS[0];
+  const properties = nodeProperties(nodeId, path.join(dir, "data"), [nodeId]);
+  const file = path.join(dir, "server.properties");
+  await fs.writeFile(file, properties);
+  const result = await $({ quiet: true, nothrow: true })`java -Xmx128m ${KAFKA_JVM_FLAGS} -cp ${path.join(layout.libsDir, "*")} -Dlog4j2.configurationFile=${log4j} kafka.tools.StorageTool format -t ${CLUSTER_ID} -c ${file}`;
+  if (result.exitCode !== 0) throw new Error(`formatting the training broker failed: ${result.stderr.trim().slice(-500)}`);
+  return { properties: file, host: LOOPBACK, port: PORTS.kafkaDirect(nodeId), log4j };
+}
+
+function classArchiveFlags(libsDir: string): string[] {
+  const archive = classArchivePath(libsDir);
+  return fsSync.existsSync(archive) ? [`-XX:SharedArchiveFile=${archive}`] : [];
 }
 
 export function kafkaNodeSpec(layout: KafkaLayout, nodeId: number): ProcessSpec {
@@ -125,11 +154,11 @@ export function kafkaNodeSpec(layout: KafkaLayout, nodeId: number): ProcessSpec 
       // Small heaps: the lab runs 3 brokers next to a control plane on 2 cores.
       "-Xms128m",
       "-Xmx384m",
-      "-XX:+UseSerialGC",
-      // C1 only: about half the start-up CPU, and plenty of throughput for a lab.
-      "-XX:TieredStopAtLevel=1",
+      // Serial GC, and C1 only: about half the start-up CPU, and plenty of throughput for a lab.
+      ...KAFKA_JVM_FLAGS,
+      // Kafka's classes mapped from the archive made once per build (kafka-startup.ts), when there is one.
+      ...classArchiveFlags(layout.libsDir),
       "-XX:+ExitOnOutOfMemoryError",
-      "-Djava.awt.headless=true",
       `-Dlog4j2.configurationFile=${path.join(layout.root, "log4j2.yaml")}`,
       "-cp",
       path.join(layout.libsDir, "*"),

@@ -62,7 +62,7 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
     const kafkaLayout: KafkaLayout = { libsDir: path.join(dirs.kafka!, "libs"), root: paths.kafka };
     log("[lab] formatting Kafka storage and starting etcd, Toxiproxy");
     await Promise.all([
-      prepareKafka(kafkaLayout),
+      prepareKafka(kafkaLayout, log),
       supervisor.start(etcdSpec(inputs)),
       supervisor.start({
         name: "toxiproxy",

@@ -1,7 +1,7 @@
 /**
  * The sim's process runtime: a minimal kubelet for pods of the lab's own images (cluster/images.ts).
  * It follows pods through the API server and, for each pod bound to a node whose image is a lab image:
- *  - starts `node --import tsx <entry> [args]` in its own process group, with the env resolved from the
+ *  - starts `node <entry bundled to JS> [args]` (entry-bundles.ts) in its own process group, with the env resolved from the
  *    pod spec, its own loopback pod IP (127.10.x.y), a kubeconfig holding a pod-bound ServiceAccount
  *    token (so the pod has exactly its RBAC, as in a cluster), and its log under <state>/pods/;
  *  - reports Running / Ready (httpGet readiness probes are polled) and, when the process exits, the real
@@ -24,6 +24,7 @@ import { EnvResolutionError, resolveContainerEnv } from "./pod-env.ts";
 import { condition, containerName, podIpAllocator, type PodProcess, runningStatus } from "./pod-process.ts";
 import { apiObjectReader, writePodKubeconfig } from "./pod-credentials.ts";
 import { signalGroup } from "../supervisor.ts";
+import { EntryBundles } from "./entry-bundles.ts";
 
 const kubeconfigPath = process.env.KUBECONFIG;
 if (!kubeconfigPath) throw new Error("process-runtime: KUBECONFIG must point at the lab's admin kubeconfig");
@@ -31,6 +32,7 @@ const config = new k8s.KubeConfig();
 config.loadFromFile(kubeconfigPath);
 const core = config.makeApiClient(k8s.CoreV1Api);
 const podsDir = statePaths(stateDir()).pods;
+const bundles = new EntryBundles(REPO_ROOT, path.join(stateDir(), "bundles"));
 const strategicMerge = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch);
 
 function log(message: string, fields: Record<string, unknown> = {}) {
@@ -108,9 +110,10 @@ async function startPod(pod: k8s.V1Pod) {
     KUBECONFIG: kubeconfig,
     ...env,
   };
+  const program = await bundles.command(image.entry);
   const launch = () => {
     const out = fs.openSync(path.join(dir, `${container.name}.log`), "a");
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, image.entry), ...(container.args ?? [])], {
+    const child = spawn(process.execPath, [...program.nodeArgs, ...(container.args ?? [])], {
       cwd: REPO_ROOT,
       env: processEnv,
       detached: true,
@@ -129,7 +132,7 @@ async function startPod(pod: k8s.V1Pod) {
       log("process exited", { pod: `${entry.namespace}/${entry.name}`, exitCode, signal });
       serialize(uid, () => onExit(entry));
     });
-    log("process started", { pod: `${entry.namespace}/${entry.name}`, pid: child.pid, podIP, entry: image.entry });
+    log("process started", { pod: `${entry.namespace}/${entry.name}`, pid: child.pid, podIP, entry: image.entry, as: program.how });
   };
   launch();
   (entry as PodProcess & { relaunch: () => void }).relaunch = launch;
