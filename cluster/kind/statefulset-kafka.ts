@@ -12,7 +12,7 @@ import { type StatefulSetKafka as Rendered, renderStatefulSetKafka } from "../ma
 const KAFKA_READY_MS = 10 * 60_000;
 const TOPICS_MS = 3 * 60_000;
 
-export type EnsureTopics = (bootstrap: string[], options: { expectBrokers: number; timeoutMs: number; where: string }) => Promise<number[]>;
+export type EnsureTopics = (bootstrap: string[], options: { expectBrokers: number; timeoutMs: number; where: string; log?: (line: string) => void }) => Promise<number[]>;
 
 export class StatefulSetKafka implements KindKafka {
   readonly operator = "none: a KRaft StatefulSet of the offline Kafka image (Strimzi's operator is on no registry reachable air-gapped)";
@@ -54,6 +54,7 @@ export class StatefulSetKafka implements KindKafka {
     const ids = await this.ensureTopics([topology.hostBootstrap], {
       expectBrokers: topology.nodeIds.length,
       timeoutMs: TOPICS_MS,
+      log,
       where: `\`kubectl -n ${topology.kafkaNamespace} logs ${this.rendered.statefulSet}-${topology.nodeIds[0]}\` and \`docker port chaoslab-control-plane\``,
     });
     return expectNodeIds(ids, topology.nodeIds, `the Kafka at ${topology.hostBootstrap}`, "delete the cluster (`make lab-down`) and run lab up again");
