@@ -3,19 +3,22 @@
  *  - cold build time per component: each component built into a temporary cache with an empty Go build
  *    cache (the Go module cache and ~/.m2 stay warm: downloads depend on the network, not on us);
  *    `--skip-cold` reuses the last cold figures instead (a cold build takes ~10 minutes on 2 cores);
- *  - warm `lab up` until everything is ready (3 runs), `lab down` time;
+ *  - warm `lab up` until everything is ready (3 runs), `lab down` time, side by side with its peer
+ *    (bench/kwokctl-peer.ts: `kwokctl create cluster --runtime binary --wait` on the lab's own binaries),
+ *    runs alternating so both see the same machine; the ratio is taken from this one run;
  *  - resident memory of the whole lab (every lab process and its children), idle after up.
  */
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { provision, DEFAULT_COMPONENTS } from "../cluster/build/provision.ts";
+import { builtComponentDirs, provision, DEFAULT_COMPONENTS } from "../cluster/build/provision.ts";
 import { attachSimLab } from "../cluster/sim/lab/sim-lab.ts";
 import { startSimLab } from "../cluster/sim/lab/start-sim-lab.ts";
 import { stopSimLab } from "../cluster/sim/lab/stop-sim-lab.ts";
 import { stateDir, statePaths } from "../cluster/sim/layout.ts";
 import { Supervisor } from "../cluster/sim/supervisor.ts";
+import { kwokctlPeer } from "./kwokctl-peer.ts";
 
 const OUT = path.join("reports", "out", "bench", "lab.json");
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -91,6 +94,10 @@ async function main() {
     log("[bench] stopping the running lab first (warm up is measured from down)");
     await stopSimLab(stateDir(), { log });
   }
+  const dirs = await builtComponentDirs(["kube", "kwok"]);
+  const peer = await kwokctlPeer({ kube: path.join(dirs.kube!, "kube"), kwok: path.join(dirs.kwok!, "kwok") }, log);
+  const peerSeconds: number[] = [];
+  let peerError: string | undefined;
   const upSeconds: number[] = [];
   const downSeconds: number[] = [];
   let memory = { totalMiB: 0, byComponent: {} as Record<string, number> };
@@ -106,14 +113,31 @@ async function main() {
     const downStarted = Date.now();
     await stopSimLab(stateDir(), { log });
     downSeconds.push((Date.now() - downStarted) / 1000);
+    if (peerError) continue;
+    try {
+      peerSeconds.push(await peer.createOnce());
+      log(`[bench] run ${run}: lab up ${upSeconds.at(-1)!.toFixed(1)} s, ${peer.describe.split(" (")[0]} ${peerSeconds.at(-1)!.toFixed(1)} s`);
+    } catch (error) {
+      // The peer is a reference, not the lab: its failure is reported in the figures, not fatal.
+      peerError = (error as Error).message;
+      log(`[bench] the kwokctl peer failed: ${peerError}`);
+    }
   }
+  await peer.close();
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const figures = {
     measuredAt: new Date().toISOString(),
     machine: { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
     coldBuildSeconds,
     coldBuildTotalSeconds: Math.round(Object.values(coldBuildSeconds).reduce((sum, value) => sum + value, 0) * 10) / 10,
-    warmUpSeconds: { runs: upSeconds, median: median(upSeconds), target: 20 },
+    warmUpSeconds: { runs: upSeconds, median: median(upSeconds), target: 8 },
+    peer: {
+      what: peer.describe,
+      runs: peerSeconds,
+      median: peerSeconds.length > 0 ? median(peerSeconds) : undefined,
+      labUpOverPeer: peerSeconds.length > 0 ? Math.round((median(upSeconds) / median(peerSeconds)) * 100) / 100 : undefined,
+      error: peerError,
+    },
     downSeconds: { runs: downSeconds, median: median(downSeconds) },
     residentMemoryMiB: memory,
   };

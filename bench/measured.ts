@@ -24,6 +24,8 @@ export interface LabFigures {
   warmUpSeconds: { runs: number[]; median: number };
   downSeconds: { runs: number[]; median: number };
   residentMemoryMiB: { totalMiB: number; byComponent: Record<string, number> };
+  /** `kwokctl create cluster --wait` on the lab's binaries, alternating with `lab up` (bench/kwokctl-peer.ts). */
+  peer?: { what: string; runs: number[]; median?: number; labUpOverPeer?: number; error?: string };
 }
 
 export interface HealerFigures {
@@ -70,9 +72,17 @@ function labRows(lab: LabFigures | undefined): Row[] {
       "`make bench-lab`",
     ],
     ["warm `lab up` until every component is ready", `median ${s(lab.warmUpSeconds.median)} (runs: ${lab.warmUpSeconds.runs.map(s).join(", ")}); target ≤ 8 s`, "`make bench-lab`"],
+    peerRow(lab),
     ["`lab down`", `median ${s(lab.downSeconds.median)}`, "`make bench-lab`"],
     ["resident memory of the idle lab", `${lab.residentMemoryMiB.totalMiB} MiB (${memory.map(([name, mib]) => `${name} ${mib} MiB`).join(", ")})`, "`make bench-lab`"],
   ];
+}
+
+function peerRow(lab: LabFigures): Row {
+  const what = "peer: `kwokctl create cluster --runtime binary --wait` on the lab's binaries, alternating with `lab up`";
+  if (!lab.peer) return notMeasured(what, "make bench-lab");
+  if (lab.peer.median === undefined) return [what, `failed: ${lab.peer.error ?? "no run"}`, "`make bench-lab`"];
+  return [what, `median ${s(lab.peer.median)} (runs: ${lab.peer.runs.map(s).join(", ")}); \`lab up\` takes ${ratio(lab.warmUpSeconds.median, lab.peer.median)} of it`, "`make bench-lab`"];
 }
 
 function healerRows(healer: HealerFigures | undefined): Row[] {
