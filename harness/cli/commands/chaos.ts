@@ -53,7 +53,10 @@ async function defaultLabUp(env: Readonly<Record<string, string | undefined>>, l
   // Only what the picked provider needs: kind on a machine without Go, Java or Maven gets past here.
   log(`[setup] ${pick.name}: checking and building what it needs`);
   await provider.setup({ log });
-  return provider.up({ log });
+  // A provider reads what set-up makes when it is created (kind: the air-gapped build record, whose image
+  // tags change when set-up rebuilds one), so the lab comes up through a provider created after it.
+  const afterSetup = await loadProvider(pick.name);
+  return afterSetup.up({ log });
 }
 
 /** The one call site of the HTML rendering (reports/render.ts, owned by the report's author). */
