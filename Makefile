@@ -95,7 +95,8 @@ bench: bench-lab bench-healer bench-suite ## every benchmark (figures in reports
 bench-lab: setup-sim ## lab figures: cold build times, warm up/down time, resident memory
 	npx tsx bench/lab.ts
 
-bench-healer: setup-sim ## healer figures: events/s, ingest lag, detection and remediation latency, RSS
+bench-healer: setup-sim ## healer figures: events/s, ingest lag, detection and remediation latency, RSS (brings the sim lab up: bench-lab leaves it down)
+	$(CHAOSLAB) lab up
 	npx tsx bench/healer.ts
 
 bench-suite: setup-sim ## the resilience suite's wall time on the sim, whole and per scenario

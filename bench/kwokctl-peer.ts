@@ -56,7 +56,6 @@ export async function kwokctlPeer(binaries: PeerBinaries, log: (line: string) =>
   const args = [
     "--name", CLUSTER_NAME,
     "--runtime", "binary",
-    "--kube-version", versions.kubernetes,
     "--etcd-binary", await wrapper(bin, "etcd", binaries.kube, "etcd"),
     "--kube-apiserver-binary", await wrapper(bin, "kube-apiserver", binaries.kube, "apiserver"),
     "--kube-controller-manager-binary", await wrapper(bin, "kube-controller-manager", binaries.kube, "controller-manager"),
