@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { $ } from "zx";
 import { cacheDir } from "../cluster/build/cache-dir.ts";
+import { goInstall } from "../cluster/build/components.ts";
 import versions from "../cluster/versions.json" with { type: "json" };
 
 export const KWOKCTL_VERSION = versions.kwok;
@@ -37,8 +38,7 @@ async function buildKwokctl(log: (line: string) => void): Promise<string> {
   if (await fs.stat(binary).then(() => true, () => false)) return binary;
   log(`[bench] building kwokctl ${KWOKCTL_VERSION} from the Go module proxy (once) …`);
   await fs.mkdir(dir, { recursive: true });
-  const result = await $({ quiet: true, nothrow: true, env: { ...process.env, GOBIN: dir, GOFLAGS: "-buildvcs=false" } })`go install -trimpath -ldflags=${"-s -w"} sigs.k8s.io/kwok/cmd/kwokctl@${KWOKCTL_VERSION}`;
-  if (result.exitCode !== 0) throw new Error(`go install sigs.k8s.io/kwok/cmd/kwokctl@${KWOKCTL_VERSION} failed (exit ${result.exitCode}): ${result.stderr.trim().split("\n").slice(-5).join(" | ")}`);
+  await goInstall(dir, "sigs.k8s.io/kwok/cmd/kwokctl", KWOKCTL_VERSION);
   return binary;
 }
 

@@ -48,7 +48,7 @@ async function run(what: string, command: Promise<{ exitCode: number | null; std
 }
 
 /** `go install <package>@<version>` into the component's dir: one binary, stripped, no VCS stamping. */
-async function goInstall(outDir: string, packagePath: string, version: string): Promise<void> {
+export async function goInstall(outDir: string, packagePath: string, version: string): Promise<void> {
   await run(
     `go install ${packagePath}@${version}`,
     $({ quiet: true, nothrow: true, env: goEnv({ GOBIN: outDir, GOFLAGS: "-buildvcs=false" }) })`go install -trimpath -ldflags=${"-s -w"} ${packagePath}@${version}`,
