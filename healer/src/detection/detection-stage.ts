@@ -2,8 +2,13 @@
  * The detection stage: judges tracked Jobs with the detector and turns verdicts into decisions. A
  * Job's first stuck verdict opens an episode (one detection reported: decision line, Event, healer.*
  * event) and hands its UID to the work queue; while the circuit breaker is not closed, the stuck Job is
- * reported as suppressed instead. Every tick judges every Job, since the breaker needs the fraction of
- * silent Jobs and the state gauge needs every Job's state; a reported fault is judged at once.
+ * reported as suppressed instead.
+ *
+ * A tick does not judge every Job: each Job has a deadline on the review schedule (end of grace,
+ * silence or stalled progress passing its threshold) and is judged when it falls due, when the tracker
+ * reports a change that can alter its verdict, or on every tick while it is stuck (to see it recover
+ * and to hand it to remediation again). The state gauge and the breaker's silent fraction are kept as
+ * running counts of the last verdicts. A reported fault is judged at once.
  */
 import type { DecisionLog } from "../outputs/decision-log.ts";
 import { EVENT_REASONS, type EventRecorder } from "../outputs/events-recorder.ts";
@@ -14,9 +19,10 @@ import type { Logger } from "../runtime/logger.ts";
 import type { TrackedJob } from "../state/tracked-job.ts";
 import type { JobTracker } from "../state/tracker.ts";
 import type { BreakerUpdate, CircuitBreaker, StreamHealth } from "./breaker.ts";
-import { detect, isJudged, isSilent, type Verdict } from "./detector.ts";
+import { detect, nextReviewMs, type Verdict } from "./detector.ts";
 import { describeEvidence, evidenceOf, subjectOf, targetOf } from "./evidence.ts";
-import { countStates } from "./job-states.ts";
+import { JudgedJobs } from "./job-states.ts";
+import { ReviewSchedule } from "./review-schedule.ts";
 
 export interface DetectionStageOptions {
   config: HealerConfig;
@@ -34,39 +40,46 @@ export interface DetectionStageOptions {
 }
 
 export class DetectionStage {
+  private readonly schedule = new ReviewSchedule();
+  private readonly judgedJobs = new JudgedJobs();
+
   constructor(private readonly options: DetectionStageOptions) {}
 
   /**
-   * Judges every tracked Job and updates the state gauge; on the leader, feeds the breaker (the stream's
-   * health plus the silent fraction) and acts on stuck Jobs — or, when the breaker just closed again
-   * after an episode, gives every Job a fresh grace period instead.
+   * Judges the Jobs that are due, changed or stuck and updates the state gauge; on the leader, feeds
+   * the breaker (the stream's health plus the silent fraction) and acts on stuck Jobs — or, when the
+   * breaker just closed again after an episode, gives every Job a fresh grace period instead.
+   * Returns how many Jobs it judged.
    */
-  tick(nowMs: number, stream: (() => Omit<StreamHealth, "silentJobs" | "judgedJobs">) | undefined): void {
+  tick(nowMs: number, stream: (() => Omit<StreamHealth, "silentJobs" | "judgedJobs">) | undefined): number {
     const { tracker, metrics, breaker } = this.options;
-    let silentJobs = 0;
-    let judgedJobs = 0;
+    const review = new Set(this.schedule.takeDue(nowMs));
+    for (const uid of tracker.takeChanged()) review.add(uid);
+    for (const uid of this.judgedJobs.stuck) review.add(uid);
     const verdicts: Array<[TrackedJob, Verdict]> = [];
-    for (const entry of tracker.all()) {
-      const verdict = detect(entry, entry.thresholds, nowMs);
-      verdicts.push([entry, verdict]);
-      if (isJudged(verdict)) judgedJobs++;
-      if (isSilent(verdict)) silentJobs++;
+    for (const uid of review) {
+      const entry = tracker.get(uid);
+      if (entry) verdicts.push([entry, this.judge(entry, nowMs)]);
+      else this.forget(uid);
     }
-    for (const [state, count] of countStates(verdicts)) metrics.jobsTracked.set({ state }, count);
-    if (!stream) return;
+    for (const [state, count] of this.judgedJobs.countsByState()) metrics.jobsTracked.set({ state }, count);
+    if (!stream) return review.size;
 
+    const { silentJobs, judgedJobs } = this.judgedJobs;
     const update = breaker.update({ ...stream(), silentJobs, judgedJobs }, nowMs);
     this.noteBreaker(update);
     if (update.regrace) {
       // Healthy again after an episode: every Job gets a fresh grace period, nobody is judged on the outage.
+      // (resetGrace reports every Job as changed, so the next tick judges them all anew.)
       tracker.resetGrace(nowMs);
       for (const entry of tracker.all()) entry.episode = undefined;
-      return;
+      return review.size;
     }
     for (const [entry, verdict] of verdicts) {
       if (verdict.kind === "stuck" || entry.episode) this.evaluate(entry, nowMs);
       else if (verdict.kind !== "ignored") entry.suppressionReported = false;
     }
+    return review.size;
   }
 
   /** Logs and counts a breaker transition; keeps the breaker gauge current. */
@@ -80,7 +93,7 @@ export class DetectionStage {
 
   /** Judges one Job now and acts on the verdict (see the module comment). */
   evaluate(entry: TrackedJob, nowMs: number): Verdict {
-    const verdict = detect(entry, entry.thresholds, nowMs);
+    const verdict = this.judge(entry, nowMs);
     if (verdict.kind !== "stuck") {
       if (entry.episode) {
         if (verdict.kind === "ok" || verdict.kind === "grace") {
@@ -100,6 +113,19 @@ export class DetectionStage {
     const { remediation } = this.options;
     if (!entry.episode!.parked && !remediation.isPending(entry.uid)) remediation.add(entry.uid);
     return verdict;
+  }
+
+  /** Detects, records the verdict in the running counts and schedules the Job's next review. */
+  private judge(entry: TrackedJob, nowMs: number): Verdict {
+    const verdict = detect(entry, entry.thresholds, nowMs);
+    this.judgedJobs.record(entry, verdict);
+    this.schedule.schedule(entry.uid, nextReviewMs(entry, entry.thresholds, verdict));
+    return verdict;
+  }
+
+  private forget(uid: string): void {
+    this.judgedJobs.forget(uid);
+    this.schedule.cancel(uid);
   }
 
   private openEpisode(entry: TrackedJob, verdict: Verdict & { kind: "stuck" }, nowMs: number): void {

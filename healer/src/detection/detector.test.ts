@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DetectionThresholds } from "../runtime/config.ts";
 import type { LivenessState } from "../state/tracked-job.ts";
-import { detect, isJudged, isSilent } from "./detector.ts";
+import { detect, isJudged, isSilent, nextReviewMs } from "./detector.ts";
 
 const thresholds: DetectionThresholds = {
   heartbeatIntervalMs: 1_000,
@@ -98,5 +98,67 @@ describe("detect", () => {
     expect(isJudged(detect(running(), thresholds, 1_000))).toBe(true);
     expect(isJudged(detect(running({ hasReadyPod: false }), thresholds, 1_000))).toBe(false);
     expect(isJudged(detect(running({ fault: { atMs: 0, seq: 0 } }), thresholds, 1_000))).toBe(false);
+  });
+});
+
+describe("nextReviewMs", () => {
+  it("names the end of grace, then the moment silence passes its threshold", () => {
+    const state = running({ lastEventMs: 4_000 });
+    expect(nextReviewMs(state, thresholds, detect(state, thresholds, 1_000))).toBe(5_000);
+    expect(nextReviewMs(state, thresholds, detect(state, thresholds, 5_000))).toBe(10_001);
+    expect(detect(state, thresholds, 10_000).kind).toBe("ok");
+    expect(detect(state, thresholds, 10_001)).toMatchObject({ kind: "stuck", reason: "STOP" });
+  });
+
+  it("names the stall deadline when progress is tracked and it comes first; a STALL is reviewed for STOP", () => {
+    const state = running({ lastEventMs: 20_000, lastProgress: 5, progressChangedMs: 12_000 });
+    const okAt20s = detect(state, thresholds, 20_000);
+    expect(nextReviewMs(state, thresholds, okAt20s)).toBe(22_001);
+    const stall = detect(state, thresholds, 22_001);
+    expect(stall).toMatchObject({ kind: "stuck", reason: "STALL" });
+    expect(nextReviewMs(state, thresholds, stall)).toBe(26_001);
+  });
+
+  it("has no deadline where only new input can change the verdict", () => {
+    for (const state of [
+      running({ fault: { atMs: 1, seq: 1 } }),
+      running({ hasReadyPod: false }),
+      running({ completedByEvent: true }),
+      running({ lifecycle: "complete" }),
+    ]) {
+      expect(nextReviewMs(state, thresholds, detect(state, thresholds, 9_000))).toBe(Infinity);
+    }
+    const stop = running();
+    expect(nextReviewMs(stop, thresholds, detect(stop, thresholds, 60_000))).toBe(Infinity);
+  });
+
+  it("never misses a change: the verdict's kind holds at every moment before the deadline (random states)", () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const pick = <T,>(values: T[]) => values[Math.floor(random() * values.length)]!;
+    const label = (verdict: ReturnType<typeof detect>) => (verdict.kind === "stuck" ? verdict.reason : verdict.kind);
+    const mismatches: string[] = [];
+    for (let trial = 0; trial < 2_000; trial++) {
+      const graceStartMs = Math.floor(random() * 10_000);
+      const lastEventMs = pick([undefined, graceStartMs - 500, graceStartMs + Math.floor(random() * 8_000)]);
+      const state = running({
+        graceStartMs,
+        lastEventMs,
+        lastProgress: pick([undefined, 3]),
+        progressChangedMs: pick([undefined, graceStartMs - 1_000, graceStartMs + Math.floor(random() * 12_000)]),
+        idle: random() < 0.2,
+      });
+      const nowMs = graceStartMs + Math.floor(random() * 20_000);
+      const verdict = detect(state, thresholds, nowMs);
+      const deadline = nextReviewMs(state, thresholds, verdict);
+      expect(deadline).toBeGreaterThan(nowMs);
+      const horizon = Math.min(deadline, nowMs + 30_000);
+      const moments = [deadline - 1];
+      for (let t = nowMs; t < horizon; t += 1 + Math.floor(random() * 400)) moments.push(t);
+      for (const t of moments) {
+        if (Number.isFinite(t) && label(detect(state, thresholds, t)) !== label(verdict)) mismatches.push(`trial ${trial}: ${label(verdict)} at ${nowMs}, other at ${t} < ${deadline}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
   });
 });

@@ -73,3 +73,38 @@ export function isJudged(verdict: Verdict): boolean {
 export function isSilent(verdict: Verdict): boolean {
   return verdict.kind === "stuck" && verdict.reason === "STOP";
 }
+
+/**
+ * The earliest monotonic time at which `detect` could return a different kind of verdict for this Job
+ * if nothing new is learned about it (no event, no informer update): the end of grace, or the moment
+ * silence or stalled progress passes its threshold. `Infinity` when only new input can change it.
+ *
+ * New events only move these moments later (a later last event, a later progress change), so a
+ * deadline computed before them is never late: at worst the Job is judged once early and rescheduled.
+ * Inputs that can move a moment earlier (idle cleared, first progress, a new pod, fresh grace) are
+ * reported by the tracker as changes and judged at once.
+ */
+export function nextReviewMs(state: LivenessState, thresholds: DetectionThresholds, verdict: Verdict): number {
+  switch (verdict.kind) {
+    case "ignored":
+    case "finishing":
+    case "starting":
+      return Infinity;
+    case "grace":
+      return state.graceStartMs + thresholds.gracePeriodMs;
+    case "stuck":
+      // STOP, FAULT, REWIND, DISRUPTED hold until new input; a STALL becomes a STOP when silence passes too.
+      return verdict.reason === "STALL" ? silenceDeadlineMs(state, thresholds) : Infinity;
+    case "ok": {
+      const silence = silenceDeadlineMs(state, thresholds);
+      if (state.lastProgress === undefined || state.idle) return silence;
+      const noProgressSince = Math.max(state.progressChangedMs ?? state.graceStartMs, state.graceStartMs);
+      return Math.min(silence, noProgressSince + thresholds.noProgressThresholdMs + 1);
+    }
+  }
+}
+
+/** `detect` calls silence STOP when MORE than the threshold has passed: the first whole ms after it. */
+function silenceDeadlineMs(state: LivenessState, thresholds: DetectionThresholds): number {
+  return Math.max(state.lastEventMs ?? state.graceStartMs, state.graceStartMs) + thresholds.silenceThresholdMs + 1;
+}

@@ -11,7 +11,8 @@ import type { Clock } from "../runtime/clock.ts";
 import type { HealerConfig } from "../runtime/config.ts";
 import type { Logger } from "../runtime/logger.ts";
 import { HEALER_ANNOTATIONS, JOB_CONTROLLER_UID_LABELS } from "../state/job-facts.ts";
-import { JobTracker, matchesManagedSelector } from "../state/tracker.ts";
+import { JobTracker } from "../state/tracker.ts";
+import { matchesManagedSelector } from "../state/job-facts.ts";
 import { SupervisedInformer } from "./informer-supervisor.ts";
 
 export interface ClusterInformersOptions {

@@ -143,3 +143,10 @@ export function isPodTerminal(pod: PodJson): boolean {
 export function podSelectorForJob(jobUid: string): string {
   return `${JOB_CONTROLLER_UID_LABELS[0]}=${jobUid}`;
 }
+
+/** Label value a Job must carry for the healer to track it (`key=value` or just `key`). */
+export function matchesManagedSelector(job: JobJson, selector: string): boolean {
+  const [key, value] = selector.split("=", 2) as [string, string | undefined];
+  const actual = job.metadata.labels?.[key];
+  return value === undefined ? actual !== undefined : actual === value;
+}

@@ -241,3 +241,34 @@ describe("JobTracker", () => {
     expect(tracker.get("uid-1")).toMatchObject({ fault: undefined, lastSeq: undefined, lastEventMs: undefined, graceStartMs: 500 });
   });
 });
+
+describe("JobTracker.takeChanged (what detection must judge at once)", () => {
+  it("reports informer changes and events that can bring a deadline nearer, not heartbeats", () => {
+    const tracker = newTracker();
+    const job = tracked("loader-a", "uid-1");
+    tracker.upsertJob(job, 0);
+    tracker.upsertPod(podOf(job, "p1"), 0);
+    expect(tracker.takeChanged()).toEqual(["uid-1"]);
+    expect(tracker.takeChanged()).toEqual([]);
+
+    tracker.ingest(workerEvent(job, "heartbeat", 1), 1_000);
+    tracker.ingest(workerEvent(job, "heartbeat", 2), 2_000);
+    expect(tracker.takeChanged()).toEqual([]); // a heartbeat only moves the silence deadline later
+
+    tracker.ingest(workerEvent(job, "progress", 3, { progress: 10 }), 3_000);
+    expect(tracker.takeChanged()).toEqual(["uid-1"]); // the stall check starts
+    tracker.ingest(workerEvent(job, "progress", 4, { progress: 20 }), 4_000);
+    expect(tracker.takeChanged()).toEqual([]); // progress moves the stall deadline later
+    tracker.ingest(workerEvent(job, "idle", 5, { progress: 20 }), 5_000);
+    expect(tracker.takeChanged()).toEqual(["uid-1"]);
+    tracker.ingest(workerEvent(job, "progress", 6, { progress: 30 }), 6_000);
+    expect(tracker.takeChanged()).toEqual(["uid-1"]); // idle ended: the stall check is back
+    tracker.ingest(workerEvent(job, "error", 7, { severity: "critical" }), 7_000);
+    expect(tracker.takeChanged()).toEqual(["uid-1"]);
+
+    tracker.resetGrace(8_000);
+    expect(tracker.takeChanged()).toEqual(["uid-1"]);
+    tracker.removeJob("uid-1", 9_000);
+    expect(tracker.takeChanged()).toEqual(["uid-1"]);
+  });
+});

@@ -60,6 +60,8 @@ export class JobTracker {
   private readonly retiredTtlMs: number;
   private readonly maxRetired: number;
   private podsSynced = false;
+  /** Jobs changed since detection last took them (`takeChanged`); a heartbeat is not a change. */
+  private readonly changedUids = new Set<string>();
 
   constructor(private readonly options: TrackerOptions) {
     this.retiredTtlMs = options.retiredTtlMs ?? 3_600_000;
@@ -89,6 +91,17 @@ export class JobTracker {
   replacementOf(uid: string): TrackedJob | undefined {
     for (const entry of this.jobs.values()) if (entry.replacesUid === uid) return entry;
     return undefined;
+  }
+
+  /**
+   * The Jobs that were added, removed or changed in a way that can alter their verdict at once or bring
+   * a deadline nearer (lifecycle, pods, thresholds, idle, a reported fault or rewind, fresh grace) since
+   * the last call; detection judges these now and schedules the rest by their deadlines.
+   */
+  takeChanged(): string[] {
+    const uids = [...this.changedUids];
+    this.changedUids.clear();
+    return uids;
   }
 
   isRetired(uid: string): boolean {
@@ -126,6 +139,7 @@ export class JobTracker {
       this.jobs.set(uid, entry);
       this.indexTask(entry.taskId, uid);
       this.retired.delete(uid);
+      this.changedUids.add(uid);
       return { job: entry, newRejections: rejected };
     }
     const previousLifecycle = existing.lifecycle;
@@ -146,6 +160,7 @@ export class JobTracker {
       // Resumed (unsuspended, activated replacement): a new start deserves a fresh grace period.
       existing.graceStartMs = nowMs;
     }
+    this.changedUids.add(uid);
     return { job: existing, newRejections };
   }
 
@@ -154,6 +169,7 @@ export class JobTracker {
     const entry = this.jobs.get(uid);
     if (!entry) return undefined;
     this.jobs.delete(uid);
+    this.changedUids.add(uid);
     this.unindexTask(entry.taskId, uid);
     this.retired.set(uid, { taskId: entry.taskId, attempt: entry.attempt, retiredAtMs: nowMs });
     this.pruneRetired(nowMs);
@@ -166,7 +182,10 @@ export class JobTracker {
    */
   markPodsSynced(): void {
     this.podsSynced = true;
-    for (const entry of this.jobs.values()) entry.lifecycle = jobLifecycle(entry.job, this.evidenceFor(entry));
+    for (const entry of this.jobs.values()) {
+      entry.lifecycle = jobLifecycle(entry.job, this.evidenceFor(entry));
+      this.changedUids.add(entry.uid);
+    }
   }
 
   /** Marks a UID as replaced right away (before the informer reports the deletion). */
@@ -201,6 +220,7 @@ export class JobTracker {
     }
     if (facts.disruptionTarget) entry.disruption.disruptionTarget = true;
     entry.lifecycle = jobLifecycle(entry.job, this.evidenceFor(entry));
+    this.changedUids.add(jobUid);
   }
 
   removePod(pod: PodJson, nowMs: number): void {
@@ -214,6 +234,7 @@ export class JobTracker {
     if (entry) {
       this.applyPods(entry, nowMs, false);
       entry.lifecycle = jobLifecycle(entry.job, this.evidenceFor(entry));
+      this.changedUids.add(jobUid);
     }
   }
 
@@ -232,6 +253,8 @@ export class JobTracker {
     }
 
     let becameFaulty: "FAULT" | "REWIND" | undefined;
+    const stallCheckedBefore = entry.lastProgress !== undefined && !entry.idle;
+    const finishingBefore = entry.completedByEvent;
     if (event.type === "started") {
       // A process (re)start within the attempt legitimately begins its sequence and progress anew.
       entry.lastSeq = event.seq;
@@ -260,6 +283,11 @@ export class JobTracker {
       entry.fault = { atMs: receivedMs, seq: event.seq, message: event.message };
       becameFaulty = "FAULT";
     }
+    // A stall check that starts (first progress, idle ended) may have its deadline in the past already.
+    const stallCheckedNow = entry.lastProgress !== undefined && !entry.idle;
+    if (becameFaulty || stallCheckedNow !== stallCheckedBefore || entry.completedByEvent !== finishingBefore) {
+      this.changedUids.add(entry.uid);
+    }
     return { kind: "live", job: entry, becameFaulty };
   }
 
@@ -268,6 +296,7 @@ export class JobTracker {
     for (const entry of this.jobs.values()) {
       entry.graceStartMs = nowMs;
       entry.suppressionReported = false;
+      this.changedUids.add(entry.uid);
     }
   }
 
@@ -366,11 +395,4 @@ export class JobTracker {
       this.retired.delete(uid);
     }
   }
-}
-
-/** Label value a Job must carry for the healer to track it (`key=value` or just `key`). */
-export function matchesManagedSelector(job: JobJson, selector: string): boolean {
-  const [key, value] = selector.split("=", 2) as [string, string | undefined];
-  const actual = job.metadata.labels?.[key];
-  return value === undefined ? actual !== undefined : actual === value;
 }
