@@ -30,6 +30,9 @@ export interface KindEntry {
   params: unknown;
 }
 
+/** A fault's `after:` (engine/fault-schedule.ts reads it): an offset into the faults phase, or after an earlier fault took effect. */
+export type FaultStartEntry = DurationMs | { fault: string; by: DurationMs };
+
 export interface FaultEntry {
   type: string;
   name: string;
@@ -37,6 +40,8 @@ export interface FaultEntry {
   params: unknown;
   duration?: DurationMs;
   confirmWithin: DurationMs;
+  /** Absent: the fault starts once the previous one is reverted (faults one after another). */
+  after?: FaultStartEntry;
 }
 
 export interface SteadyStateEntry {
@@ -116,6 +121,14 @@ function oneOfKinds(what: string, entries: readonly { kind: string; summary: str
     .meta({ minProperties: 1, maxProperties: 1 });
 }
 
+/** `after: 10s` (into the faults phase) or `after: {fault: slow-kafka, by: 10s}`; the faults may then overlap. */
+const faultStart = z
+  .union([
+    duration({ description: "Start this long after the faults phase starts (faults may overlap)." }),
+    z.object({ fault: z.string().meta({ description: "An earlier fault of this scenario." }), by: duration().default(0) }).strict(),
+  ])
+  .meta({ description: "When the fault starts. Absent: after the previous fault is reverted (one after another)." });
+
 export function buildScenarioSchema(catalog: Catalog) {
   const faultTypes = catalog.faults.map((fault) => fault.type);
   const faultOptions = catalog.faults.map((fault) =>
@@ -127,6 +140,7 @@ export function buildScenarioSchema(catalog: Catalog) {
         params: fault.params,
         ...(fault.duration === "required" ? { duration: duration({ min: 1, description: "How long the fault stays in effect." }) } : {}),
         confirmWithin: duration({ min: 1, description: "How long the effect may take to show before the fault is inconclusive. Default 30s." }).optional(),
+        after: faultStart.optional(),
       })
       .strict()
       .meta({ title: fault.type, description: fault.summary }),
@@ -177,7 +191,7 @@ export function buildScenarioSchema(catalog: Catalog) {
     })
     .strict()
     .superRefine((scenario, ctx) => {
-      const faults = scenario.spec.faults as { type: string; name?: string; duration?: number; target?: { namespace?: string } }[];
+      const faults = scenario.spec.faults as { type: string; name?: string; duration?: number; target?: { namespace?: string }; after?: FaultStartEntry }[];
       const names = faults.map((entry, index) => entry.name ?? `${entry.type}-${index + 1}`);
       const timeout = scenario.spec.timeout ?? DEFAULT_TIMEOUT_MS;
       const allowed = scenario.spec.safety.allowedNamespaces;
@@ -187,6 +201,13 @@ export function buildScenarioSchema(catalog: Catalog) {
             code: "custom",
             path: ["spec", "faults", index, "duration"],
             message: `the fault lasts ${entry.duration / 1000}s, longer than the scenario's timeout of ${timeout / 1000}s: it could never be reverted in time. Shorten it or raise spec.timeout`,
+          });
+        }
+        if (typeof entry.after === "number" && entry.after + (entry.duration ?? 0) > timeout) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["spec", "faults", index, "after"],
+            message: `the fault starts ${entry.after / 1000}s into the faults and lasts ${(entry.duration ?? 0) / 1000}s, past the scenario's timeout of ${timeout / 1000}s. Start it sooner or raise spec.timeout`,
           });
         }
         // System and lab-control namespaces only when the scenario names them itself, never by default.
@@ -202,6 +223,13 @@ export function buildScenarioSchema(catalog: Catalog) {
       names.forEach((name, index) => {
         if (names.indexOf(name) !== index) ctx.addIssue({ code: "custom", path: ["spec", "faults", index, "name"], message: `fault name "${name}" is used twice` });
         if ((PHASE_REFERENCES as readonly string[]).includes(name)) ctx.addIssue({ code: "custom", path: ["spec", "faults", index, "name"], message: `fault name "${name}" is reserved (it names a phase in since:)` });
+        const after = faults[index]!.after;
+        // Only an earlier fault: a schedule that could wait on itself (or a later fault) never starts.
+        if (typeof after === "object" && !names.slice(0, index).includes(after.fault)) {
+          const earlier = names.slice(0, index);
+          const why = after.fault === name ? "a fault cannot start after itself" : names.includes(after.fault) ? `${after.fault} comes later in the list; name an earlier fault` : `no fault ${after.fault} in this scenario${suggest(after.fault, earlier)}`;
+          ctx.addIssue({ code: "custom", path: ["spec", "faults", index, "after", "fault"], message: `after: ${why} (earlier faults: ${earlier.join(", ") || "none"})` });
+        }
       });
       const references = [...PHASE_REFERENCES, ...names];
       scenario.spec.expect.forEach((entry, index) => {

@@ -14,7 +14,7 @@ export type TimelineEntry =
       kind: "fault";
       fault: string;
       type: string;
-      event: "planned" | "journaled" | "injected" | "effect-confirmed" | "no-evidence" | "reverted" | "revert-failed";
+      event: "planned" | "scheduled" | "journaled" | "injected" | "effect-confirmed" | "no-evidence" | "stopped" | "reverted" | "revert-failed";
       detail?: string;
       data?: Record<string, unknown>;
     }
