@@ -45,9 +45,9 @@ function result(verdict: Verdict, reasons: VerdictReason[] = []): ScenarioResult
         message: "held from +40s",
         recovery: { reference: T0 + 10_000, detectedAt: T0 + 11_000, recoveredAt: T0 + 50_000, mttrMs: 40_000 },
       },
-      { index: 1, kind: "kafka.ledger", description: "ledger", verdict: "passed", message: "ok", ledger: { produced: 4000, acked: 4000, consumed: 4000, lost: 0, duplicated: 3 } },
+      { index: 1, kind: "kafka.ledger", description: "ledger", verdict: "passed", message: "ok", ledger: { produced: 4000, acked: 4000, consumed: 4000, lost: 0, duplicated: 3, reordered: 1 } },
     ],
-    ledger: { produced: 4000, acked: 4000, consumed: 4000, lost: 0, duplicated: 3 },
+    ledger: { produced: 4000, acked: 4000, consumed: 4000, lost: 0, duplicated: 3, reordered: 1 },
     leaks: [],
     reverts: { reverted: 1, failed: [] },
     timeline: { startedAt: T0, entries: [] },
@@ -78,7 +78,7 @@ describe("summary.json", () => {
         },
       ],
       recoveries: [{ expectation: "expect[0] kafka.underReplicated", detectedAt: "2025-01-01T12:00:11.000Z", recoveredAt: "2025-01-01T12:00:50.000Z", mttrMs: 40_000 }],
-      ledger: { produced: 4000, acked: 4000, consumed: 4000, lost: 0, duplicated: 3 },
+      ledger: { produced: 4000, acked: 4000, consumed: 4000, lost: 0, duplicated: 3, reordered: 1 },
     });
   });
 

@@ -101,13 +101,29 @@ describe("kafka.ledger", () => {
 
   it("holds when every acknowledged record was consumed, counting duplicates apart", async () => {
     const sample = await ledger.sample(withFeed({ records: [record("loader-1", [[0, 9]], true)], consumed: [...consumed("loader-1", all), ...consumed("loader-1", [3])] }));
-    expect(sample).toMatchObject({ outcome: "ok", value: { acked: 10, consumed: 10, lost: 0, duplicated: 1 } });
-    expect(kafkaLedgerProbe.ledger!(sample.value)).toEqual({ produced: 10, acked: 10, consumed: 10, lost: 0, duplicated: 1 });
+    expect(sample).toMatchObject({ outcome: "ok", value: { acked: 10, consumed: 10, lost: 0, duplicated: 1, reordered: 0 } });
+    expect(kafkaLedgerProbe.ledger!(sample.value)).toEqual({ produced: 10, acked: 10, consumed: 10, lost: 0, duplicated: 1, reordered: 0 });
   });
 
   it("reports lost records with their ranges", async () => {
     const sample = await ledger.sample(withFeed({ records: [record("loader-1", [[0, 9]], true)], consumed: consumed("loader-1", [0, 1, 2, 3, 4, 5, 6]) }));
-    expect(sample).toMatchObject({ outcome: "not-ok", detail: "acked 10, consumed 7, lost 3, duplicated 0 (lost loader-1: 7-9)" });
+    expect(sample).toMatchObject({ outcome: "not-ok", detail: "acked 10, consumed 7, lost 3, duplicated 0, reordered 0 (lost loader-1: 7-9)" });
+  });
+
+  it("counts per-key order violations, and fails on them only when the scenario bounds them", async () => {
+    const outOfOrder = withFeed({ records: [record("loader-1", [[0, 9]], true)], consumed: consumed("loader-1", [0, 1, 2, 5, 3, 4, 6, 7, 8, 9]) });
+    expect(await ledger.sample(outOfOrder)).toMatchObject({ outcome: "ok", value: { reordered: 2, lost: 0, duplicated: 0 } });
+    const strict = probe(kafkaLedgerProbe, { lost: 0, reordered: 0 });
+    expect(strict.describe()).toBe("ledger lost ≤ 0, reordered ≤ 0");
+    expect(await strict.sample(outOfOrder)).toMatchObject({
+      outcome: "not-ok",
+      detail: "acked 10, consumed 10, lost 0, duplicated 0, reordered 2 (reordered loader-1: 3-4)",
+    });
+  });
+
+  it("adds garbage the computation skipped to what the reader could not parse", async () => {
+    const sample = await ledger.sample(withFeed({ records: [record("loader-1", [[0, 9]], true)], consumed: [...consumed("loader-1", all), { taskId: "loader-1", seq: -1 }], invalidRecords: 2 }));
+    expect(sample).toMatchObject({ outcome: "ok", value: { invalidRecords: 3, lost: 0 } });
   });
 
   it("is no data while the reader is behind or nothing was acknowledged, and not-ok while tasks run", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeLedger, computeLedgerFromRecords, foldLedgerRecords } from "./compute.ts";
+import { computeLedger, computeLedgerFromRecords, consumedRecord, foldLedgerRecords } from "./compute.ts";
 import type { LedgerRecord } from "./ledger-record.ts";
 import { RangeSet } from "./range-set.ts";
 
@@ -73,6 +73,66 @@ describe("computeLedger", () => {
   it("reports everything lost when nothing was consumed", () => {
     const summary = computeLedger({ acked: { a: [[0, 9]] }, consumed: [] });
     expect(summary).toMatchObject({ acked: 10, consumed: 0, lost: 10 });
+  });
+});
+
+describe("computeLedger: per-key order", () => {
+  type Read = { seq: number; writerId?: string; attempt?: number; partition?: number; taskId?: string };
+  const read = (defaults: Omit<Read, "seq">, ...seqNumbers: number[]) =>
+    seqNumbers.map((seq) => ({ taskId: "loader-1", writerId: "w1", partition: 0, ...defaults, seq }));
+  const ledgerOf = (consumed: Iterable<Read & { taskId: string }>, acked: Record<string, [number, number][]> = { "loader-1": [[0, 9]] }) =>
+    computeLedger({ acked, consumed });
+
+  it("reports nothing reordered when a writer's records rise in offset order", () => {
+    expect(ledgerOf(read({}, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9))).toMatchObject({ reordered: 0, lost: 0, duplicated: 0 });
+  });
+
+  it("counts first copies read after a higher sequence number of the same writer and partition", () => {
+    const summary = ledgerOf(read({}, 0, 1, 4, 5, 2, 3, 6, 7, 8, 9));
+    expect(summary).toMatchObject({ reordered: 2, lost: 0, duplicated: 0 });
+    expect(summary.tasks["loader-1"]!.reorderedRanges).toBe("2-3");
+  });
+
+  it("counts a resent copy as duplicated, never as reordered", () => {
+    // A batch resent after a producer-id reset lands twice: 4-5 again after 6.
+    const summary = ledgerOf(read({}, 0, 1, 2, 3, 4, 5, 6, 4, 5, 7, 8, 9));
+    expect(summary).toMatchObject({ reordered: 0, duplicated: 2, lost: 0 });
+  });
+
+  it("does not compare different writers: a replacement filling an earlier writer's gap is in order", () => {
+    const consumed = [...read({ writerId: "w1" }, 0, 1, 2, 6, 7, 8, 9), ...read({ writerId: "w2" }, 3, 4, 5)];
+    expect(ledgerOf(consumed)).toMatchObject({ reordered: 0, lost: 0 });
+  });
+
+  it("does not compare different partitions or different keys", () => {
+    const partitions = [...read({ partition: 1 }, 5, 6, 7, 8, 9), ...read({ partition: 0 }, 0, 1, 2, 3, 4)];
+    expect(ledgerOf(partitions).reordered).toBe(0);
+    const keys = [...read({ taskId: "a" }, 5, 6), ...read({ taskId: "b" }, 0, 1)];
+    expect(ledgerOf(keys, { a: [[5, 6]], b: [[0, 1]] })).toMatchObject({ reordered: 0, lost: 0 });
+  });
+
+  it("tells writers of older records (no writerId) apart by attempt", () => {
+    const consumed = [...read({ writerId: undefined, attempt: 0 }, 0, 1, 7, 8, 9), ...read({ writerId: undefined, attempt: 1 }, 2, 3, 4, 5, 6)];
+    expect(ledgerOf(consumed).reordered).toBe(0);
+    const sameAttempt = [...read({ writerId: undefined, attempt: 0 }, 0, 1, 7, 8, 9), ...read({ writerId: undefined, attempt: 0 }, 2, 3, 4, 5, 6)];
+    expect(ledgerOf(sameAttempt).reordered).toBe(5);
+  });
+
+  it("counts an acknowledged record never read as lost, whether in the middle or at the end", () => {
+    const summary = ledgerOf(read({}, 0, 1, 2, 4, 5, 6, 7, 8));
+    expect(summary).toMatchObject({ lost: 2, reordered: 0, duplicated: 0, consumed: 8 });
+    expect(summary.tasks["loader-1"]!.lostRanges).toBe("3,9");
+  });
+
+  it("takes writer, attempt and partition from a parsed data record", () => {
+    expect(consumedRecord({ taskId: "t", attempt: 1, seq: 3, ts: 1, payload: "", writerId: "w" }, 2)).toEqual({ taskId: "t", seq: 3, attempt: 1, partition: 2, writerId: "w" });
+    expect(consumedRecord({ taskId: "t", attempt: 1, seq: 3, ts: 1, payload: "" }, 0)).toEqual({ taskId: "t", seq: 3, attempt: 1, partition: 0 });
+  });
+
+  it("skips and counts garbage records instead of throwing", () => {
+    const garbage = [null, 7, { taskId: "loader-1" }, { taskId: "loader-1", seq: -1 }, { taskId: "", seq: 1 }, { taskId: "loader-1", seq: 1.5 }, { taskId: "loader-1", seq: "2" }];
+    const summary = computeLedger({ acked: { "loader-1": [[0, 1]] }, consumed: [...span("loader-1", 0, 1), ...(garbage as never[])] });
+    expect(summary).toMatchObject({ invalidRecords: 7, consumedRecords: 2, lost: 0, reordered: 0 });
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * The data contract: topic `loader-data`, key = task id (so a task's records stay in one partition, in
- * order), JSON value `{taskId, attempt, seq, ts, payload}`. Written by the loader, read by the
+ * order), JSON value `{taskId, attempt, seq, ts, payload, writerId}`. Written by the loader, read by the
  * arango-connector and by the harness's ledger probe. Parsing never throws.
  */
 import { z } from "zod";
@@ -19,6 +19,11 @@ export const dataRecordSchema = z
     /** Producer's wall clock, ms since epoch. */
     ts: z.number().int().min(0),
     payload: z.string(),
+    /**
+     * The loader process (`LedgerRecord.writerId`): Kafka orders records per producer, so the ledger's
+     * order check compares a writer's records only with its own. Optional: older records lack it.
+     */
+    writerId: z.string().min(1).max(64).optional(),
   })
   .strict();
 

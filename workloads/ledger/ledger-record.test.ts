@@ -54,4 +54,10 @@ describe("data records", () => {
     expect(parseDataRecord(JSON.stringify({ ...record, seq: -1 }))).toMatchObject({ ok: false, reason: "schema" });
     expect(parseDataRecord(Buffer.alloc(0))).toMatchObject({ ok: false, reason: "empty" });
   });
+
+  it("reads records with and without the writer id (older loaders wrote none)", () => {
+    const record = { taskId: "t", attempt: 0, seq: 5, ts: 1, payload: "p", writerId: "a1b2" };
+    expect(parseDataRecord(JSON.stringify(record))).toEqual({ ok: true, record });
+    expect(parseDataRecord(JSON.stringify({ ...record, writerId: "" }))).toMatchObject({ ok: false, reason: "schema", detail: expect.stringContaining("writerId") });
+  });
 });

@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { parseDataRecord, DATA_TOPIC } from "./data-record.ts";
 import { LEDGER_TOPIC, parseLedgerRecord, type LedgerRecord } from "./ledger-record.ts";
-import { computeLedgerFromRecords, type ConsumedRecord, type LedgerSummary } from "./compute.ts";
+import { computeLedgerFromRecords, consumedRecord, type ConsumedRecord, type LedgerSummary } from "./compute.ts";
 import { requireDuration } from "../queue-events/duration.ts";
 import { createKafka, parseBrokers, type Kafka } from "../shared/kafka-client.ts";
 import { createLogger } from "../shared/logger.ts";
@@ -21,15 +21,15 @@ export interface LedgerReadOptions {
   timeoutMs?: number;
 }
 
-export async function readLedgerSummary(kafka: Kafka, options: LedgerReadOptions = {}): Promise<LedgerSummary & { invalidRecords: number }> {
+export async function readLedgerSummary(kafka: Kafka, options: LedgerReadOptions = {}): Promise<LedgerSummary> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const scope = options.taskIds ? new Set(options.taskIds) : undefined;
   const records: LedgerRecord[] = [];
   const consumed: ConsumedRecord[] = [];
   let invalidRecords = 0;
-  const read = async (topic: string, onValue: (value: Buffer | null) => void) => {
+  const read = async (topic: string, onValue: (value: Buffer | null, partition: number) => void) => {
     try {
-      await readTopicToEnd(kafka, { topic, timeoutMs, groupPrefix: "ledger-report" }, (message) => onValue(message.value));
+      await readTopicToEnd(kafka, { topic, timeoutMs, groupPrefix: "ledger-report" }, (message, partition) => onValue(message.value, partition));
     } catch (error) {
       if (!(error instanceof TopicNotFoundError)) throw error;
     }
@@ -39,12 +39,13 @@ export async function readLedgerSummary(kafka: Kafka, options: LedgerReadOptions
     if (!parsed.ok) invalidRecords += 1;
     else if (!scope || scope.has(parsed.record.taskId)) records.push(parsed.record);
   });
-  await read(options.dataTopic ?? DATA_TOPIC, (value) => {
+  await read(options.dataTopic ?? DATA_TOPIC, (value, partition) => {
     const parsed = parseDataRecord(value);
     if (!parsed.ok) invalidRecords += 1;
-    else consumed.push({ taskId: parsed.record.taskId, seq: parsed.record.seq });
+    else consumed.push(consumedRecord(parsed.record, partition));
   });
-  return { ...computeLedgerFromRecords(records, consumed, options.taskIds), invalidRecords };
+  const summary = computeLedgerFromRecords(records, consumed, options.taskIds);
+  return { ...summary, invalidRecords: summary.invalidRecords + invalidRecords };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -114,6 +114,8 @@ describe("Loader", () => {
     expect(loader.outcome()).toEqual({ reason: "completed", exitCode: 0 });
     expect(seqsOf(kafka.data)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(kafka.data[0]).toMatchObject({ taskId: "loader-1", attempt: 0, seq: 0, payload: "xxxxxxxx" });
+    // Data records name their writer, as its ledger records do: the ledger's order check is per writer.
+    expect(kafka.data.every((record) => record.writerId === "writer-1")).toBe(true);
     expect(kafka.lastLedger()).toMatchObject({ acked: [[0, 99]], inherited: [], sent: [[0, 99]], complete: true, messages: 100 });
     const ledgerSeqs = kafka.ledger.map((record) => record.ledgerSeq);
     expect(ledgerSeqs).toEqual([...ledgerSeqs].sort((a, b) => a - b));

@@ -200,7 +200,8 @@ export class Loader {
   private buildRecords(first: number, last: number): DataRecord[] {
     const ts = this.now();
     const { taskId, attempt } = this.config;
-    return Array.from({ length: last - first + 1 }, (_, i) => ({ taskId, attempt, seq: first + i, ts, payload: this.payload }));
+    const { writerId, payload } = this;
+    return Array.from({ length: last - first + 1 }, (_, i) => ({ taskId, attempt, seq: first + i, ts, payload, writerId }));
   }
 
   private async sendBatch(records: DataRecord[], backoff: Backoff): Promise<boolean> {

@@ -75,7 +75,8 @@ export function verdictTable(results: readonly ScenarioResult[]): string {
       .filter((recovery) => recovery.mttrMs !== null)
       .map((recovery) => `${recovery.expectation.replace(/^expect\[\d+\] /, "")} ${seconds(recovery.mttrMs!)}${recovery.restoredBy ? ` (${recovery.restoredBy})` : ""}`)
       .join(", ");
-    const ledger = summary.ledger ? `acked ${summary.ledger.acked}, lost ${summary.ledger.lost}, dup ${summary.ledger.duplicated}` : "-";
+    const reordered = summary.ledger?.reordered === undefined ? "" : `, reord ${summary.ledger.reordered}`;
+    const ledger = summary.ledger ? `acked ${summary.ledger.acked}, lost ${summary.ledger.lost}, dup ${summary.ledger.duplicated}${reordered}` : "-";
     return [summary.verdict.toUpperCase(), summary.name, seconds(summary.durationMs), mttr || "-", ledger];
   });
   const header = ["VERDICT", "SCENARIO", "TIME", "RECOVERY (per expectation)", "LEDGER"];

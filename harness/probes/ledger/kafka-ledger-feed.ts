@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { Kafka, logLevel, type Consumer, type Admin } from "kafkajs";
 import { DATA_TOPIC, parseDataRecord } from "../../../workloads/ledger/data-record.ts";
 import { LEDGER_TOPIC, parseLedgerRecord, type LedgerRecord } from "../../../workloads/ledger/ledger-record.ts";
-import type { ConsumedRecord } from "../../../workloads/ledger/compute.ts";
+import { consumedRecord, type ConsumedRecord } from "../../../workloads/ledger/compute.ts";
 import type { LedgerFeed, LedgerSnapshot } from "./ledger-feed.ts";
 
 /** Producers share the machine's clock on the sim; on kind, nodes are NTP-synced hosts. */
@@ -39,7 +39,7 @@ export async function createKafkaLedgerFeed(options: { brokers: string[]; runSta
         else invalidRecords += 1;
       } else {
         const parsed = parseDataRecord(message.value);
-        if (parsed.ok) consumed.push({ taskId: parsed.record.taskId, seq: parsed.record.seq });
+        if (parsed.ok) consumed.push(consumedRecord(parsed.record, partition));
         else invalidRecords += 1;
       }
     },
