@@ -55,7 +55,7 @@ const CATCH_UP_TIMEOUT_MS = 120_000;
  * "Back" means caught up: the broker is in the ISR of every partition it replicates. Whether that
  * happened in time is for `kafka.underReplicated` expectations to judge, so a timeout here only warns.
  */
-async function waitUntilCaughtUp(nodeId: number, ctx: RevertContext): Promise<void> {
+export async function waitUntilCaughtUp(nodeId: number, ctx: RevertContext): Promise<void> {
   const own = ctx.kafka ? undefined : new KafkaAdminReader(ctx.lab.description.kafka.bootstrapDirect, "chaoslab-broker-revert");
   const reader = ctx.kafka ?? own!;
   const deadline = ctx.clock.now() + CATCH_UP_TIMEOUT_MS;
