@@ -60,6 +60,12 @@ export interface BrokerInfo {
 
 /** Broker-level fault handles: what `kafka-broker-failure` uses. */
 export interface KafkaBrokerHandles {
+  /**
+   * How long a killed broker stays down: `held` until start() (the sim's processes; the default), or
+   * `until-recreated` when its controller recreates it at once (Strimzi, a StatefulSet) — a fault that
+   * must hold brokers down for a duration cannot run there.
+   */
+  readonly downtime?: "held" | "until-recreated";
   list(): Promise<BrokerInfo[]>;
   /** SIGKILL (crash) or SIGTERM (graceful) one broker; resolves once it is down. */
   kill(nodeId: number, mode: "crash" | "graceful"): Promise<void>;

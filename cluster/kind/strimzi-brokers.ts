@@ -45,6 +45,7 @@ const RECREATE_TIMEOUT_MS = 300_000;
  * successor. Subclasses say which controller owns them and which pod is which node id.
  */
 export abstract class PodBrokerHandles implements KafkaBrokerHandles {
+  readonly downtime = "until-recreated" as const;
   /** UID of the pod each kill() removed, so start() can tell the recreated pod from the old one. */
   private readonly killedUids = new Map<number, string>();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { faultHarness } from "../testing/contexts.ts";
-import { NoEvidenceError } from "./fault.ts";
+import { NoEvidenceError, UnsupportedFaultError } from "./fault.ts";
 import { kafkaOutageFault } from "./kafka-outage.ts";
 
 const everyBroker = { maxTargets: 3, maxPercent: 100 };
@@ -70,5 +70,17 @@ describe("kafka-outage", () => {
     const error = await fault.watch!(harness.ctx, harness.ctx.clock.now() + 2_000).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(NoEvidenceError);
     expect((error as Error).message).toContain("the outage did not last: broker(s) 3 running again");
+  });
+});
+
+describe("kafka-outage where brokers cannot be held down", () => {
+  it("is skipped with the reason when a controller recreates stopped brokers (kind, existing)", async () => {
+    const { spec, fault } = outage();
+    const harness = faultHarness(spec, { safety: everyBroker });
+    Object.assign(harness.lab.brokers, { downtime: "until-recreated" });
+    const error = await fault.inject(harness.ctx).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnsupportedFaultError);
+    expect((error as Error).message).toContain("recreated at once by its controller");
+    expect(harness.lab.calls).toEqual([]);
   });
 });

@@ -12,8 +12,9 @@
  *
  * Evidence: the lab reports every broker's process (sim) or pod (kind) down, and no broker answers a
  * metadata request from this machine. While the outage lasts the fault watches that it does: a broker
- * running again (restarted by someone else, or recreated by its controller on kind) before the
- * duration ends makes the fault inconclusive, since the outage did not last.
+ * running again (restarted by someone else) before the duration ends makes the fault inconclusive,
+ * since the outage did not last. Where a controller recreates a stopped broker at once (Strimzi or a
+ * StatefulSet on kind and existing clusters) an outage cannot be held: the fault is skipped, saying so.
  *
  * One journal entry covers every broker: the revert starts them all before waiting for any to catch
  * up — a KRaft quorum of one cannot answer, so waiting broker by broker would wait on a cluster that
@@ -26,7 +27,7 @@ import type { RevertContext } from "../core/context.ts";
 import { SafetyViolationError, checkSafety } from "../core/safety.ts";
 import type { KafkaReader } from "../core/ports.ts";
 import { waitUntilCaughtUp } from "./kafka-broker-failure.ts";
-import { defineFault, NoEvidenceError } from "./fault.ts";
+import { defineFault, NoEvidenceError, UnsupportedFaultError } from "./fault.ts";
 
 const POLL_MS = 500;
 /** A metadata request to a cluster that is down fails or hangs in retries; past this it counts as no answer. */
@@ -75,6 +76,9 @@ export const kafkaOutageFault = defineFault({
         };
       },
       async inject(ctx) {
+        if (ctx.lab.brokers.downtime === "until-recreated") {
+          throw new UnsupportedFaultError("on this lab a stopped broker is recreated at once by its controller (Strimzi or a StatefulSet), so an outage cannot be held for a duration; the sim provider can");
+        }
         const nodeIds = brokersOf(ctx);
         const safety = safetyOf(nodeIds, ctx.safety);
         if (!safety.ok) throw new SafetyViolationError(spec.name, safety.violations);
