@@ -129,6 +129,61 @@ const faultStart = z
   ])
   .meta({ description: "When the fault starts. Absent: after the previous fault is reverted (one after another)." });
 
+/** Rules across entries that the per-field schemas cannot see: names, references, timeouts, protected namespaces. */
+function crossCheck(scenario: { spec: { faults: unknown[]; timeout?: number; safety: SafetyPolicy; expect: KindEntry[] } }, ctx: z.RefinementCtx): void {
+  const faults = scenario.spec.faults as { type: string; name?: string; duration?: number; target?: { namespace?: string }; after?: FaultStartEntry }[];
+  const names = faults.map((entry, index) => entry.name ?? `${entry.type}-${index + 1}`);
+  const timeout = scenario.spec.timeout ?? DEFAULT_TIMEOUT_MS;
+  const allowed = scenario.spec.safety.allowedNamespaces;
+  faults.forEach((entry, index) => {
+    if (entry.duration !== undefined && entry.duration > timeout) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["spec", "faults", index, "duration"],
+        message: `the fault lasts ${entry.duration / 1000}s, longer than the scenario's timeout of ${timeout / 1000}s: it could never be reverted in time. Shorten it or raise spec.timeout`,
+      });
+    }
+    if (typeof entry.after === "number" && entry.after + (entry.duration ?? 0) > timeout) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["spec", "faults", index, "after"],
+        message: `the fault starts ${entry.after / 1000}s into the faults and lasts ${(entry.duration ?? 0) / 1000}s, past the scenario's timeout of ${timeout / 1000}s. Start it sooner or raise spec.timeout`,
+      });
+    }
+    // System and lab-control namespaces only when the scenario names them itself, never by default.
+    const namespace = entry.target?.namespace;
+    if (namespace !== undefined && isProtectedNamespace(namespace) && !allowed.includes(namespace)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["spec", "faults", index, "target", "namespace"],
+        message: `${namespace} is a protected namespace (${PROTECTED_NAMESPACES.join(", ")}): list it in spec.safety.allowedNamespaces to target it on purpose`,
+      });
+    }
+  });
+  names.forEach((name, index) => {
+    if (names.indexOf(name) !== index) ctx.addIssue({ code: "custom", path: ["spec", "faults", index, "name"], message: `fault name "${name}" is used twice` });
+    if ((PHASE_REFERENCES as readonly string[]).includes(name)) ctx.addIssue({ code: "custom", path: ["spec", "faults", index, "name"], message: `fault name "${name}" is reserved (it names a phase in since:)` });
+    const after = faults[index]!.after;
+    // Only an earlier fault: a schedule that could wait on itself (or a later fault) never starts.
+    if (typeof after === "object" && !names.slice(0, index).includes(after.fault)) {
+      const earlier = names.slice(0, index);
+      const why = after.fault === name ? "a fault cannot start after itself" : names.includes(after.fault) ? `${after.fault} comes later in the list; name an earlier fault` : `no fault ${after.fault} in this scenario${suggest(after.fault, earlier)}`;
+      ctx.addIssue({ code: "custom", path: ["spec", "faults", index, "after", "fault"], message: `after: ${why} (earlier faults: ${earlier.join(", ") || "none"})` });
+    }
+  });
+  const references = [...PHASE_REFERENCES, ...names];
+  scenario.spec.expect.forEach((entry, index) => {
+    const since = (entry.params as { since?: unknown } | undefined)?.since;
+    if (typeof since === "string" && !references.includes(since)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["spec", "expect", index, entry.kind, "since"],
+        message: `since: "${since}" is neither a phase (${PHASE_REFERENCES.join(", ")}) nor a fault of this scenario (${[...new Set(names)].join(", ") || "none"})${suggest(since, references)}`,
+      });
+    }
+  });
+}
+
 export function buildScenarioSchema(catalog: Catalog) {
   const faultTypes = catalog.faults.map((fault) => fault.type);
   const faultOptions = catalog.faults.map((fault) =>
@@ -190,59 +245,7 @@ export function buildScenarioSchema(catalog: Catalog) {
         .strict(),
     })
     .strict()
-    .superRefine((scenario, ctx) => {
-      const faults = scenario.spec.faults as { type: string; name?: string; duration?: number; target?: { namespace?: string }; after?: FaultStartEntry }[];
-      const names = faults.map((entry, index) => entry.name ?? `${entry.type}-${index + 1}`);
-      const timeout = scenario.spec.timeout ?? DEFAULT_TIMEOUT_MS;
-      const allowed = scenario.spec.safety.allowedNamespaces;
-      faults.forEach((entry, index) => {
-        if (entry.duration !== undefined && entry.duration > timeout) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["spec", "faults", index, "duration"],
-            message: `the fault lasts ${entry.duration / 1000}s, longer than the scenario's timeout of ${timeout / 1000}s: it could never be reverted in time. Shorten it or raise spec.timeout`,
-          });
-        }
-        if (typeof entry.after === "number" && entry.after + (entry.duration ?? 0) > timeout) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["spec", "faults", index, "after"],
-            message: `the fault starts ${entry.after / 1000}s into the faults and lasts ${(entry.duration ?? 0) / 1000}s, past the scenario's timeout of ${timeout / 1000}s. Start it sooner or raise spec.timeout`,
-          });
-        }
-        // System and lab-control namespaces only when the scenario names them itself, never by default.
-        const namespace = entry.target?.namespace;
-        if (namespace !== undefined && isProtectedNamespace(namespace) && !allowed.includes(namespace)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["spec", "faults", index, "target", "namespace"],
-            message: `${namespace} is a protected namespace (${PROTECTED_NAMESPACES.join(", ")}): list it in spec.safety.allowedNamespaces to target it on purpose`,
-          });
-        }
-      });
-      names.forEach((name, index) => {
-        if (names.indexOf(name) !== index) ctx.addIssue({ code: "custom", path: ["spec", "faults", index, "name"], message: `fault name "${name}" is used twice` });
-        if ((PHASE_REFERENCES as readonly string[]).includes(name)) ctx.addIssue({ code: "custom", path: ["spec", "faults", index, "name"], message: `fault name "${name}" is reserved (it names a phase in since:)` });
-        const after = faults[index]!.after;
-        // Only an earlier fault: a schedule that could wait on itself (or a later fault) never starts.
-        if (typeof after === "object" && !names.slice(0, index).includes(after.fault)) {
-          const earlier = names.slice(0, index);
-          const why = after.fault === name ? "a fault cannot start after itself" : names.includes(after.fault) ? `${after.fault} comes later in the list; name an earlier fault` : `no fault ${after.fault} in this scenario${suggest(after.fault, earlier)}`;
-          ctx.addIssue({ code: "custom", path: ["spec", "faults", index, "after", "fault"], message: `after: ${why} (earlier faults: ${earlier.join(", ") || "none"})` });
-        }
-      });
-      const references = [...PHASE_REFERENCES, ...names];
-      scenario.spec.expect.forEach((entry, index) => {
-        const since = (entry.params as { since?: unknown } | undefined)?.since;
-        if (typeof since === "string" && !references.includes(since)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["spec", "expect", index, entry.kind, "since"],
-            message: `since: "${since}" is neither a phase (${PHASE_REFERENCES.join(", ")}) nor a fault of this scenario (${[...new Set(names)].join(", ") || "none"})${suggest(since, references)}`,
-          });
-        }
-      });
-    })
+    .superRefine((scenario, ctx) => crossCheck(scenario, ctx))
     .transform((scenario): Scenario => ({
       ...(scenario as unknown as Scenario),
       spec: {
