@@ -4,6 +4,8 @@
  * arango-connector and by the harness's ledger probe. Parsing never throws.
  */
 import { z } from "zod";
+import { JOB_FIELDS } from "../queue-events/contract.ts";
+import { parseJsonRecord, type RecordParseResult } from "../queue-events/json-record.ts";
 
 export const DATA_TOPIC = "loader-data";
 
@@ -12,8 +14,8 @@ export const MAX_DATA_RECORD_BYTES = 1024 * 1024;
 
 export const dataRecordSchema = z
   .object({
-    taskId: z.string().min(1).max(253),
-    attempt: z.number().int().min(0),
+    taskId: JOB_FIELDS.taskId,
+    attempt: JOB_FIELDS.attempt,
     /** Task-wide sequence number, 0 .. messages-1; a resumed attempt continues the numbering. */
     seq: z.number().int().min(0),
     /** Producer's wall clock, ms since epoch. */
@@ -29,30 +31,9 @@ export const dataRecordSchema = z
 
 export type DataRecord = z.infer<typeof dataRecordSchema>;
 
-export type DataParseResult =
-  | { ok: true; record: DataRecord }
-  | { ok: false; reason: "empty" | "oversized" | "not-json" | "schema"; detail: string };
-
-export function parseDataRecord(value: Buffer | string | null | undefined): DataParseResult {
-  if (value === null || value === undefined || value.length === 0) {
-    return { ok: false, reason: "empty", detail: "record has no value" };
-  }
-  const byteLength = typeof value === "string" ? Buffer.byteLength(value) : value.length;
-  if (byteLength > MAX_DATA_RECORD_BYTES) {
-    return { ok: false, reason: "oversized", detail: `${byteLength} bytes > ${MAX_DATA_RECORD_BYTES}` };
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(typeof value === "string" ? value : value.toString("utf8"));
-  } catch (error) {
-    return { ok: false, reason: "not-json", detail: (error as Error).message };
-  }
-  const parsed = dataRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    return { ok: false, reason: "schema", detail: `${first?.path.join(".") || "(root)"}: ${first?.message}` };
-  }
-  return { ok: true, record: parsed.data };
+/** Parses one record value. Never throws. */
+export function parseDataRecord(value: Buffer | string | null | undefined): RecordParseResult<"record", DataRecord> {
+  return parseJsonRecord(value, MAX_DATA_RECORD_BYTES, dataRecordSchema, "record");
 }
 
 export function encodeDataRecord(record: DataRecord): { key: string; value: string } {

@@ -11,6 +11,8 @@
  * Ranges are `RangeSet` JSON (`[[first, last], ...]`, inclusive). Parsing never throws.
  */
 import { z } from "zod";
+import { JOB_FIELDS } from "../queue-events/contract.ts";
+import { parseJsonRecord, type RecordParseResult } from "../queue-events/json-record.ts";
 import { RangeSet, type SeqRange } from "./range-set.ts";
 
 export const LEDGER_TOPIC = "loader-ledger";
@@ -33,11 +35,11 @@ export const seqRangesSchema = z
 export const ledgerRecordSchema = z
   .object({
     v: z.literal(LEDGER_VERSION),
-    taskId: z.string().min(1).max(253),
-    /** 0 for the original Job, N for the healer's N-th replacement (same as the queue-events attempt). */
-    attempt: z.number().int().min(0),
-    jobUid: z.string().min(1).max(64),
-    jobName: z.string().min(1).max(253),
+    taskId: JOB_FIELDS.taskId,
+    /** 0 for the original Job, N for the healer's N-th replacement (the queue-events attempt). */
+    attempt: JOB_FIELDS.attempt,
+    jobUid: JOB_FIELDS.jobUid,
+    jobName: JOB_FIELDS.jobName,
     /**
      * One loader process. Two pods of one attempt (a Job's own pod retry) have different writer ids,
      * so "latest record per writer" is well defined.
@@ -66,31 +68,9 @@ export const ledgerRecordSchema = z
 
 export type LedgerRecord = z.infer<typeof ledgerRecordSchema>;
 
-export type LedgerParseResult =
-  | { ok: true; record: LedgerRecord }
-  | { ok: false; reason: "empty" | "oversized" | "not-json" | "schema"; detail: string };
-
 /** Parses one record value. Never throws. */
-export function parseLedgerRecord(value: Buffer | string | null | undefined): LedgerParseResult {
-  if (value === null || value === undefined || value.length === 0) {
-    return { ok: false, reason: "empty", detail: "record has no value" };
-  }
-  const byteLength = typeof value === "string" ? Buffer.byteLength(value) : value.length;
-  if (byteLength > MAX_LEDGER_RECORD_BYTES) {
-    return { ok: false, reason: "oversized", detail: `${byteLength} bytes > ${MAX_LEDGER_RECORD_BYTES}` };
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(typeof value === "string" ? value : value.toString("utf8"));
-  } catch (error) {
-    return { ok: false, reason: "not-json", detail: (error as Error).message };
-  }
-  const parsed = ledgerRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    return { ok: false, reason: "schema", detail: `${first?.path.join(".") || "(root)"}: ${first?.message}` };
-  }
-  return { ok: true, record: parsed.data };
+export function parseLedgerRecord(value: Buffer | string | null | undefined): RecordParseResult<"record", LedgerRecord> {
+  return parseJsonRecord(value, MAX_LEDGER_RECORD_BYTES, ledgerRecordSchema, "record");
 }
 
 /** Serialises a record for producing; validates so a writer bug surfaces at the writer. */

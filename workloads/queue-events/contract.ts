@@ -6,6 +6,9 @@
  * callers count (e.g. `healer_events_invalid_total{reason}`) and skip.
  */
 import { z } from "zod";
+import { parseJsonRecord, type RecordParseResult } from "./json-record.ts";
+
+export type { InvalidReason } from "./json-record.ts";
 
 export const QUEUE_EVENTS_TOPIC = "queue-events";
 export const QUEUE_EVENTS_VERSION = 1;
@@ -22,18 +25,29 @@ export const EVENT_TYPES = [...WORKER_EVENT_TYPES, ...HEALER_EVENT_TYPES] as con
 
 export const SEVERITIES = ["info", "warning", "error", "critical"] as const;
 
+/**
+ * The fields that name a loader Job and its task: one rule for each, in every record that carries it
+ * (these events, and the loader's ledger and data records in workloads/ledger/).
+ */
+export const JOB_FIELDS = {
+  jobUid: z.string().min(1).max(64),
+  jobName: z.string().min(1).max(253),
+  /** Stable across replacements: `loader-3` keeps its task id when the healer creates `loader-3-r1`. */
+  taskId: z.string().min(1).max(253),
+  /** 0 for the original Job, N for the healer's N-th replacement. */
+  attempt: z.number().int().min(0),
+};
+
 export const queueEventSchema = z
   .object({
     v: z.literal(QUEUE_EVENTS_VERSION),
     type: z.enum(EVENT_TYPES),
     /** UID of the Job that emitted (or, for healer.* events, that the healer acted on). */
-    jobUid: z.string().min(1).max(64),
-    jobName: z.string().min(1).max(253),
+    jobUid: JOB_FIELDS.jobUid,
+    jobName: JOB_FIELDS.jobName,
     namespace: z.string().min(1).max(63),
-    /** Stable across replacements: `loader-3` keeps its task id when the healer creates `loader-3-r1`. */
-    taskId: z.string().min(1).max(253),
-    /** 0 for the original Job, N for the healer's N-th replacement. */
-    attempt: z.number().int().min(0),
+    taskId: JOB_FIELDS.taskId,
+    attempt: JOB_FIELDS.attempt,
     /** Per-attempt monotonically increasing sequence of this event stream (not of data records). */
     seq: z.number().int().min(0),
     /** Producer's wall clock, ms since epoch. Feeds lag metrics only: clocks differ across hosts. */
@@ -54,33 +68,11 @@ export type QueueEvent = z.infer<typeof queueEventSchema>;
 export type QueueEventType = QueueEvent["type"];
 export type WorkerEventType = (typeof WORKER_EVENT_TYPES)[number];
 
-export type InvalidReason = "empty" | "oversized" | "not-json" | "schema";
-
-export type ParseResult =
-  | { ok: true; event: QueueEvent }
-  | { ok: false; reason: InvalidReason; detail: string };
+export type ParseResult = RecordParseResult<"event", QueueEvent>;
 
 /** Parses one record value. Never throws. */
 export function parseQueueEvent(value: Buffer | string | null | undefined): ParseResult {
-  if (value === null || value === undefined || value.length === 0) {
-    return { ok: false, reason: "empty", detail: "record has no value" };
-  }
-  const byteLength = typeof value === "string" ? Buffer.byteLength(value) : value.length;
-  if (byteLength > MAX_EVENT_BYTES) {
-    return { ok: false, reason: "oversized", detail: `${byteLength} bytes > ${MAX_EVENT_BYTES}` };
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(typeof value === "string" ? value : value.toString("utf8"));
-  } catch (error) {
-    return { ok: false, reason: "not-json", detail: (error as Error).message };
-  }
-  const parsed = queueEventSchema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    return { ok: false, reason: "schema", detail: `${first?.path.join(".") || "(root)"}: ${first?.message}` };
-  }
-  return { ok: true, event: parsed.data };
+  return parseJsonRecord(value, MAX_EVENT_BYTES, queueEventSchema, "event");
 }
 
 /** Serialises an event for producing; validates so a producer bug surfaces at the producer. */
