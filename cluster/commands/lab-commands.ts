@@ -35,12 +35,11 @@ async function runningLab(option: string | undefined): Promise<StartedLab | unde
 
 export function registerLabCommands(program: Command): void {
   const lab = program.command("lab").description("the lab's lifecycle on the chosen provider (CLUSTER=kind|sim|existing; default sim)");
-  const providerOption = ["--provider <name>", "kind, sim or existing (default: CLUSTER, else sim)"] as const;
+  /** Every lab subcommand acts on one provider, chosen by --provider. */
+  const labCommand = (name: string, description: string) =>
+    lab.command(name).description(description).option("--provider <name>", "kind, sim or existing (default: CLUSTER, else sim)");
 
-  lab
-    .command("setup")
-    .description("build or check what the provider needs (sim: its pinned components; kind: docker, kind, kubectl; all: k6); no-op when done")
-    .option(...providerOption)
+  labCommand("setup", "build or check what the provider needs (sim: its pinned components; kind: docker, kind, kubectl; all: k6); no-op when done")
     .option("--offline", "kind: build the node image, kind itself and every lab image from package registries (air-gapped, cluster/kind/offline/)")
     .action(
       guarded(async (options: { provider?: string; offline?: boolean }) => {
@@ -56,16 +55,10 @@ export function registerLabCommands(program: Command): void {
       }),
     );
 
-  lab
-    .command("up")
-    .description("start the lab (a no-op that says so when it is already up)")
-    .option(...providerOption)
+  labCommand("up", "start the lab (a no-op that says so when it is already up)")
     .action(guarded(async (options: { provider?: string }) => (await loadProvider(providerName(options.provider))).up().then(() => undefined)));
 
-  lab
-    .command("status")
-    .description("health of every lab component")
-    .option(...providerOption)
+  labCommand("status", "health of every lab component")
     .option("--json", "machine-readable output")
     .action(async (options: { provider?: string; json?: boolean }) => {
       let started: StartedLab | undefined;
@@ -97,10 +90,7 @@ export function registerLabCommands(program: Command): void {
       if (!healthy) process.exitCode = 3;
     });
 
-  lab
-    .command("down")
-    .description("stop the lab and remove its state (kind: delete the cluster; existing: detach, delete nothing)")
-    .option(...providerOption)
+  labCommand("down", "stop the lab and remove its state (kind: delete the cluster; existing: detach, delete nothing)")
     .option("--keep-data", "keep the state dir (data, logs, PKI)")
     .action(
       guarded(async (options: { provider?: string; keepData?: boolean }) => {
