@@ -95,6 +95,16 @@ export function buildProgram(io: CommandIo = processIo): Command {
   return program;
 }
 
+/** `plan` and `run` take the same selection: scenario files, or the suite's scenarios by label, and a seed. */
+function scenarioCommand(program: Command, name: string, description: string, help: { label: string; seed: string }): Command {
+  return program
+    .command(name)
+    .description(description)
+    .argument("[files...]", "scenario files or directories")
+    .option("-l, --label <label>", help.label, collect, [])
+    .option("--seed <n>", help.seed, seedOption);
+}
+
 /** Scenarios one by one: `validate`, `plan` (dry run) and `run` against the running lab. */
 function registerScenarioCommands(program: Command, io: CommandIo): void {
   program
@@ -106,12 +116,10 @@ function registerScenarioCommands(program: Command, io: CommandIo): void {
       process.exitCode = await validateCommand(files, { suiteDir: DEFAULT_SUITE_DIR, quiet: options.quiet }, io);
     });
 
-  program
-    .command("plan")
-    .description("dry run: resolve exactly which pods, brokers and proxies each fault would hit now, and check the safety policy; touches nothing")
-    .argument("[files...]", "scenario files or directories")
-    .option("-l, --label <label>", "select scenarios of the suite by label (repeatable)", collect, [])
-    .option("--seed <n>", "seed for random choices (default: the scenario's, else a new one)", seedOption)
+  scenarioCommand(program, "plan", "dry run: resolve exactly which pods, brokers and proxies each fault would hit now, and check the safety policy; touches nothing", {
+    label: "select scenarios of the suite by label (repeatable)",
+    seed: "seed for random choices (default: the scenario's, else a new one)",
+  })
     .option("--json", "machine-readable plan")
     .action(async (files: string[], options: { label: string[]; seed?: number; json?: boolean }) => {
       process.exitCode = await planCommand(files, { suiteDir: DEFAULT_SUITE_DIR, labels: options.label, seed: options.seed, json: options.json }, {
@@ -123,12 +131,10 @@ function registerScenarioCommands(program: Command, io: CommandIo): void {
       }, io);
     });
 
-  program
-    .command("run")
-    .description("run scenarios against the running lab; writes reports/out/summary.json and reports/out/allure-results/")
-    .argument("[files...]", "scenario files or directories")
-    .option("-l, --label <label>", "run the suite's scenarios with this label (repeatable)", collect, [])
-    .option("--seed <n>", "override every scenario's seed (replay)", seedOption)
+  scenarioCommand(program, "run", "run scenarios against the running lab; writes reports/out/summary.json and reports/out/allure-results/", {
+    label: "run the suite's scenarios with this label (repeatable)",
+    seed: "override every scenario's seed (replay)",
+  })
     .option("--parallel <n>", "target-scoped scenarios sharing the lab at once (lab-wide faults always run alone)", (value) => Math.max(1, Math.min(8, Number(value) || 1)), 1)
     .action(async (files: string[], options: { label: string[]; seed?: number; parallel: number }) => {
       if (files.length === 0 && options.label.length === 0) {
