@@ -10,9 +10,10 @@ import { silentLog, type ReadPorts } from "../../core/context.ts";
 import { generateSeed } from "../../core/rng.ts";
 import { EXIT_CODES } from "../../../reports/results/verdict.ts";
 import { faultSpecOf, planFault } from "../../engine/plan-fault.ts";
+import { describeFaultStart, faultStartOf } from "../../engine/fault-schedule.ts";
+import { formatDuration } from "../../../workloads/queue-events/duration.ts";
 import type { FaultPlan } from "../../../reports/results/scenario-result.ts";
-import type { CommandIo } from "./io.ts";
-import { selectAndConnect } from "./scenario-files.ts";
+import { type ScenarioCommand, selectAndConnect } from "./scenario-files.ts";
 
 export interface PlanDeps {
   catalog?: Catalog;
@@ -25,15 +26,11 @@ export interface ScenarioPlan {
   scenario: string;
   seed: number;
   setup: string[];
-  faults: ({ status: "resolved"; plan: FaultPlan } | { status: "unresolved"; fault: string; type: string; reason: string })[];
+  /** `starts`: when the fault starts in the run (fault-schedule.ts), e.g. "100ms after outer took effect". */
+  faults: (({ status: "resolved"; plan: FaultPlan } | { status: "unresolved"; fault: string; type: string; reason: string }) & { starts: string })[];
 }
 
-export async function planCommand(
-  paths: string[],
-  options: { suiteDir: string; labels?: string[]; seed?: number; json?: boolean },
-  deps: PlanDeps,
-  io: CommandIo,
-): Promise<number> {
+export const planCommand: ScenarioCommand<{ seed?: number; json?: boolean }, PlanDeps> = async (paths, options, deps, io) => {
   const catalog = deps.catalog ?? DEFAULT_CATALOG;
   const prepared = await selectAndConnect({ paths, labels: options.labels, suiteDir: options.suiteDir, catalog }, deps.connect, io, "planned");
   if ("exitCode" in prepared) return prepared.exitCode;
@@ -50,13 +47,15 @@ export async function planCommand(
         setup: scenario.spec.setup.map((entry, index) => `setup[${index}] ${entry.kind}: ${findSetupAction(catalog, entry.kind).create(entry.params).describe()}`),
         faults: [],
       };
-      for (const entry of scenario.spec.faults) {
+      for (const [index, entry] of scenario.spec.faults.entries()) {
+        const lasts = entry.duration === undefined ? "" : `, lasts ${formatDuration(entry.duration)}`;
+        const starts = `${describeFaultStart(faultStartOf(scenario.spec.faults, index))}${lasts}`;
         const scope = { ports: connection.ports, lab: connection.lab, scenario: scenario.metadata.name, safety: scenario.spec.safety, seed, log: silentLog };
         try {
-          plan.faults.push({ status: "resolved", plan: await planFault(catalog, faultSpecOf(entry), scope) });
+          plan.faults.push({ status: "resolved", plan: await planFault(catalog, faultSpecOf(entry), scope), starts });
         } catch (error) {
           const createdBySetup = scenario.spec.setup.length > 0 ? " (if setup creates these targets, they are resolved at run time)" : "";
-          plan.faults.push({ status: "unresolved", fault: entry.name, type: entry.type, reason: `${(error as Error).message}${createdBySetup}` });
+          plan.faults.push({ status: "unresolved", fault: entry.name, type: entry.type, reason: `${(error as Error).message}${createdBySetup}`, starts });
         }
       }
       plans.push(plan);
@@ -72,7 +71,7 @@ export async function planCommand(
   if (violations) return EXIT_CODES.invalidInput;
   if (unresolved) return EXIT_CODES.brokenOrInconclusive;
   return EXIT_CODES.passed;
-}
+};
 
 export function renderPlan(plan: ScenarioPlan, seedChosenHere: boolean): string {
   const lines = [`${plan.file} — ${plan.scenario}, seed ${plan.seed}${seedChosenHere ? ` (replay this plan: --seed ${plan.seed})` : ""}`];
@@ -80,11 +79,11 @@ export function renderPlan(plan: ScenarioPlan, seedChosenHere: boolean): string 
   if (plan.faults.length === 0) lines.push("  no faults");
   for (const fault of plan.faults) {
     if (fault.status === "unresolved") {
-      lines.push(`  fault ${fault.fault} (${fault.type}): cannot resolve now: ${fault.reason}`);
+      lines.push(`  fault ${fault.fault} (${fault.type}): starts ${fault.starts}; cannot resolve now: ${fault.reason}`);
       continue;
     }
     const { plan: resolved } = fault;
-    lines.push(`  fault ${resolved.fault} (${resolved.type}): would hit ${resolved.targets.length} of ${resolved.candidates} candidate(s)`);
+    lines.push(`  fault ${resolved.fault} (${resolved.type}): starts ${fault.starts}; would hit ${resolved.targets.length} of ${resolved.candidates} candidate(s)`);
     for (const target of resolved.targets) lines.push(`    - ${target.kind} ${target.id}${target.uid ? ` (uid ${target.uid})` : ""}${target.detail ? `, ${target.detail}` : ""}`);
     for (const note of resolved.notes) lines.push(`    ${note}`);
     lines.push(resolved.safety.ok ? "    safety: ok" : `    SAFETY VIOLATION:\n${resolved.safety.violations.map((violation) => `      - ${violation}`).join("\n")}`);

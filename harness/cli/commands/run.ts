@@ -20,7 +20,7 @@ import { REPORTS_OUT, writeRunOutputs } from "../../../reports/summary.ts";
 import { writeAllureResults } from "../../../reports/allure-results.ts";
 import type { CommandIo } from "./io.ts";
 import { progressLine, renderResult } from "./progress.ts";
-import { selectAndConnect } from "./scenario-files.ts";
+import { type ScenarioCommand, selectAndConnect } from "./scenario-files.ts";
 
 export interface RunDeps {
   catalog?: Catalog;
@@ -33,12 +33,7 @@ export interface RunDeps {
   allureResultsDir?: string;
 }
 
-export async function runCommand(
-  paths: string[],
-  options: { suiteDir: string; labels?: string[]; seed?: number; parallel?: number },
-  deps: RunDeps,
-  io: CommandIo,
-): Promise<number> {
+export const runCommand: ScenarioCommand<{ seed?: number; parallel?: number }, RunDeps> = async (paths, options, deps, io) => {
   const catalog = deps.catalog ?? DEFAULT_CATALOG;
   const prepared = await selectAndConnect({ paths, labels: options.labels, suiteDir: options.suiteDir, catalog }, deps.connect, io, "run");
   if ("exitCode" in prepared) return prepared.exitCode;
@@ -57,7 +52,7 @@ export async function runCommand(
   io.out(`\n${count("passed")} passed, ${count("failed")} failed, ${count("broken")} broken, ${count("inconclusive")} inconclusive, ${count("skipped")} skipped`);
   io.err(`summary: ${summaryFile}\nallure results: ${allureDir}`);
   return code;
-}
+};
 
 /**
  * A scenario may share the lab only when every fault it injects touches just its own targets and every

@@ -67,6 +67,18 @@ export async function selectValidScenarios(
 }
 
 /**
+ * How `plan` and `run` are called (program.ts, the tests): the files named on the command line, the
+ * selection and the command's own options, how it reaches the lab, and the terminal; resolves to the
+ * exit code.
+ */
+export type ScenarioCommand<Options, Deps> = (
+  paths: string[],
+  options: Options & { suiteDir: string; labels?: string[] },
+  deps: Deps,
+  io: CommandIo,
+) => Promise<number>;
+
+/**
  * `plan` and `run`: the valid scenarios, then a connection to the running lab. A lab that cannot be
  * reached is exit 3 (broken), said in one line, after the files were checked.
  */
