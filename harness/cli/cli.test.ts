@@ -61,7 +61,7 @@ describe("chaoslab plan", () => {
     const io = captureIo();
     expect(await planCommand([file], { suiteDir: dir }, { connect: connectTo(lab, ports) }, io)).toBe(0);
     const output = io.stdout.join("\n");
-    expect(output).toMatch(/fault kill \(pod-delete\): would hit 1 of 3 candidate\(s\)\n {4}- pod streamforge\/loader-\d-\w \(uid uid-\d+\)/);
+    expect(output).toMatch(/fault kill \(pod-delete\): starts when the faults phase starts; would hit 1 of 3 candidate\(s\)\n {4}- pod streamforge\/loader-\d-\w \(uid uid-\d+\)/);
     expect(output).toContain("safety: ok");
     expect(ports.kube.calls).toEqual([]);
     const again = captureIo();
