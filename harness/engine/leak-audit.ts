@@ -27,7 +27,10 @@ export async function auditLeaks(deps: Pick<ScenarioRunDeps, "catalog" | "lab" |
   for (const type of deps.catalog.faults) {
     if (!type.audit) continue;
     try {
-      leaks.push(...(await type.audit({ lab: deps.lab, kube: deps.ports.kube, runId, namespaces })));
+      // Types that share a resource (every Toxiproxy fault sees every toxic) report the same leak: once is enough.
+      for (const leak of await type.audit({ lab: deps.lab, kube: deps.ports.kube, runId, namespaces })) {
+        if (!leaks.some((seen) => seen.what === leak.what)) leaks.push(leak);
+      }
     } catch (error) {
       leaks.push({ what: `could not audit ${type.type} leftovers: ${(error as Error).message}`, fix: "check the lab by hand (`chaoslab lab status`)" });
     }

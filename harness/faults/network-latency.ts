@@ -23,6 +23,7 @@ import { SafetyViolationError } from "../core/safety.ts";
 import { duration } from "../core/duration-field.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import type { BrokerPaths, HostAddress, ToxicDirection, ToxicRef } from "../../cluster/provider.ts";
+import { leftoverToxics, removeToxic, toxicName, toxicRevertAction } from "./toxics.ts";
 
 const RTT_SAMPLES = 5;
 /** While the fault lasts: the toxic list every second, the round trip every fifth check. */
@@ -38,12 +39,6 @@ const params = z
     direction: z.enum(["downstream", "upstream", "both"]).default("downstream").meta({ description: "downstream = broker → client responses; upstream = client → broker requests." }),
   })
   .strict();
-
-const revertAction = z.object({ nodeId: z.number().int(), name: z.string().min(1) }).strict();
-
-export function toxicName(runId: string, fault: string, direction: string): string {
-  return `chaoslab-${runId}-${fault}-${direction}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 100);
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -70,7 +65,7 @@ export const networkLatencyFault = defineFault({
   target: brokerTargetSchema,
   params,
   duration: "required",
-  revertAction,
+  revertAction: toxicRevertAction,
   create: (spec) => {
     const directions: ToxicDirection[] = spec.params.direction === "both" ? ["upstream", "downstream"] : [spec.params.direction];
     const perRoundTripMs = spec.params.latency * directions.length;
@@ -185,16 +180,6 @@ export const networkLatencyFault = defineFault({
       },
     };
   },
-  async revert(action, ctx) {
-    const present = await ctx.lab.network.listToxics();
-    if (!present.some((ref) => ref.nodeId === action.nodeId && ref.name === action.name)) return;
-    await ctx.lab.network.removeToxic(action);
-  },
-  async audit(ctx) {
-    const toxics = await ctx.lab.network.listToxics();
-    return toxics.map((ref) => ({
-      what: `toxic ${ref.name} on broker ${ref.nodeId}'s workloads proxy`,
-      fix: `run \`chaoslab cleanup\`, or DELETE /proxies/<proxy of broker ${ref.nodeId}>/toxics/${ref.name} on the Toxiproxy API`,
-    }));
-  },
+  revert: removeToxic,
+  audit: leftoverToxics,
 });

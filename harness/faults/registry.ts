@@ -2,6 +2,7 @@
 import type { FaultType } from "./fault.ts";
 import { kafkaBrokerFailureFault } from "./kafka-broker-failure.ts";
 import { networkLatencyFault } from "./network-latency.ts";
+import { networkPartitionFault } from "./network-partition.ts";
 import { podDeleteFault } from "./pod-delete.ts";
 
-export const FAULT_TYPES: readonly FaultType[] = [podDeleteFault, networkLatencyFault, kafkaBrokerFailureFault] as FaultType[];
+export const FAULT_TYPES: readonly FaultType[] = [podDeleteFault, networkLatencyFault, kafkaBrokerFailureFault, networkPartitionFault] as FaultType[];

@@ -188,12 +188,17 @@ export class FakeKafka implements KafkaReader {
   }
 }
 
-/** Round trips: 2 ms baseline, plus the fake toxics' latency on the workloads' proxies (ports 312xx). */
+/**
+ * Round trips: 2 ms baseline, plus the fake toxics' latency on the workloads' proxies (ports 312xx); a
+ * `timeout` toxic there means no answer (at once, as the real meter's own timeout would say, minus the wait).
+ */
 export class FakeRtt implements RttMeter {
   constructor(private readonly lab: FakeLab) {}
   async measure(address: { host: string; port: number }, samples: number): Promise<number[]> {
     const nodeId = address.port - 31290;
-    const added = address.port >= 31290 ? this.lab.toxics.filter((toxic) => toxic.nodeId === nodeId).reduce((sum, { spec }) => sum + (spec.kind === "latency" ? spec.latencyMs : 0), 0) : 0;
+    const toxics = address.port >= 31290 ? this.lab.toxics.filter((toxic) => toxic.nodeId === nodeId) : [];
+    if (toxics.some(({ spec }) => spec.kind === "timeout")) throw new Error(`no Kafka response from ${address.host}:${address.port} (a timeout toxic drops the data)`);
+    const added = toxics.reduce((sum, { spec }) => sum + (spec.kind === "latency" ? spec.latencyMs : 0), 0);
     return Array.from({ length: samples }, () => 2 + added);
   }
 }

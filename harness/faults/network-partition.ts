@@ -1,0 +1,216 @@
+/**
+ * `network-partition`: cut the workloads' path to the chosen brokers, for a duration. The instruments'
+ * path (direct listener) and the brokers themselves are untouched: workloads lose those brokers, the
+ * cluster does not.
+ *
+ *   - type: network-partition
+ *     target: {leaderOf: {topic: loader-data, partition: 0}}
+ *     params: {direction: both}
+ *     duration: 30s
+ *
+ * How: a Toxiproxy `timeout` toxic with timeout 0 on each targeted broker's proxy. Data stops flowing and
+ * nobody closes the connection, which is what a partition looks like to a Kafka client: requests hang
+ * until the client's own request timeout, nothing is refused. Disabling the proxy instead would close
+ * every connection and refuse new ones at once — a fast, announced failure that clients treat as "broker
+ * down", which kafka-broker-failure already covers. It is also a toxic, so it is journaled, reverted and
+ * audited like the latency fault's. On removal Toxiproxy closes the connections the toxic held (its
+ * Cleanup), so clients reconnect on a clean stream rather than read one with a hole in it.
+ *
+ * Evidence: a Kafka round trip (ApiVersions) over every cut path fails, while the controls still answer:
+ * the same brokers' direct path (the broker is up) and each untargeted broker's workloads path
+ * (Toxiproxy and the rest of the path are up). Only the cut paths failing is a partition of those
+ * brokers; everything failing is an outage and is not claimed. Toxiproxy still accepts TCP connections on
+ * a cut path (only data is dropped), so "connected" proves nothing: the proof is an answer, or none.
+ * While the fault lasts, `watch` checks every second that the toxics are still there and every few
+ * seconds that the cut paths still do not answer: a cut removed behind the harness's back makes the
+ * fault inconclusive, never "effective".
+ *
+ * Scope on the sim: one Toxiproxy proxy per broker, so the cut hits every workload's traffic to that
+ * broker (a lab-wide fault); cutting individual workloads off is not possible there and is not offered.
+ */
+import { z } from "zod";
+import { defineFault, NoEvidenceError, UnsupportedFaultError, type FaultContext } from "./fault.ts";
+import { brokerTargetSchema, selectBrokers } from "./broker-target.ts";
+import { leftoverToxics, removeToxic, toxicName, toxicRevertAction } from "./toxics.ts";
+import { SafetyViolationError } from "../core/safety.ts";
+import { formatDuration } from "../../workloads/queue-events/duration.ts";
+import type { BrokerPaths, HostAddress, LabDescription, ToxicDirection, ToxicRef } from "../../cluster/provider.ts";
+
+/**
+ * A round trip that has not answered by then counts as failed. A healthy one takes milliseconds on the
+ * sim; 3 s is far above a scheduling stall on 2 shared cores, and it is what each check of a cut path
+ * costs, so it is not larger.
+ */
+const ROUND_TRIP_TIMEOUT_MS = 3_000;
+/** While the fault lasts: the toxic list every second, the cut paths' round trips every fifth check. */
+const WATCH_POLL_MS = 1_000;
+const WATCH_ROUND_TRIP_EVERY = 5;
+
+const params = z
+  .object({
+    direction: z
+      .enum(["both", "upstream", "downstream"])
+      .default("both")
+      .meta({ description: "both = a full cut; upstream = requests (client → broker) are dropped; downstream = responses (broker → client) are dropped." }),
+  })
+  .strict()
+  .prefault({});
+
+interface Path {
+  label: string;
+  address: HostAddress;
+  /** The fault cuts this path; the others are controls that must keep answering. */
+  cut: boolean;
+}
+
+type RoundTrip = { answered: true; ms: number } | { answered: false; error: string };
+
+function noToxiproxy(description: LabDescription): string | undefined {
+  if (description.toxiproxy) return undefined;
+  return (
+    `the ${description.provider} lab has no Toxiproxy in front of the brokers, so there is no workloads' path to cut. ` +
+    "What to do: run it on the sim or kind lab, or on CLUSTER=existing set CHAOSLAB_TOXIPROXY_API and CHAOSLAB_KAFKA_PATHS (README, network faults)."
+  );
+}
+
+/** One Kafka round trip per path, all at once; an error or no answer within the timeout is a failed one. */
+async function roundTrips(paths: Path[], ctx: FaultContext<unknown>): Promise<Map<string, RoundTrip>> {
+  const results = await Promise.all(
+    paths.map(async (path): Promise<RoundTrip> => {
+      const timeout = AbortSignal.timeout(ROUND_TRIP_TIMEOUT_MS);
+      try {
+        const [ms] = await ctx.rtt.measure(path.address, 1, AbortSignal.any([ctx.signal, timeout]));
+        return { answered: true, ms: ms ?? Number.NaN };
+      } catch (error) {
+        if (ctx.signal.aborted) throw error;
+        return { answered: false, error: timeout.aborted ? `no answer within ${formatDuration(ROUND_TRIP_TIMEOUT_MS)}` : (error as Error).message };
+      }
+    }),
+  );
+  return new Map(paths.map((path, index) => [path.label, results[index]!]));
+}
+
+const show = (trip: RoundTrip | undefined) => (trip === undefined ? "?" : trip.answered ? `${trip.ms.toFixed(0)}ms` : trip.error);
+
+/** The cut paths and, as controls, the same brokers' direct paths and every other broker's workloads path. */
+function pathsFor(selected: number[], reachable: BrokerPaths[]): Path[] {
+  const paths: Path[] = [];
+  for (const nodeId of selected) {
+    const broker = reachable.find((candidate) => candidate.nodeId === nodeId);
+    if (!broker) throw new Error(`the lab publishes no path to broker ${nodeId} (brokers with paths: ${reachable.map((b) => b.nodeId).join(", ") || "none"})`);
+    paths.push({ label: `workloads→${nodeId}`, address: broker.workloads, cut: true });
+    paths.push({ label: `direct→${nodeId}`, address: broker.direct, cut: false });
+  }
+  for (const broker of reachable) {
+    if (!selected.includes(broker.nodeId)) paths.push({ label: `workloads→${broker.nodeId}`, address: broker.workloads, cut: false });
+  }
+  return paths;
+}
+
+export const networkPartitionFault = defineFault({
+  type: "network-partition",
+  summary: "Cut the workloads' path to chosen Kafka brokers (data dropped, connections left hanging) for a duration.",
+  target: brokerTargetSchema,
+  params,
+  duration: "required",
+  revertAction: toxicRevertAction,
+  create: (spec) => {
+    const directions: ToxicDirection[] = spec.params.direction === "both" ? ["upstream", "downstream"] : [spec.params.direction];
+    // What inject cut, for watch: the toxics it added and the paths it proved cut.
+    let injected: { refs: ToxicRef[]; cut: Path[] } | undefined;
+    return {
+      async plan(ctx) {
+        const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
+        const reachable = await ctx.brokerPaths().catch(() => [] as BrokerPaths[]);
+        const unsupported = noToxiproxy(ctx.description);
+        return {
+          fault: spec.name,
+          type: spec.type,
+          targets: selection.selected.map((nodeId) => {
+            const paths = reachable.find((broker) => broker.nodeId === nodeId);
+            return { kind: "proxy" as const, id: `workloads → broker ${nodeId}${paths ? ` (${paths.workloads.host}:${paths.workloads.port})` : ""}` };
+          }),
+          candidates: selection.candidates.length,
+          safety: selection.safety,
+          notes: [
+            selection.resolution,
+            `cut ${spec.params.direction === "both" ? "both directions" : `${spec.params.direction} only`} for ${formatDuration(spec.durationMs ?? 0)}`,
+            "the direct listener (healer, probes) and the brokers themselves are not affected",
+            ...(unsupported ? [`will be skipped: ${unsupported}`] : []),
+          ],
+        };
+      },
+      async inject(ctx) {
+        const unsupported = noToxiproxy(ctx.description);
+        if (unsupported) throw new UnsupportedFaultError(unsupported);
+        const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
+        if (!selection.safety.ok) throw new SafetyViolationError(spec.name, selection.safety.violations);
+        // Addresses this machine can dial, per broker and path, as the lab publishes them.
+        const paths = pathsFor(selection.selected, await ctx.brokerPaths());
+        const table = (before: Map<string, RoundTrip>, during?: Map<string, RoundTrip>) =>
+          Object.fromEntries(paths.map((path) => [path.label, { cut: path.cut, before: show(before.get(path.label)), ...(during ? { during: show(during.get(path.label)) } : {}) }]));
+
+        // Before touching anything: a path that already fails cannot show the cut (or the controls' health).
+        const before = await roundTrips(paths, ctx);
+        const failing = paths.filter((path) => !before.get(path.label)!.answered);
+        if (failing.length > 0) {
+          throw new NoEvidenceError(`path(s) ${failing.map((path) => `${path.label} (${show(before.get(path.label))})`).join(", ")} already fail before the cut, so a cut cannot be told apart`, { paths: table(before) });
+        }
+
+        const refs: ToxicRef[] = [];
+        injected = { refs, cut: paths.filter((path) => path.cut) };
+        for (const direction of directions) {
+          const name = toxicName(ctx.runId, spec.name, direction);
+          for (const nodeId of selection.selected) {
+            await ctx.journal.record({ nodeId, name }, `remove toxic ${name} (partition, ${direction}) from broker ${nodeId}'s workloads proxy`);
+          }
+          refs.push(...(await ctx.lab.network.addToxic(selection.selected, name, { kind: "timeout", timeoutMs: 0, direction })));
+          if (refs.length > 0) ctx.markInjected(`toxic ${name} on broker(s) ${selection.selected.join(", ")}`);
+        }
+
+        const deadline = ctx.clock.now() + spec.confirmWithinMs;
+        for (;;) {
+          const during = await roundTrips(paths, ctx);
+          const cutFailed = paths.filter((path) => path.cut).every((path) => !during.get(path.label)!.answered);
+          const controlsAnswer = paths.filter((path) => !path.cut).every((path) => during.get(path.label)!.answered);
+          const observations = { roundTripTimeoutMs: ROUND_TRIP_TIMEOUT_MS, paths: table(before, during), toxics: refs };
+          if (cutFailed && controlsAnswer) {
+            const list = (cut: boolean) => paths.filter((path) => path.cut === cut).map((path) => `${path.label} ${show(during.get(path.label))}`).join(", ");
+            return { summary: `round trips fail on the cut path(s) ${list(true)}; the controls still answer: ${list(false) || "none left (every broker cut)"}`, effectConfirmedAt: ctx.clock.now(), observations };
+          }
+          if (ctx.clock.now() >= deadline) {
+            const why = !cutFailed ? "a cut path still answers" : "a control path fails too (an outage, not a partition of the targeted brokers)";
+            throw new NoEvidenceError(`${why}: ${JSON.stringify(observations.paths)}`, observations);
+          }
+          await ctx.clock.sleep(500, ctx.signal);
+        }
+      },
+      async watch(ctx, untilMs) {
+        if (!injected) return;
+        const { refs, cut } = injected;
+        for (let check = 1; ctx.clock.now() < untilMs; check++) {
+          const present = await ctx.lab.network.listToxics();
+          const missing = refs.filter((ref) => !present.some((toxic) => toxic.nodeId === ref.nodeId && toxic.name === ref.name));
+          if (missing.length > 0) {
+            throw new NoEvidenceError(
+              `toxic(s) ${missing.map((ref) => `${ref.name} on broker ${ref.nodeId}`).join(", ")} disappeared before the fault's ${formatDuration(spec.durationMs ?? 0)} were over`,
+              { missing, present },
+            );
+          }
+          // Round trips every few checks: each on a cut path waits out the timeout; the toxic list costs nothing.
+          if (check % WATCH_ROUND_TRIP_EVERY === 0) {
+            const during = await roundTrips(cut, ctx);
+            const answering = cut.filter((path) => during.get(path.label)!.answered);
+            const value = Object.fromEntries(cut.map((path) => [path.label, show(during.get(path.label))]));
+            ctx.timeline.record({ kind: "probe", probe: `${spec.name} cut paths`, outcome: answering.length === 0 ? "ok" : "not-ok", value, detail: Object.entries(value).map(([label, trip]) => `${label} ${trip}`).join(", ") });
+            // One answer is enough: unlike a slow sample, an answer through a cut cannot be noise.
+            if (answering.length > 0) throw new NoEvidenceError(`the cut path(s) ${answering.map((path) => path.label).join(", ")} answer again`, { paths: value });
+          }
+          await ctx.clock.sleep(Math.min(WATCH_POLL_MS, Math.max(0, untilMs - ctx.clock.now())), ctx.signal);
+        }
+      },
+    };
+  },
+  revert: removeToxic,
+  audit: leftoverToxics,
+});
