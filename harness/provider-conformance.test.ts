@@ -84,9 +84,9 @@ function modelRtt(network: HostNetwork, toxiproxy: ReturnType<typeof fakeToxipro
     async measure(address, samples) {
       const route = address.host === "127.0.0.1" ? network.reachable.get(address.port) : undefined;
       if (!route) throw new Error(`connect ECONNREFUSED ${address.host}:${address.port} (not reachable from this machine)`);
-      const added = route.proxy
-        ? [...(toxiproxy.toxics.get(route.proxy)?.values() ?? [])].filter((toxic) => toxic.type === "latency").reduce((sum, toxic) => sum + toxic.attributes.latency!, 0)
-        : 0;
+      const toxics = route.proxy ? [...(toxiproxy.toxics.get(route.proxy)?.values() ?? [])] : [];
+      if (toxics.some((toxic) => toxic.type === "timeout")) throw new Error(`no Kafka response from ${address.host}:${address.port} (the proxy drops the data)`);
+      const added = toxics.filter((toxic) => toxic.type === "latency").reduce((sum, toxic) => sum + toxic.attributes.latency!, 0);
       return Array.from({ length: samples }, () => 2 + added);
     },
   };
@@ -103,6 +103,19 @@ spec:
       name: slow
       target: {nodeIds: [2]}
       params: {latency: 100ms}
+      duration: 300ms
+`;
+
+const PARTITION_SCENARIO = `apiVersion: chaoslab.streamforge.io/v1alpha1
+kind: Scenario
+metadata: {name: conformance-partition}
+spec:
+  timeout: 30s
+  seed: 3
+  faults:
+    - type: network-partition
+      name: cut
+      target: {nodeIds: [2]}
       duration: 300ms
 `;
 
@@ -323,6 +336,22 @@ describe("provider conformance: existing", () => {
     const result = await runFixture(lab, LATENCY_SCENARIO, modelRtt(published, toxiproxy));
     expect(result.verdict).toBe("skipped");
     expect(result.reasons[0]?.message).toMatch(/need Toxiproxy in front of the brokers/);
+  });
+
+  it("network-partition with Toxiproxy and declared paths: the cut shows on broker 2's declared proxy port only", async () => {
+    const { lab, toxiproxy } = await existingLab(declared);
+    const result = await runFixture(lab, PARTITION_SCENARIO, modelRtt(published, toxiproxy));
+    expect(result.verdict, JSON.stringify(result.reasons)).toBe("passed");
+    expect(result.faults[0]!.evidence!.summary).toMatch(/^round trips fail on the cut path\(s\) workloads→2 .*; the controls still answer: direct→2 2ms, workloads→1 2ms, workloads→3 2ms$/);
+    expect([...toxiproxy.toxics.values()].every((list) => list.size === 0)).toBe(true);
+  });
+
+  it("network-partition without Toxiproxy is skipped with the reason, never broken", async () => {
+    const { lab, toxiproxy } = await existingLab({});
+    const result = await runFixture(lab, PARTITION_SCENARIO, modelRtt(published, toxiproxy));
+    expect(result.verdict).toBe("skipped");
+    expect(result.faults[0]!.verdict).toBe("skipped");
+    expect(result.reasons[0]?.message).toMatch(/the existing lab has no Toxiproxy in front of the brokers/);
   });
 
   it("canary on a cluster without Argo Rollouts is skipped with the reason, never broken", async () => {
