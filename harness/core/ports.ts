@@ -89,6 +89,8 @@ export interface KafkaReader {
   partitions(topics?: string[]): Promise<PartitionState[]>;
   /** Undefined when the group has no committed offsets at all (no data, not zero lag). */
   groupLag(group: string, topics?: string[]): Promise<GroupLag | undefined>;
+  /** Node id of the KRaft quorum leader (the active controller); absent where the reader cannot ask. */
+  quorumLeader?(): Promise<number>;
 }
 
 /** Round-trip time of one Kafka request to an address, for the latency fault's evidence. */

@@ -1,9 +1,11 @@
 /**
- * Broker targets shared by Kafka faults: by node id, or by role — the leader of a topic's partition —
- * resolved through the Kafka admin API at the moment of the fault, not at random by default.
+ * Broker targets shared by Kafka faults: by node id, or by role — the leader of a topic's partition, or
+ * the active controller (the KRaft quorum leader) — resolved through the Kafka APIs at the moment of the
+ * fault, not at random by default.
  *
- * (No "active controller" role: in KRaft the metadata APIs kafkajs speaks return a random broker as
- * "controller"; the quorum leader needs DescribeQuorum, which kafkajs does not implement.)
+ * The active controller is asked with DescribeQuorum (lab/kafka-quorum.ts): the "controller" kafkajs'
+ * metadata returns is a random broker under KRaft. In the lab's combined mode every controller is also
+ * a broker, so stopping the quorum leader is stopping that broker.
  */
 import { z } from "zod";
 import { checkSafety } from "../core/safety.ts";
@@ -19,13 +21,14 @@ export const brokerTargetSchema = z
       .strict()
       .optional()
       .meta({ description: "The broker that leads this partition when the fault starts." }),
+    activeController: z.literal(true).optional().meta({ description: "The KRaft quorum leader (active controller) when the fault starts." }),
     all: z.literal(true).optional().meta({ description: "Every broker is a candidate (narrowed by mode)." }),
     ...selectionShape,
   })
   .strict()
   .superRefine((value, ctx) => {
-    const given = [value.nodeIds, value.leaderOf, value.all].filter((field) => field !== undefined).length;
-    if (given !== 1) ctx.addIssue({ code: "custom", path: [], message: "give exactly one of nodeIds, leaderOf or all" });
+    const given = [value.nodeIds, value.leaderOf, value.activeController, value.all].filter((field) => field !== undefined).length;
+    if (given !== 1) ctx.addIssue({ code: "custom", path: [], message: "give exactly one of nodeIds, leaderOf, activeController or all" });
     checkSelection(value, ctx);
   });
 
@@ -34,6 +37,7 @@ export type BrokerTarget = z.output<typeof brokerTargetSchema>;
 export function describeBrokerTarget(target: BrokerTarget): string {
   if (target.leaderOf) return `leader of ${target.leaderOf.topic}-${target.leaderOf.partition}`;
   if (target.nodeIds) return `brokers ${target.nodeIds.join(", ")}`;
+  if (target.activeController) return "the active controller";
   return "all brokers";
 }
 
@@ -60,6 +64,12 @@ export async function selectBrokers(
     if (state.leader < 0) throw new Error(`partition ${topic}-${partition} has no leader right now`);
     candidates = [state.leader];
     resolution = `leader of ${topic}-${partition} is broker ${state.leader}`;
+  } else if (target.activeController) {
+    if (!ctx.kafka.quorumLeader) throw new Error("this lab's Kafka reader cannot ask who leads the KRaft quorum (DescribeQuorum)");
+    const leader = await ctx.kafka.quorumLeader();
+    if (!known.includes(leader)) throw new Error(`the KRaft quorum leader is node ${leader}, which is not one of the lab's brokers (${known.join(", ")})`);
+    candidates = [leader];
+    resolution = `active controller (KRaft quorum leader) is broker ${leader}`;
   } else if (target.nodeIds) {
     const unknown = target.nodeIds.filter((id) => !known.includes(id));
     if (unknown.length > 0) throw new Error(`no broker with node id ${unknown.join(", ")} (the lab has ${known.join(", ")})`);

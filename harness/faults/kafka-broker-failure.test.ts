@@ -68,3 +68,24 @@ describe("kafka-broker-failure", () => {
     expect(brokerFailureEvidence([2], before, before, [1, 2])).toEqual([]);
   });
 });
+
+describe("kafka-broker-failure on the active controller", () => {
+  it("resolves the KRaft quorum leader, stops it, and proves the quorum leader moved", async () => {
+    const { spec, fault } = brokerFailure({ activeController: true });
+    const harness = faultHarness<{ nodeId: number }>(spec);
+    harness.ports.kafka.quorumLeader = async () => (harness.lab.stopped.has(3) ? 1 : 3);
+    const plan = await fault.plan(harness.plan);
+    expect(plan.targets.map((target) => target.id)).toEqual(["broker 3"]);
+    expect(plan.notes[0]).toBe("active controller (KRaft quorum leader) is broker 3");
+    const evidence = await fault.inject(harness.ctx);
+    expect(harness.lab.calls).toEqual(["kill 3 crash"]);
+    expect(evidence.summary).toContain("KRaft quorum leader 3 → 1");
+  });
+
+  it("is inconclusive while the stopped broker is still reported as quorum leader", async () => {
+    const { spec, fault } = brokerFailure({ activeController: true }, {}, 300);
+    const harness = faultHarness<{ nodeId: number }>(spec);
+    harness.ports.kafka.quorumLeader = async () => 3;
+    await expect(fault.inject(harness.ctx)).rejects.toThrow(NoEvidenceError);
+  });
+});

@@ -48,6 +48,12 @@ export function brokerFailureEvidence(
   return evidence;
 }
 
+/** The quorum leader moved off the victims: that line first, then the partition changes; none if it has not. */
+async function controllerMoved(victims: readonly number[], quorumLeader: () => Promise<number>, partitionChanges: string[]): Promise<string[]> {
+  const leader = await quorumLeader();
+  return victims.includes(leader) ? [] : [`KRaft quorum leader ${victims.join(",")} → ${leader}`, ...partitionChanges];
+}
+
 /** A restarted broker replays its log and rejoins every ISR; on the sim that takes seconds, not minutes. */
 const CATCH_UP_TIMEOUT_MS = 120_000;
 
@@ -119,6 +125,8 @@ export const kafkaBrokerFailureFault = defineFault({
           const after = await ctx.kafka.partitions();
           const brokers = (await ctx.kafka.brokers()).map((broker) => broker.nodeId);
           last = brokerFailureEvidence(selection.selected, before, after, brokers);
+          // For the controller role the effect that matters is a new quorum leader: nothing else counts.
+          if (spec.target.activeController) last = await controllerMoved(selection.selected, ctx.kafka.quorumLeader!.bind(ctx.kafka), last);
         } catch (error) {
           last = [];
           ctx.log.warn(`reading metadata after stopping broker(s) ${selection.selected.join(", ")}: ${(error as Error).message}`);

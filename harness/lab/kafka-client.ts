@@ -4,6 +4,7 @@
  */
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import type { BrokerAddress, GroupLag, KafkaReader, PartitionState } from "../core/ports.ts";
+import { describeQuorumLeader } from "./kafka-quorum.ts";
 
 /**
  * Group coordinators move (a fresh cluster creating __consumer_offsets, a broker failure): kafkajs's own
@@ -29,10 +30,13 @@ export class KafkaAdminReader implements KafkaReader {
   private readonly kafka: Kafka;
   private admin: Promise<Admin> | undefined;
 
-  constructor(brokers: string[], clientId: string) {
+  constructor(
+    private readonly bootstrap: string[],
+    clientId: string,
+  ) {
     this.kafka = new Kafka({
       clientId,
-      brokers,
+      brokers: bootstrap,
       logLevel: logLevel.NOTHING,
       connectionTimeout: 3_000,
       requestTimeout: 5_000,
@@ -52,6 +56,20 @@ export class KafkaAdminReader implements KafkaReader {
   async brokers(): Promise<BrokerAddress[]> {
     const cluster = await (await this.connected()).describeCluster();
     return cluster.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })).sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** Any bootstrap broker that answers DescribeQuorum tells (it forwards to the active controller). */
+  async quorumLeader(): Promise<number> {
+    const failures: string[] = [];
+    for (const address of this.bootstrap) {
+      const [host, port] = [address.slice(0, address.lastIndexOf(":")), Number(address.slice(address.lastIndexOf(":") + 1))];
+      try {
+        return (await describeQuorumLeader({ host, port }, 3_000)).leaderId;
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+    }
+    throw new Error(`no broker told the KRaft quorum leader: ${failures.join("; ")}`);
   }
 
   async partitions(topics?: string[]): Promise<PartitionState[]> {
