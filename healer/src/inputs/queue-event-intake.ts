@@ -3,7 +3,8 @@
  * contract, and handed to the tracker (the healer's own canaries go to the canary monitor). Events of
  * replaced attempts (zombies) and reported faults leave through the callbacks.
  */
-import { HEALER_CANARY_TASK_ID, parseQueueEvent, type QueueEvent } from "../../../workloads/queue-events/contract.ts";
+import { HEALER_CANARY_TASK_ID, type QueueEvent } from "../../../workloads/queue-events/contract.ts";
+import { parseQueueEventFast } from "../../../workloads/queue-events/event-check.ts";
 import type { HealerMetrics } from "../outputs/metrics.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { TrackedJob } from "../state/tracked-job.ts";
@@ -24,7 +25,8 @@ export interface QueueEventIntakeOptions {
 }
 
 export class QueueEventIntake {
-  private readonly processedOffsets = new Map<number, bigint>();
+  /** Last applied offset per partition: a number while it is exact (< 2^53, always in practice), else a bigint. */
+  private readonly processedOffsets = new Map<number, number | bigint>();
 
   constructor(private readonly options: QueueEventIntakeOptions) {}
 
@@ -35,7 +37,8 @@ export class QueueEventIntake {
 
   readonly onRecord = (record: ConsumedRecord): void => {
     const { metrics, tracker, clock } = this.options;
-    const offset = BigInt(record.offset);
+    // Offsets of up to 15 digits are exact as numbers (no BigInt per record); number and bigint compare exactly.
+    const offset = record.offset.length <= 15 ? Number(record.offset) : BigInt(record.offset);
     const previous = this.processedOffsets.get(record.partition);
     if (previous !== undefined && offset <= previous) {
       // Redelivered after a rebalance: already applied; applying it again would look like a REWIND.
@@ -44,7 +47,7 @@ export class QueueEventIntake {
     }
     this.processedOffsets.set(record.partition, offset);
     metrics.eventsConsumed.inc();
-    const parsed = parseQueueEvent(record.value);
+    const parsed = parseQueueEventFast(record.value);
     if (!parsed.ok) {
       metrics.eventsInvalid.inc({ reason: parsed.reason });
       return;
