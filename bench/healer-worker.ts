@@ -4,10 +4,11 @@
  * Jobs). They talk to the orchestrator by JSON lines on stdout and commands on stdin.
  */
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Consumer, Kafka, logLevel } from "kafkajs";
 import { startHealer } from "../healer/src/healer.ts";
-import { KafkaEventStream } from "../healer/src/inputs/event-stream.ts";
+import { KafkaEventStream, QUEUE_EVENTS_FETCH } from "../healer/src/inputs/event-stream.ts";
 import type { ListWatchClient } from "../healer/src/kube/kube-api.ts";
 import type { JobJson, PodJson } from "../healer/src/kube/kube-types.ts";
 import { systemClock } from "../healer/src/runtime/clock.ts";
@@ -27,26 +28,38 @@ export function emit(message: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
+/** Where the resident memory is: process.memoryUsage() in MiB (heapTotal is the V8 heap committed). */
+function memoryMiB(): Record<string, number> {
+  const figures = Object.fromEntries(Object.entries(process.memoryUsage()).map(([name, bytes]) => [name, Math.round(bytes / 2 ** 20)]));
+  // Linux: the peak (VmHWM) and what the resident set is made of (anonymous memory vs mapped files).
+  try {
+    for (const match of fs.readFileSync("/proc/self/status", "utf8").matchAll(/^(VmHWM|RssAnon|RssFile):\s+(\d+) kB/gm)) figures[match[1]!] = Math.round(Number(match[2]) / 1024);
+  } catch {
+    // not Linux
+  }
+  return figures;
+}
+
 export async function bareWorker(brokers: string[], topic: string): Promise<void> {
   const kafka = new Kafka({ clientId: "bench-bare", brokers, logLevel: logLevel.NOTHING });
-  const consumer: Consumer = kafka.consumer({ groupId: `bench-bare-${randomBytes(3).toString("hex")}` });
+  // The healer's fetch sizing, so the two differ only in what they do with each record.
+  const consumer: Consumer = kafka.consumer({ groupId: `bench-bare-${randomBytes(3).toString("hex")}`, ...QUEUE_EVENTS_FETCH });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let count = 0;
   let firstAt = 0;
   let done = false;
   await consumer.run({
-    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+    // The least a consumer does: take each record (counted), resolve the batch's offsets once
+    // (eachBatchAutoResolve, as the healer does: once per batch), heartbeat.
+    eachBatch: async ({ batch, heartbeat }) => {
       if (firstAt === 0) firstAt = performance.now();
-      for (const message of batch.messages) {
-        count++;
-        resolveOffset(message.offset);
-      }
+      for (const message of batch.messages) if (message.offset !== "") count++;
       await heartbeat();
       if (count >= BACKLOG && !done) {
         done = true;
         const seconds = (performance.now() - firstAt) / 1000;
-        emit({ kind: "bare", events: count, seconds, eventsPerSec: count / seconds, rssMiB: process.memoryUsage().rss / 2 ** 20 });
+        emit({ kind: "bare", events: count, seconds, eventsPerSec: count / seconds, rssMiB: process.memoryUsage().rss / 2 ** 20, memoryMiB: memoryMiB() });
       }
     },
   });
@@ -100,7 +113,7 @@ export async function healerWorker(brokers: string[], topic: string, groupId: st
               if (!backlogDone && consumed >= BACKLOG) {
                 backlogDone = true;
                 const seconds = (performance.now() - firstAt) / 1000;
-                emit({ kind: "healer-backlog", events: consumed, seconds, eventsPerSec: consumed / seconds, tracked: healer.tracker.size });
+                emit({ kind: "healer-backlog", events: consumed, seconds, eventsPerSec: consumed / seconds, tracked: healer.tracker.size, memoryMiB: memoryMiB() });
               }
             },
           }),
@@ -118,7 +131,7 @@ export async function healerWorker(brokers: string[], topic: string, groupId: st
     logger,
     http: false,
   });
-  emit({ kind: "healer-started" });
+  emit({ kind: "healer-started", memoryMiB: memoryMiB() });
 
   // Commands from the orchestrator on stdin: "live" (start sampling), "report" (figures), "stop".
   let stopRequested = false;
@@ -133,6 +146,7 @@ export async function healerWorker(brokers: string[], topic: string, groupId: st
           tracked: healer.tracker.size,
           rssMiB: process.memoryUsage().rss / 2 ** 20,
           heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20,
+          memoryMiB: memoryMiB(),
           detections: Object.fromEntries(detections),
           lagSamples,
           breaker: healer.breaker.state,

@@ -57,7 +57,9 @@ const workerBundles = new EntryBundles(REPO, path.join(REPO, ".chaoslab", "bench
 async function startWorker(mode: string, brokers: string[], topic: string, groupId = "-"): Promise<WorkerHandle> {
   const entry = await workerBundles.command("bench/healer-worker-entry.ts");
   workerRuntime = entry.how;
-  const nodeArgs = ["--expose-gc", ...entry.nodeArgs, "--worker", mode, "--brokers", brokers.join(","), "--topic", topic, "--group", groupId];
+  // BENCH_HEALER_NODE_ARGS: extra node flags for both workers (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+  const extra = (process.env.BENCH_HEALER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const nodeArgs = ["--expose-gc", ...extra, ...entry.nodeArgs, "--worker", mode, "--brokers", brokers.join(","), "--topic", topic, "--group", groupId];
   const pinned = fs.existsSync("/usr/bin/taskset") || fs.existsSync("/bin/taskset");
   const child = pinned ? spawn("taskset", ["-c", "1", process.execPath, ...nodeArgs], { stdio: ["pipe", "pipe", "inherit"] }) : spawn(process.execPath, nodeArgs, { stdio: ["pipe", "pipe", "inherit"] });
   const messages: Array<Record<string, unknown>> = [];
@@ -240,6 +242,7 @@ async function main(): Promise<void> {
         remediationNote: remediation.note,
         heapUsedMiB: Math.round(Number(report.heapUsedMiB)),
         bareConsumerRssMiB: Math.round(Number(bareResult.rssMiB)),
+        memoryMiB: { healer: report.memoryMiB, healerStarted: worker.messages.find((message) => message.kind === "healer-started")?.memoryMiB, healerAfterBacklog: backlogResult.memoryMiB, bareConsumer: bareResult.memoryMiB },
         pinnedToOneCpu: fs.existsSync("/usr/bin/taskset") || fs.existsSync("/bin/taskset"),
         runtime: `node ${workerRuntime === "bundle" ? "<esbuild bundle>" : workerRuntime} for both workers (as the healer image and the sim's pods)`,
         loadAverage: (await import("node:os")).loadavg().map((value) => Math.round(value * 100) / 100),

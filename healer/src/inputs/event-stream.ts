@@ -54,6 +54,18 @@ export function kafkaLogCreator(logger: Logger) {
     };
 }
 
+/**
+ * kafkajs fetch sizing of the queue-events consumer. kafkajs's defaults (10 MiB per fetch, 1 MiB per
+ * partition) are for bulk data: events are a few hundred bytes, and every fetch response is held whole
+ * (and re-concatenated chunk by chunk as it arrives) and decoded into a message object per record
+ * while its batch is processed, so large fetches cost resident memory and copying, not throughput.
+ * The bench's bare consumer uses the same settings (bench/healer-worker.ts).
+ */
+export const QUEUE_EVENTS_FETCH = {
+  maxBytesPerPartition: 256 * 1024,
+  maxBytes: 1024 * 1024,
+} as const;
+
 export interface KafkaEventStreamOptions {
   groupId: string;
   topic?: string;
@@ -82,6 +94,7 @@ export class KafkaEventStream implements EventStream {
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
       allowAutoTopicCreation: false,
+      ...QUEUE_EVENTS_FETCH,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000 },
     });
     this.consumer = consumer;
@@ -105,14 +118,27 @@ export class KafkaEventStream implements EventStream {
       autoCommitInterval: 1_000,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        for (const message of batch.messages) {
-          if (this.draining || !isRunning() || isStale()) break;
-          callbacks.onRecord({ partition: batch.partition, offset: message.offset, value: message.value, receivedMs: this.clock.monotonicMs() });
-          resolveOffset(message.offset);
-          this.processed.set(batch.partition, message.offset);
+        // The records of a batch arrived together: one receipt time for all of them.
+        const receivedMs = this.clock.monotonicMs();
+        const { partition, messages } = batch;
+        let applied: string | undefined;
+        // isRunning() and isStale() change only on the consumer's own events (stop, rebalance, seek), which
+        // cannot run inside this synchronous loop: asked once per batch (kafkajs's isStale costs a map
+        // lookup by a built key). `draining` is set synchronously by stop(), so it is checked per record.
+        const current = isRunning() && !isStale();
+        for (const message of current ? messages : []) {
+          if (this.draining) break;
+          callbacks.onRecord({ partition, offset: message.offset, value: message.value, receivedMs });
+          applied = message.offset;
         }
-        const last = this.processed.get(batch.partition);
-        if (last !== undefined) callbacks.onLag(batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
+        // Resolving the last applied offset once covers every one before it: nothing is committed while
+        // this synchronous loop runs, and a record is never resolved before onRecord applied it.
+        if (applied !== undefined) {
+          resolveOffset(applied);
+          this.processed.set(partition, applied);
+        }
+        const last = this.processed.get(partition);
+        if (last !== undefined) callbacks.onLag(partition, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
         await heartbeat();
       },
     });
