@@ -126,6 +126,46 @@ export interface KafkaNetworkHandles {
   brokerPaths(): Promise<BrokerPaths[]>;
 }
 
+/** A pod as process handles address it: by namespace and name, and only while its UID is this one. */
+export interface PodRef {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/** One process of a pod's container and its state as the kernel reports it (Linux /proc/<pid>/stat: R, S, D, T…). */
+export interface PodProcessState {
+  pid: number;
+  state: string;
+}
+
+export interface PodProcesses {
+  pod: PodRef;
+  /** How the node names the container (sim: `process://<pid>`; kind: `containerd://<id>`). */
+  containerID: string;
+  processes: PodProcessState[];
+  /** Every process of the container is stopped (state T). */
+  frozen: boolean;
+}
+
+/**
+ * Freezing a pod's processes without killing them (what `process-freeze` uses): the sim sends
+ * SIGSTOP/SIGCONT to the pod's process group; a real node would pause the container through its runtime.
+ */
+export interface PodProcessHandles {
+  /**
+   * Stops every process of the pod's container; resolves with their state once the kernel reports them
+   * stopped. Rejects with UnsupportedCapabilityError for a pod that has no process on this lab.
+   */
+  freeze(pod: PodRef): Promise<PodProcesses>;
+  /** Lets them run again. Idempotent: `gone` when the pod (this UID) or its process no longer exists. */
+  thaw(pod: PodRef): Promise<"thawed" | "gone">;
+  /** The pod's processes now, or undefined when the pod (this UID) or its process is gone. */
+  inspect(pod: PodRef): Promise<PodProcesses | undefined>;
+  /** Every pod of the lab whose process is stopped, whoever stopped it. */
+  listFrozen(): Promise<PodProcesses[]>;
+}
+
 export interface ServiceWaitOptions {
   /** How long the Service may take to become reachable (a Service created a moment ago). */
   timeoutMs?: number;
@@ -181,6 +221,8 @@ export interface StartedLab {
   readonly network: KafkaNetworkHandles;
   readonly services: ServiceAccess;
   readonly tools: ToolAccess;
+  /** Absent where the provider cannot stop a pod's processes (`process-freeze` is skipped there, saying why). */
+  readonly processes?: PodProcessHandles;
   status(): Promise<Record<string, ComponentHealth>>;
   down(options?: { keepData?: boolean }): Promise<void>;
 }

@@ -132,6 +132,15 @@ spec:
       params: {force: true}
 `;
 
+const FREEZE_SCENARIO = `apiVersion: chaoslab.streamforge.io/v1alpha1
+kind: Scenario
+metadata: {name: conformance-freeze}
+spec:
+  timeout: 30s
+  faults:
+    - {type: process-freeze, name: freeze, target: {namespace: streamforge, selector: app=loader}, duration: 300ms}
+`;
+
 const CANARY_SCENARIO = `apiVersion: chaoslab.streamforge.io/v1alpha1
 kind: Scenario
 metadata: {name: conformance-canary}
@@ -286,6 +295,12 @@ describe("provider conformance: kind", () => {
   it("pod-delete runs on the provider's lab like on any other", async () => {
     const result = await runFixture((await kindLab()).lab, POD_DELETE_SCENARIO);
     expect(result.verdict, JSON.stringify(result.reasons)).toBe("passed");
+  });
+
+  it("process-freeze is skipped with the reason (no container pause through the node's runtime yet), never broken", async () => {
+    const result = await runFixture((await kindLab()).lab, FREEZE_SCENARIO);
+    expect([result.verdict, result.faults[0]!.verdict]).toEqual(["skipped", "skipped"]);
+    expect(result.reasons[0]?.message).toMatch(/the kind lab cannot stop a pod's processes: that needs pausing the container through the node's container runtime/);
   });
 
   it("canary: Services are reached through the API server from here; the in-cluster controller keeps the manifests' names", async () => {

@@ -3,7 +3,7 @@
  * with pods and objects in memory, Kafka metadata that follows the fake brokers, and an RTT meter that
  * adds the fake toxics' latency. Fakes for units only — lab tests use the real thing.
  */
-import type { BrokerInfo, BrokerPaths, EndpointSliceView, LabDescription, ServiceAccess, StartedLab, ToolAccess, ToxicRef, ToxicSpec } from "../../cluster/provider.ts";
+import type { BrokerInfo, BrokerPaths, EndpointSliceView, LabDescription, PodProcesses, PodRef, ServiceAccess, StartedLab, ToolAccess, ToxicRef, ToxicSpec } from "../../cluster/provider.ts";
 import type { BrokerAddress, DeleteResult, GroupLag, KafkaReader, KubeObject, KubePort, ObjectRef, PartitionState, PodInfo, RttMeter } from "../core/ports.ts";
 import type { RunPorts } from "../core/context.ts";
 import { CHAOS_OPT_IN_LABEL } from "../core/safety.ts";
@@ -75,6 +75,29 @@ export class FakeLab implements StartedLab {
   };
 
   readonly tools: ToolAccess = { k6: async () => this.k6Binary };
+
+  /** Pods (by UID) whose fake process is stopped, and pods whose process is gone (deleted, exited). */
+  readonly frozen = new Map<string, PodRef>();
+  readonly goneProcesses = new Set<string>();
+  readonly processes = {
+    freeze: async (pod: PodRef): Promise<PodProcesses> => {
+      this.calls.push(`freeze ${pod.namespace}/${pod.name}`);
+      if (this.goneProcesses.has(pod.uid)) throw new Error(`pod ${pod.namespace}/${pod.name} is gone`);
+      this.frozen.set(pod.uid, pod);
+      return (await this.processes.inspect(pod))!;
+    },
+    thaw: async (pod: PodRef): Promise<"thawed" | "gone"> => {
+      this.calls.push(`thaw ${pod.namespace}/${pod.name}`);
+      this.frozen.delete(pod.uid);
+      return this.goneProcesses.has(pod.uid) ? "gone" : "thawed";
+    },
+    inspect: async (pod: PodRef): Promise<PodProcesses | undefined> => {
+      if (this.goneProcesses.has(pod.uid)) return undefined;
+      const frozen = this.frozen.has(pod.uid);
+      return { pod, containerID: `process://${pod.uid.length + 100}`, processes: [{ pid: pod.uid.length + 100, state: frozen ? "T" : "S" }], frozen };
+    },
+    listFrozen: async (): Promise<PodProcesses[]> => Promise.all([...this.frozen.values()].map(async (pod) => (await this.processes.inspect(pod))!)),
+  };
 
   async status() {
     return {};

@@ -6,12 +6,14 @@
  */
 import fs from "node:fs/promises";
 import path from "node:path";
+import * as k8s from "@kubernetes/client-node";
 import type {
   BrokerInfo,
   ComponentHealth,
   KafkaBrokerHandles,
   KafkaNetworkHandles,
   LabDescription,
+  PodProcessHandles,
   ServiceAccess,
   StartedLab,
   ToolAccess,
@@ -32,12 +34,14 @@ import { simServiceUrl } from "../service-proxy/service-urls.ts";
 import { kafkaProxyName, SIM_COMPONENTS } from "./components.ts";
 import { httpOk, httpsGet } from "./http-probes.ts";
 import { stopSimLab } from "./stop-sim-lab.ts";
+import { SimProcessFreezer } from "./process-freezer.ts";
 
 export class SimLab implements StartedLab {
   readonly brokers: KafkaBrokerHandles;
   readonly network: KafkaNetworkHandles;
   readonly services: ServiceAccess;
   readonly tools: ToolAccess;
+  readonly processes: PodProcessHandles;
   private readonly supervisor: Supervisor;
   private readonly toxiproxy: ToxiproxyApi;
   private readonly kafkaLayout: Promise<KafkaLayout>;
@@ -88,6 +92,8 @@ export class SimLab implements StartedLab {
       endpointSlices: (namespace, name) => derivedEndpointSlices(loadKubeConfig(kubeconfig), namespace, name),
     };
     this.tools = { k6: (options) => provideK6(options) };
+    let core: k8s.CoreV1Api | undefined;
+    this.processes = new SimProcessFreezer(() => (core ??= loadKubeConfig(kubeconfig).makeApiClient(k8s.CoreV1Api)));
   }
 
   private assertNode(nodeId: number) {
