@@ -8,6 +8,7 @@
  * and waits for all of them to decide.
  */
 import type { z } from "zod";
+import type { Described, KindEntry } from "../core/kind-entry.ts";
 import type { ProbeContext } from "../probes/probe.ts";
 import type { DurationMs } from "../../workloads/queue-events/duration.ts";
 import type { Recovery } from "../../reports/results/scenario-result.ts";
@@ -41,14 +42,11 @@ export interface ExpectationOutcome {
   evidence?: Record<string, unknown>;
 }
 
-export interface Expectation {
-  describe(): string;
+export interface Expectation extends Described {
   evaluate(ctx: ExpectationContext): Promise<ExpectationOutcome>;
 }
 
-export interface ExpectationType<Params = unknown> {
-  kind: string;
-  summary: string;
+export interface ExpectationType<Params = unknown> extends KindEntry {
   params: z.ZodType<Params>;
   create(params: Params): Expectation;
 }
@@ -65,6 +63,24 @@ export function defineExpectation<Schema extends z.ZodType>(definition: {
 /** Missing data decides as the scenario says: inconclusive by default, failed when it asks for that. */
 export function noDataOutcome(onNoData: string, message: string): ExpectationOutcome {
   return { verdict: onNoData === "failed" ? "failed" : "inconclusive", message };
+}
+
+/**
+ * How an expectation that reads a timeline source starts: the source must be recorded (else no data,
+ * decided as the scenario says), then the reference moment `since` names must have come. Gives the
+ * reference and the scenario's no-data rule, or the outcome that ends the evaluation now.
+ */
+export async function observedSince(
+  ctx: ExpectationContext,
+  spec: { since?: string; onNoData: string },
+  source: string,
+  notRecorded: string,
+): Promise<{ reference: number; noData(message: string): ExpectationOutcome } | { outcome: ExpectationOutcome }> {
+  const noData = (message: string): ExpectationOutcome => noDataOutcome(spec.onNoData, message);
+  if (!ctx.observing(source)) return { outcome: noData(notRecorded) };
+  const moment = await referenceMoment(ctx, spec.since);
+  if ("outcome" in moment) return moment;
+  return { reference: moment.at, noData };
 }
 
 /** The reference moment `since` names, or the inconclusive outcome that it never came (the fault never landed). */

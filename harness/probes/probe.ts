@@ -4,6 +4,7 @@
  * Probes are read-only. Steady-state checks and timed expectations are built from them by the engine.
  */
 import type { z } from "zod";
+import type { Described, KindEntry } from "../core/kind-entry.ts";
 import type { LabDescription, ServiceAccess } from "../../cluster/provider.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Log, ReadPorts, SharedResources } from "../core/context.ts";
@@ -42,14 +43,11 @@ export interface ProbeSample {
   at?: number;
 }
 
-export interface Probe {
-  describe(): string;
+export interface Probe extends Described {
   sample(ctx: ProbeContext): Promise<ProbeSample>;
 }
 
-export interface ProbeType<Params = unknown> {
-  kind: string;
-  summary: string;
+export interface ProbeType<Params = unknown> extends KindEntry {
   /** A strict zod object without refinements: expectations extend it with the timing fields. */
   params: z.ZodObject;
   /** Cross-field rules (kept apart from `params` because refined objects cannot be extended). */

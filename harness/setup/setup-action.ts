@@ -5,6 +5,7 @@
  * goes through the same replay as fault reverts.
  */
 import type { z } from "zod";
+import type { Described, KindEntry } from "../core/kind-entry.ts";
 import type { RevertContext, RunContextBase } from "../core/context.ts";
 
 export interface SetupContext<Action> extends RunContextBase {
@@ -13,8 +14,7 @@ export interface SetupContext<Action> extends RunContextBase {
   runLabels: Record<string, string>;
 }
 
-export interface SetupAction<Action> {
-  describe(): string;
+export interface SetupAction<Action> extends Described {
   run(ctx: SetupContext<Action>): Promise<void>;
 }
 
@@ -24,9 +24,7 @@ export interface SetupAction<Action> {
  */
 export type SetupScope = "run" | "lab";
 
-export interface SetupActionType<Params = unknown, Action = unknown> {
-  kind: string;
-  summary: string;
+export interface SetupActionType<Params = unknown, Action = unknown> extends KindEntry {
   /** Default `run`. */
   scope?: SetupScope;
   params: z.ZodType<Params>;
