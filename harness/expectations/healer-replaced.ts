@@ -9,7 +9,7 @@
  * that long before the decision. `exclusive` waits out the whole `within` window before passing.
  */
 import { z } from "zod";
-import { defineExpectation, type ExpectationOutcome, noDataOutcome, referenceMoment } from "./expectation.ts";
+import { defineExpectation, type ExpectationOutcome, observedSince } from "./expectation.ts";
 import { duration } from "../core/duration-field.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import { ON_NO_DATA, timingShape } from "../timing/timing.ts";
@@ -44,11 +44,9 @@ export const healerReplacedExpectation = defineExpectation({
     describe: () =>
       `healer replaced ${spec.job}${spec.reason ? ` (${spec.reason})` : ""}${spec.notBefore !== undefined ? ` not before ${formatDuration(spec.notBefore)}` : ""}${spec.within !== undefined ? ` within ${formatDuration(spec.within)}` : ""} after ${spec.since ?? "faults"}`,
     async evaluate(ctx): Promise<ExpectationOutcome> {
-      const noData = (message: string): ExpectationOutcome => noDataOutcome(spec.onNoData, message);
-      if (!ctx.observing("healer")) return noData("healer decisions are not being recorded (queue-events recorder not running)");
-      const moment = await referenceMoment(ctx, spec.since);
-      if ("outcome" in moment) return moment.outcome;
-      const reference = moment.at;
+      const start = await observedSince(ctx, spec, "healer", "healer decisions are not being recorded (queue-events recorder not running)");
+      if ("outcome" in start) return start.outcome;
+      const { reference, noData } = start;
       const deadline = spec.within !== undefined ? reference + spec.within : ctx.scenarioDeadline;
       const rel = (at: number) => `+${formatDuration(Math.max(0, at - reference))}`;
       const job = ctx.names.resolve(spec.job);

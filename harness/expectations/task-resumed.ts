@@ -10,7 +10,7 @@
  * iterations may hit a task twice). MTTR = that deletion → first event of the new process.
  */
 import { z } from "zod";
-import { defineExpectation, type ExpectationOutcome, noDataOutcome, referenceMoment } from "./expectation.ts";
+import { defineExpectation, type ExpectationOutcome, observedSince } from "./expectation.ts";
 import type { Recovery } from "../../reports/results/scenario-result.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import { ON_NO_DATA, timingShape } from "../timing/timing.ts";
@@ -101,11 +101,9 @@ export const taskResumedExpectation = defineExpectation({
   create: (spec) => ({
     describe: () => `${spec.task ?? "the deleted pods' tasks"} flow again${spec.within !== undefined ? ` within ${formatDuration(spec.within)}` : ""} after ${spec.since ?? "faults"}${spec.by !== "any" ? `, restored by the ${spec.by}` : ""}`,
     async evaluate(ctx): Promise<ExpectationOutcome> {
-      const noData = (message: string): ExpectationOutcome => noDataOutcome(spec.onNoData, message);
-      if (!ctx.observing("tasks")) return noData("worker events are not being recorded (queue-events recorder not running)");
-      const moment = await referenceMoment(ctx, spec.since);
-      if ("outcome" in moment) return moment.outcome;
-      const reference = moment.at;
+      const start = await observedSince(ctx, spec, "tasks", "worker events are not being recorded (queue-events recorder not running)");
+      if ("outcome" in start) return start.outcome;
+      const { reference, noData } = start;
       // The faults have to be over before the victims are known (iterations may add more).
       const window = await ctx.faultWindow.catch(() => undefined);
       const faultEntries = ctx.timeline.ofKind("fault").filter((entry) => spec.since === undefined || entry.fault === spec.since);
