@@ -3,17 +3,12 @@
  * and of core Kubernetes objects that the rollout probe reads, as they arrive in JSON. Timestamps are
  * RFC 3339 strings (metav1.Time, second resolution).
  */
+import type { KubeObject } from "../../core/ports.ts";
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  generation?: number;
+/** The metadata the ports read (core/ports.ts), with the timestamps as JSON carries them. */
+export interface ObjectMeta extends Omit<KubeObject["metadata"], "creationTimestamp" | "deletionTimestamp"> {
   creationTimestamp?: string;
   deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
 }
 
 export type RolloutPhase = "Healthy" | "Degraded" | "Progressing" | "Paused";
