@@ -58,8 +58,9 @@ export interface LoaderJobSpec {
   /** Default 0; the healer's replacements carry their own. */
   attempt?: number;
   /** Extra labels on the Job and its pods (run id, chaos opt-in, ...). Cannot override the contract's labels. */
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
+  labels?: Readonly<Record<string, string>>;
+  /** Extra annotations on the Job (not its pods); the healer annotations the builder sets take precedence. */
+  annotations?: Readonly<Record<string, string>>;
   payloadBytes?: number;
   dataTopic?: string;
   terminationGracePeriodSeconds?: number;
