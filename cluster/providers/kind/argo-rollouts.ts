@@ -6,6 +6,7 @@
 import type { Versions } from "../../manifests/kind-manifests.ts";
 import { cachedManifestPaths, releaseUrls } from "../../kind/config.ts";
 import { type Download, cachedDownload } from "../../kind/download.ts";
+import type { Log } from "../../kind/kind-kafka.ts";
 import type { Kubectl } from "../../kind/kubectl.ts";
 import { OFFLINE_SETUP_COMMAND } from "../../kind/offline/mode.ts";
 
@@ -20,7 +21,7 @@ export interface ArgoRolloutsInstall {
   offline: boolean;
 }
 
-export async function installArgoRollouts(install: ArgoRolloutsInstall, log: (line: string) => void): Promise<void> {
+export async function installArgoRollouts(install: ArgoRolloutsInstall, log: Log): Promise<void> {
   const { versions, cacheDir, offline } = install;
   const url = releaseUrls(versions).argoRollouts;
   const cacheFile = cachedManifestPaths(cacheDir, versions).argoRollouts;
