@@ -3,6 +3,7 @@
  * fails deterministically per the configured error rate. `/stats` is per pod and since start, so the
  * canary analysis can sum exactly the canary pods; `/metrics` is the same numbers for Prometheus.
  */
+import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
@@ -167,13 +168,9 @@ export async function startQueueManager(config: QueueManagerConfig, options: Que
   const handler = new QueueManagerHandler(config, options.now ?? (() => new Date()));
   const server = http.createServer(handler.route);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.listenHost, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  server.listen(config.port, config.listenHost);
+  // Rejects with the listen error (port taken, address not available) if that comes first.
+  await once(server, "listening");
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   logger.info(
