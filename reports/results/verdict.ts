@@ -6,12 +6,12 @@
 export const VERDICTS = ["passed", "failed", "broken", "inconclusive", "skipped"] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
-/** What decided a verdict: the category shown in the report (Allure categories key on it). */
+/** What decided a verdict: the category shown in the report (Allure categories key on it). Never changed once decided. */
 export interface VerdictReason {
-  verdict: Verdict;
+  readonly verdict: Verdict;
   /** Phase or element that decided it: `setup`, `steadyState[0]`, `fault kill-loader`, `expect[2]`, `leak-audit`. */
-  source: string;
-  message: string;
+  readonly source: string;
+  readonly message: string;
 }
 
 export const EXIT_CODES = { passed: 0, failed: 1, invalidInput: 2, brokenOrInconclusive: 3 } as const;
