@@ -56,6 +56,11 @@ class TimelineBuilder {
 
 const uid = (seed: string) => `${seed.padEnd(8, "0").slice(0, 8)}-4c1e-4d2a-9f00-${seed.padEnd(12, "a").slice(0, 12)}`;
 
+/** The fields that name a fixture run; its file is named after the scenario, as in scenarios/. */
+function identity(name: string, title: string, labels: string[], run: { runId: string; seed: number }) {
+  return { name, title, file: `scenarios/${name}.yaml`, labels, ...run };
+}
+
 function loaderPodDelete(t0: number): ScenarioResult {
   const tl = new TimelineBuilder(t0);
   tl.phase("setup", 0, 8).phase("steadyState", 8, 12).phase("faults", 12, 40).phase("expect", 40, 75).phase("revert", 75, 76).phase("teardown", 76, 80).phase("leakAudit", 80, 82);
@@ -88,12 +93,7 @@ function loaderPodDelete(t0: number): ScenarioResult {
     notes: ["seed 42 picked 1 of 3 pods matching app=loader"],
   };
   return {
-    name: "loader-pod-delete",
-    title: "Deleting a loader's pod does not lose acknowledged data, and the task comes back",
-    file: "scenarios/loader-pod-delete.yaml",
-    labels: ["nightly", "pod-delete", "healer"],
-    runId: "r20251124-093000-a1b2",
-    seed: 42,
+    ...identity("loader-pod-delete", "Deleting a loader's pod does not lose acknowledged data, and the task comes back", ["nightly", "pod-delete", "healer"], { runId: "r20251124-093000-a1b2", seed: 42 }),
     verdict: "passed",
     reasons: [],
     startedAt: t0,
@@ -147,12 +147,7 @@ function brokerCrash(t0: number): ScenarioResult {
 
   const reason = { verdict: "failed" as const, source: "expect[3] kafka.ledger", message: "no acknowledged record lost: produced 4000, acked 4000, consumed 3988, lost 12 (sequences 1877..1888 of loader-1)" };
   return {
-    name: "broker-crash",
-    title: "Crashing the leader of loader-data loses no acknowledged record and the cluster heals",
-    file: "scenarios/broker-crash.yaml",
-    labels: ["nightly", "kafka"],
-    runId: "r20251124-093300-c3d4",
-    seed: 1_739_204_117,
+    ...identity("broker-crash", "Crashing the leader of loader-data loses no acknowledged record and the cluster heals", ["nightly", "kafka"], { runId: "r20251124-093300-c3d4", seed: 1_739_204_117 }),
     verdict: "failed",
     reasons: [reason],
     startedAt: t0,
@@ -202,12 +197,7 @@ function kafkaLatencyBroken(t0: number): ScenarioResult {
   tl.add(31, { kind: "note", level: "warning", message: "setup[0] loaders: 1 of 2 loader Jobs never became ready within 30s" });
   const message = "loaders: Job streamforge/loader-2 not ready after 30s (pod loader-2-mm8sd: FailedCreatePodSandBox: fork failed); check `chaoslab lab status`";
   return {
-    name: "kafka-latency",
-    title: "300 ms on the workloads' path to every broker slows loaders but loses nothing",
-    file: "scenarios/kafka-latency.yaml",
-    labels: ["nightly", "network"],
-    runId: "r20251124-093600-e5f6",
-    seed: 907_113,
+    ...identity("kafka-latency", "300 ms on the workloads' path to every broker slows loaders but loses nothing", ["nightly", "network"], { runId: "r20251124-093600-e5f6", seed: 907_113 }),
     verdict: "broken",
     reasons: [{ verdict: "broken", source: "setup[0] loaders", message }],
     startedAt: t0,
