@@ -14,7 +14,7 @@ export const kafkaLagProbe = defineProbe({
   summary: "A consumer group's total lag (log end − committed, over its partitions) is at most max.",
   params: z
     .object({
-      group: z.string().min(1),
+      group: z.string().min(1).meta({ description: "Consumer group id.", examples: ["arango-connector"] }),
       topics: z.array(z.string().min(1)).min(1).optional().meta({ description: "Only these topics (default: every topic the group committed on)." }),
       max: z.number().int().min(0).meta({ description: "Largest acceptable total lag, in records." }),
     })
