@@ -1,8 +1,10 @@
 /** Every fault type. A new fault is one module in this folder plus one line here. */
 import type { FaultType } from "./fault.ts";
 import { kafkaBrokerFailureFault } from "./kafka-broker-failure.ts";
+import { kafkaOutageFault } from "./kafka-outage.ts";
 import { networkLatencyFault } from "./network-latency.ts";
 import { networkPartitionFault } from "./network-partition.ts";
 import { podDeleteFault } from "./pod-delete.ts";
+import { processFreezeFault } from "./process-freeze.ts";
 
-export const FAULT_TYPES: readonly FaultType[] = [podDeleteFault, networkLatencyFault, kafkaBrokerFailureFault, networkPartitionFault] as FaultType[];
+export const FAULT_TYPES: readonly FaultType[] = [podDeleteFault, networkLatencyFault, kafkaBrokerFailureFault, networkPartitionFault, kafkaOutageFault, processFreezeFault] as FaultType[];
