@@ -87,14 +87,17 @@ export async function waitUntilCaughtUp(nodeId: number, ctx: RevertContext): Pro
   }
 }
 
+/** How a broker is stopped; kafka-outage stops every broker the same way. */
+export const shutdownParams = z
+  .object({ shutdown: z.enum(["crash", "graceful"]).default("crash").meta({ description: "crash = SIGKILL; graceful = SIGTERM (controlled shutdown)." }) })
+  .strict()
+  .prefault({});
+
 export const kafkaBrokerFailureFault = defineFault({
   type: "kafka-broker-failure",
   summary: "Crash (SIGKILL) or gracefully stop a Kafka broker chosen by role or node id; start it again after the duration.",
   target: brokerTargetSchema,
-  params: z
-    .object({ shutdown: z.enum(["crash", "graceful"]).default("crash").meta({ description: "crash = SIGKILL; graceful = SIGTERM (controlled shutdown)." }) })
-    .strict()
-    .prefault({}),
+  params: shutdownParams,
   duration: "required",
   revertAction,
   create: (spec) => ({

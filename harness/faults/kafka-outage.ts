@@ -26,7 +26,7 @@ import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import type { RevertContext } from "../core/context.ts";
 import { SafetyViolationError, checkSafety } from "../core/safety.ts";
 import type { KafkaReader } from "../core/ports.ts";
-import { waitUntilCaughtUp } from "./kafka-broker-failure.ts";
+import { shutdownParams, waitUntilCaughtUp } from "./kafka-broker-failure.ts";
 import { defineFault, NoEvidenceError, UnsupportedFaultError } from "./fault.ts";
 
 const POLL_MS = 500;
@@ -53,10 +53,7 @@ export const kafkaOutageFault = defineFault({
   type: "kafka-outage",
   summary: "Stop every Kafka broker at once (crash or graceful) for the duration, then start them all again.",
   target: z.object({}).strict().prefault({}).meta({ description: "None: the whole Kafka cluster." }),
-  params: z
-    .object({ shutdown: z.enum(["crash", "graceful"]).default("crash").meta({ description: "crash = SIGKILL; graceful = SIGTERM (controlled shutdown)." }) })
-    .strict()
-    .prefault({}),
+  params: shutdownParams,
   duration: "required",
   revertAction,
   create: (spec) => {
