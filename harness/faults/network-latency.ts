@@ -22,8 +22,8 @@ import { brokerTargetSchema, selectBrokers } from "./broker-target.ts";
 import { SafetyViolationError } from "../core/safety.ts";
 import { duration } from "../core/duration-field.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
-import type { BrokerPaths, HostAddress, ToxicDirection, ToxicRef } from "../../cluster/provider.ts";
-import { leftoverToxics, removeToxic, toxicName, toxicRevertAction } from "./toxics.ts";
+import type { BrokerPaths, HostAddress, ToxicRef } from "../../cluster/provider.ts";
+import { addToxics, expectToxicsPresent, leftoverToxics, proxyPlan, removeToxic, toxicDirections, toxicRevertAction } from "./toxics.ts";
 
 const RTT_SAMPLES = 5;
 /** While the fault lasts: the toxic list every second, the round trip every fifth check. */
@@ -67,7 +67,7 @@ export const networkLatencyFault = defineFault({
   duration: "required",
   revertAction: toxicRevertAction,
   create: (spec) => {
-    const directions: ToxicDirection[] = spec.params.direction === "both" ? ["upstream", "downstream"] : [spec.params.direction];
+    const directions = toxicDirections(spec.params.direction);
     const perRoundTripMs = spec.params.latency * directions.length;
     // What inject found, for watch: the toxics it added and the paths it measured.
     let injected: { refs: ToxicRef[]; paths: Path[]; baseline: Map<string, number> } | undefined;
@@ -75,21 +75,10 @@ export const networkLatencyFault = defineFault({
       async plan(ctx) {
         const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
         const reachable = await ctx.brokerPaths().catch(() => [] as BrokerPaths[]);
-        return {
-          fault: spec.name,
-          type: spec.type,
-          targets: selection.selected.map((nodeId) => {
-            const paths = reachable.find((broker) => broker.nodeId === nodeId);
-            return { kind: "proxy" as const, id: `workloads → broker ${nodeId}${paths ? ` (${paths.workloads.host}:${paths.workloads.port})` : ""}` };
-          }),
-          candidates: selection.candidates.length,
-          safety: selection.safety,
-          notes: [
-            selection.resolution,
-            `${formatDuration(spec.params.latency)} ± ${formatDuration(spec.params.jitter)} ${spec.params.direction} for ${formatDuration(spec.durationMs ?? 0)}`,
-            "the direct listener (healer, probes) is not affected",
-          ],
-        };
+        return proxyPlan(spec, selection, reachable, [
+          `${formatDuration(spec.params.latency)} ± ${formatDuration(spec.params.jitter)} ${spec.params.direction} for ${formatDuration(spec.durationMs ?? 0)}`,
+          "the direct listener (healer, probes) is not affected",
+        ]);
       },
       async inject(ctx) {
         const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
@@ -110,21 +99,16 @@ export const networkLatencyFault = defineFault({
         const baseline = await measure(paths, ctx);
         const refs: ToxicRef[] = [];
         injected = { refs, paths, baseline };
-        for (const direction of directions) {
-          const name = toxicName(ctx.runId, spec.name, direction);
-          for (const nodeId of selection.selected) {
-            await ctx.journal.record({ nodeId, name }, `remove toxic ${name} from broker ${nodeId}'s workloads proxy`);
-          }
-          refs.push(
-            ...(await ctx.lab.network.addToxic(selection.selected, name, {
-              kind: "latency",
-              latencyMs: spec.params.latency,
-              jitterMs: spec.params.jitter,
-              direction,
-            })),
-          );
-          if (refs.length > 0) ctx.markInjected(`toxic ${name} on broker(s) ${selection.selected.join(", ")}`);
-        }
+        await addToxics(
+          ctx,
+          {
+            fault: spec.name,
+            nodeIds: selection.selected,
+            directions,
+            spec: (direction) => ({ kind: "latency", latencyMs: spec.params.latency, jitterMs: spec.params.jitter, direction }),
+          },
+          refs,
+        );
 
         const deadline = ctx.clock.now() + spec.confirmWithinMs;
         let observed = new Map<string, number>();
@@ -158,14 +142,7 @@ export const networkLatencyFault = defineFault({
         const threshold = perRoundTripMs * EVIDENCE_SHARE;
         let slowChecks = 0;
         for (let check = 1; ctx.clock.now() < untilMs; check++) {
-          const present = await ctx.lab.network.listToxics();
-          const missing = refs.filter((ref) => !present.some((toxic) => toxic.nodeId === ref.nodeId && toxic.name === ref.name));
-          if (missing.length > 0) {
-            throw new NoEvidenceError(
-              `toxic(s) ${missing.map((ref) => `${ref.name} on broker ${ref.nodeId}`).join(", ")} disappeared before the fault's ${formatDuration(spec.durationMs ?? 0)} were over`,
-              { missing, present },
-            );
-          }
+          await expectToxicsPresent(ctx, refs, spec.durationMs);
           // The RTT every few checks: it costs requests to the brokers, the toxic list costs nothing.
           if (check % WATCH_RTT_EVERY === 0) {
             const observed = await measure(targeted, ctx);

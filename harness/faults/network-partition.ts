@@ -31,10 +31,10 @@
 import { z } from "zod";
 import { defineFault, NoEvidenceError, UnsupportedFaultError, type FaultContext } from "./fault.ts";
 import { brokerTargetSchema, selectBrokers } from "./broker-target.ts";
-import { leftoverToxics, removeToxic, toxicName, toxicRevertAction } from "./toxics.ts";
+import { addToxics, expectToxicsPresent, leftoverToxics, proxyPlan, removeToxic, toxicDirections, toxicRevertAction } from "./toxics.ts";
 import { SafetyViolationError } from "../core/safety.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
-import type { BrokerPaths, HostAddress, LabDescription, ToxicDirection, ToxicRef } from "../../cluster/provider.ts";
+import type { BrokerPaths, HostAddress, LabDescription, ToxicRef } from "../../cluster/provider.ts";
 
 /**
  * A round trip that has not answered by then counts as failed. A healthy one takes milliseconds on the
@@ -115,7 +115,6 @@ export const networkPartitionFault = defineFault({
   duration: "required",
   revertAction: toxicRevertAction,
   create: (spec) => {
-    const directions: ToxicDirection[] = spec.params.direction === "both" ? ["upstream", "downstream"] : [spec.params.direction];
     // What inject cut, for watch: the toxics it added and the paths it proved cut.
     let injected: { refs: ToxicRef[]; cut: Path[] } | undefined;
     return {
@@ -123,22 +122,11 @@ export const networkPartitionFault = defineFault({
         const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
         const reachable = await ctx.brokerPaths().catch(() => [] as BrokerPaths[]);
         const unsupported = noToxiproxy(ctx.description);
-        return {
-          fault: spec.name,
-          type: spec.type,
-          targets: selection.selected.map((nodeId) => {
-            const paths = reachable.find((broker) => broker.nodeId === nodeId);
-            return { kind: "proxy" as const, id: `workloads → broker ${nodeId}${paths ? ` (${paths.workloads.host}:${paths.workloads.port})` : ""}` };
-          }),
-          candidates: selection.candidates.length,
-          safety: selection.safety,
-          notes: [
-            selection.resolution,
-            `cut ${spec.params.direction === "both" ? "both directions" : `${spec.params.direction} only`} for ${formatDuration(spec.durationMs ?? 0)}`,
-            "the direct listener (healer, probes) and the brokers themselves are not affected",
-            ...(unsupported ? [`will be skipped: ${unsupported}`] : []),
-          ],
-        };
+        return proxyPlan(spec, selection, reachable, [
+          `cut ${spec.params.direction === "both" ? "both directions" : `${spec.params.direction} only`} for ${formatDuration(spec.durationMs ?? 0)}`,
+          "the direct listener (healer, probes) and the brokers themselves are not affected",
+          ...(unsupported ? [`will be skipped: ${unsupported}`] : []),
+        ]);
       },
       async inject(ctx) {
         const unsupported = noToxiproxy(ctx.description);
@@ -159,14 +147,17 @@ export const networkPartitionFault = defineFault({
 
         const refs: ToxicRef[] = [];
         injected = { refs, cut: paths.filter((path) => path.cut) };
-        for (const direction of directions) {
-          const name = toxicName(ctx.runId, spec.name, direction);
-          for (const nodeId of selection.selected) {
-            await ctx.journal.record({ nodeId, name }, `remove toxic ${name} (partition, ${direction}) from broker ${nodeId}'s workloads proxy`);
-          }
-          refs.push(...(await ctx.lab.network.addToxic(selection.selected, name, { kind: "timeout", timeoutMs: 0, direction })));
-          if (refs.length > 0) ctx.markInjected(`toxic ${name} on broker(s) ${selection.selected.join(", ")}`);
-        }
+        await addToxics(
+          ctx,
+          {
+            fault: spec.name,
+            nodeIds: selection.selected,
+            directions: toxicDirections(spec.params.direction),
+            spec: (direction) => ({ kind: "timeout", timeoutMs: 0, direction }),
+            note: (direction) => `partition, ${direction}`,
+          },
+          refs,
+        );
 
         const deadline = ctx.clock.now() + spec.confirmWithinMs;
         for (;;) {
@@ -189,14 +180,7 @@ export const networkPartitionFault = defineFault({
         if (!injected) return;
         const { refs, cut } = injected;
         for (let check = 1; ctx.clock.now() < untilMs; check++) {
-          const present = await ctx.lab.network.listToxics();
-          const missing = refs.filter((ref) => !present.some((toxic) => toxic.nodeId === ref.nodeId && toxic.name === ref.name));
-          if (missing.length > 0) {
-            throw new NoEvidenceError(
-              `toxic(s) ${missing.map((ref) => `${ref.name} on broker ${ref.nodeId}`).join(", ")} disappeared before the fault's ${formatDuration(spec.durationMs ?? 0)} were over`,
-              { missing, present },
-            );
-          }
+          await expectToxicsPresent(ctx, refs, spec.durationMs);
           // Round trips every few checks: each on a cut path waits out the timeout; the toxic list costs nothing.
           if (check % WATCH_ROUND_TRIP_EVERY === 0) {
             const during = await roundTrips(cut, ctx);
