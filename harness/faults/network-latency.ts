@@ -17,13 +17,13 @@
  * broker; picking individual workloads is not possible there and is not offered.
  */
 import { z } from "zod";
-import { defineFault, NoEvidenceError, type FaultContext } from "./fault.ts";
-import { brokerTargetSchema, selectBrokers } from "./broker-target.ts";
+import { NoEvidenceError, type FaultContext } from "./fault.ts";
+import { selectBrokers } from "./broker-target.ts";
 import { SafetyViolationError } from "../core/safety.ts";
 import { duration } from "../core/duration-field.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import type { BrokerPaths, HostAddress, ToxicRef } from "../../cluster/provider.ts";
-import { addToxics, expectToxicsPresent, leftoverToxics, proxyPlan, removeToxic, toxicDirections, toxicRevertAction } from "./toxics.ts";
+import { addToxics, defineToxicFault, expectToxicsPresent, proxyPlan, toxicDirections } from "./toxics.ts";
 
 const RTT_SAMPLES = 5;
 /** While the fault lasts: the toxic list every second, the round trip every fifth check. */
@@ -53,19 +53,10 @@ interface Path {
   targeted: boolean;
 }
 
-async function measure(paths: Path[], ctx: FaultContext<unknown>): Promise<Map<string, number>> {
-  const result = new Map<string, number>();
-  for (const path of paths) result.set(path.label, median(await ctx.rtt.measure(path.address, RTT_SAMPLES, ctx.signal)));
-  return result;
-}
-
-export const networkLatencyFault = defineFault({
+export const networkLatencyFault = defineToxicFault({
   type: "network-latency",
   summary: "Add latency (and jitter) on the workloads' path to chosen Kafka brokers for a duration.",
-  target: brokerTargetSchema,
   params,
-  duration: "required",
-  revertAction: toxicRevertAction,
   create: (spec) => {
     const directions = toxicDirections(spec.params.direction);
     const perRoundTripMs = spec.params.latency * directions.length;
@@ -157,6 +148,11 @@ export const networkLatencyFault = defineFault({
       },
     };
   },
-  revert: removeToxic,
-  audit: leftoverToxics,
 });
+
+/** Median round trip per path, RTT_SAMPLES each: the baseline before the toxics and the proof after. */
+async function measure(paths: Path[], ctx: FaultContext<unknown>): Promise<Map<string, number>> {
+  const result = new Map<string, number>();
+  for (const path of paths) result.set(path.label, median(await ctx.rtt.measure(path.address, RTT_SAMPLES, ctx.signal)));
+  return result;
+}

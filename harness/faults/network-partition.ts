@@ -29,9 +29,9 @@
  * broker (a lab-wide fault); cutting individual workloads off is not possible there and is not offered.
  */
 import { z } from "zod";
-import { defineFault, NoEvidenceError, UnsupportedFaultError, type FaultContext } from "./fault.ts";
-import { brokerTargetSchema, selectBrokers } from "./broker-target.ts";
-import { addToxics, expectToxicsPresent, leftoverToxics, proxyPlan, removeToxic, toxicDirections, toxicRevertAction } from "./toxics.ts";
+import { NoEvidenceError, UnsupportedFaultError, type FaultContext } from "./fault.ts";
+import { selectBrokers } from "./broker-target.ts";
+import { addToxics, defineToxicFault, expectToxicsPresent, proxyPlan, toxicDirections } from "./toxics.ts";
 import { SafetyViolationError } from "../core/safety.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import type { BrokerPaths, HostAddress, LabDescription, ToxicRef } from "../../cluster/provider.ts";
@@ -107,13 +107,10 @@ function pathsFor(selected: number[], reachable: BrokerPaths[]): Path[] {
   return paths;
 }
 
-export const networkPartitionFault = defineFault({
+export const networkPartitionFault = defineToxicFault({
   type: "network-partition",
   summary: "Cut the workloads' path to chosen Kafka brokers (data dropped, connections left hanging) for a duration.",
-  target: brokerTargetSchema,
   params,
-  duration: "required",
-  revertAction: toxicRevertAction,
   create: (spec) => {
     // What inject cut, for watch: the toxics it added and the paths it proved cut.
     let injected: { refs: ToxicRef[]; cut: Path[] } | undefined;
@@ -195,6 +192,4 @@ export const networkPartitionFault = defineFault({
       },
     };
   },
-  revert: removeToxic,
-  audit: leftoverToxics,
 });

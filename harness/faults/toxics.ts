@@ -7,10 +7,10 @@
 import { z } from "zod";
 import type { AuditContext, RevertContext } from "../core/context.ts";
 import type { FaultPlan, Leak } from "../../reports/results/scenario-result.ts";
-import type { BrokerSelection } from "./broker-target.ts";
+import { brokerTargetSchema, type BrokerSelection, type BrokerTarget } from "./broker-target.ts";
 import type { BrokerPaths, ToxicDirection, ToxicRef, ToxicSpec } from "../../cluster/provider.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
-import { NoEvidenceError, type FaultContext } from "./fault.ts";
+import { defineFault, NoEvidenceError, type FaultContext, type FaultType } from "./fault.ts";
 
 /** The journaled revert of one toxic: everything needed to remove it, nothing from the run's memory. */
 export const toxicRevertAction = z.object({ nodeId: z.number().int(), name: z.string().min(1) }).strict();
@@ -95,4 +95,14 @@ export async function leftoverToxics(ctx: AuditContext): Promise<Leak[]> {
     what: `toxic ${ref.name} on broker ${ref.nodeId}'s workloads proxy`,
     fix: `run \`chaoslab cleanup\`, or DELETE /proxies/<proxy of broker ${ref.nodeId}>/toxics/${ref.name} on the Toxiproxy API`,
   }));
+}
+
+/**
+ * A fault made of toxics on the workloads' paths to chosen brokers: broker targets, a duration, one
+ * toxic per journal entry, and the shared revert and audit. A module gives only what is its own.
+ */
+export function defineToxicFault<Params>(
+  own: Pick<FaultType<BrokerTarget, Params, ToxicRevertAction>, "type" | "summary" | "params" | "create">,
+): FaultType<BrokerTarget, Params, ToxicRevertAction> {
+  return defineFault({ ...own, target: brokerTargetSchema, duration: "required", revertAction: toxicRevertAction, revert: removeToxic, audit: leftoverToxics });
 }
