@@ -26,6 +26,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
 import { remediationOnLab } from "./healer-remediation.ts";
+import { HEALER_ENV, HEALER_NODE_FLAGS } from "./healer-runtime.ts";
 import { EntryBundles } from "../cluster/sim/process-runtime/entry-bundles.ts";
 import { BACKLOG, JOBS, jobUid, SILENCE_THRESHOLD_MS, taskId } from "./healer-worker.ts";
 
@@ -59,9 +60,11 @@ async function startWorker(mode: string, brokers: string[], topic: string, group
   workerRuntime = entry.how;
   // BENCH_HEALER_NODE_ARGS: extra node flags for both workers (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
   const extra = (process.env.BENCH_HEALER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const nodeArgs = ["--expose-gc", ...extra, ...entry.nodeArgs, "--worker", mode, "--brokers", brokers.join(","), "--topic", topic, "--group", groupId];
+  const nodeArgs = ["--expose-gc", ...HEALER_NODE_FLAGS, ...extra, ...entry.nodeArgs, "--worker", mode, "--brokers", brokers.join(","), "--topic", topic, "--group", groupId];
   const pinned = fs.existsSync("/usr/bin/taskset") || fs.existsSync("/bin/taskset");
-  const child = pinned ? spawn("taskset", ["-c", "1", process.execPath, ...nodeArgs], { stdio: ["pipe", "pipe", "inherit"] }) : spawn(process.execPath, nodeArgs, { stdio: ["pipe", "pipe", "inherit"] });
+  // Both workers run as the healer's image does (node flags, environment): bench/healer-runtime.ts.
+  const options = { stdio: ["pipe", "pipe", "inherit"] as ("pipe" | "inherit")[], env: { ...process.env, ...HEALER_ENV } };
+  const child = pinned ? spawn("taskset", ["-c", "1", process.execPath, ...nodeArgs], options) : spawn(process.execPath, nodeArgs, options);
   const messages: Array<Record<string, unknown>> = [];
   let buffer = "";
   child.stdout!.setEncoding("utf8");
@@ -244,7 +247,7 @@ async function main(): Promise<void> {
         bareConsumerRssMiB: Math.round(Number(bareResult.rssMiB)),
         memoryMiB: { healer: report.memoryMiB, healerStarted: worker.messages.find((message) => message.kind === "healer-started")?.memoryMiB, healerAfterBacklog: backlogResult.memoryMiB, bareConsumer: bareResult.memoryMiB },
         pinnedToOneCpu: fs.existsSync("/usr/bin/taskset") || fs.existsSync("/bin/taskset"),
-        runtime: `node ${workerRuntime === "bundle" ? "<esbuild bundle>" : workerRuntime} for both workers (as the healer image and the sim's pods)`,
+        runtime: `node ${[...HEALER_NODE_FLAGS, ...(process.env.BENCH_HEALER_NODE_ARGS ?? "").split(" ").filter(Boolean)].join(" ")} ${workerRuntime === "bundle" ? "<esbuild bundle>" : workerRuntime} with ${Object.entries(HEALER_ENV).map(([name, value]) => `${name}=${value}`).join(" ")}, for both workers (as the healer image)`,
         loadAverage: (await import("node:os")).loadavg().map((value) => Math.round(value * 100) / 100),
         seconds: Math.round((Date.now() - benchStarted) / 1000),
       },

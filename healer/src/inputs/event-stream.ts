@@ -62,8 +62,8 @@ export function kafkaLogCreator(logger: Logger) {
  * The bench's bare consumer uses the same settings (bench/healer-worker.ts).
  */
 export const QUEUE_EVENTS_FETCH = {
-  maxBytesPerPartition: 256 * 1024,
-  maxBytes: 1024 * 1024,
+  maxBytesPerPartition: 128 * 1024,
+  maxBytes: 512 * 1024,
 } as const;
 
 export interface KafkaEventStreamOptions {
