@@ -10,70 +10,46 @@ import { EVENT_TYPES, MAX_EVENT_BYTES, type ParseResult, parseQueueEvent, QUEUE_
 const EVENT_TYPE_SET: ReadonlySet<unknown> = new Set<unknown>(EVENT_TYPES);
 const SEVERITY_SET: ReadonlySet<unknown> = new Set<unknown>(SEVERITIES);
 
-const isString = (value: unknown, min: number, max: number): boolean =>
-  typeof value === "string" && value.length >= min && value.length <= max;
+const string =
+  (min: number, max: number) =>
+  (value: unknown): boolean =>
+    typeof value === "string" && value.length >= min && value.length <= max;
 /** zod 4's `.int()` accepts safe integers only. */
-const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
+const count = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** Every key the schema allows, with its check and whether it is required (`.strict()`: no other key). */
+const FIELDS: ReadonlyMap<string, { valid: (value: unknown) => boolean; required: boolean }> = new Map([
+  ["v", { valid: (value: unknown) => value === QUEUE_EVENTS_VERSION, required: true }],
+  ["type", { valid: (value: unknown) => EVENT_TYPE_SET.has(value), required: true }],
+  ["jobUid", { valid: string(1, 64), required: true }],
+  ["jobName", { valid: string(1, 253), required: true }],
+  ["taskId", { valid: string(1, 253), required: true }],
+  ["namespace", { valid: string(1, 63), required: true }],
+  ["attempt", { valid: count, required: true }],
+  ["seq", { valid: count, required: true }],
+  ["ts", { valid: count, required: true }],
+  ["progress", { valid: count, required: false }],
+  ["severity", { valid: (value: unknown) => SEVERITY_SET.has(value), required: false }],
+  ["message", { valid: string(0, 4096), required: false }],
+  ["reason", { valid: string(0, 64), required: false }],
+  ["replacementJobUid", { valid: string(0, 64), required: false }],
+  ["replacementJobName", { valid: string(0, 253), required: false }],
+]);
+const REQUIRED_KEYS = [...FIELDS.values()].filter((field) => field.required).length;
 
 /** `queueEventSchema.safeParse(json).success`, without zod (and without copying the event). */
 export function isQueueEvent(json: unknown): json is QueueEvent {
   if (typeof json !== "object" || json === null || Array.isArray(json)) return false;
   const event = json as Record<string, unknown>;
-  /** Required keys seen (an object's keys are distinct: 9 means all of them). */
+  // An object's keys are distinct: as many required keys seen as there are means all of them.
   let required = 0;
   for (const key in event) {
     if (!Object.hasOwn(event, key)) continue;
-    const value = event[key];
-    switch (key) {
-      case "v":
-        if (value !== QUEUE_EVENTS_VERSION) return false;
-        required++;
-        break;
-      case "type":
-        if (!EVENT_TYPE_SET.has(value)) return false;
-        required++;
-        break;
-      case "jobUid":
-        if (!isString(value, 1, 64)) return false;
-        required++;
-        break;
-      case "jobName":
-      case "taskId":
-        if (!isString(value, 1, 253)) return false;
-        required++;
-        break;
-      case "namespace":
-        if (!isString(value, 1, 63)) return false;
-        required++;
-        break;
-      case "attempt":
-      case "seq":
-      case "ts":
-        if (!isCount(value)) return false;
-        required++;
-        break;
-      case "progress":
-        if (!isCount(value)) return false;
-        break;
-      case "severity":
-        if (!SEVERITY_SET.has(value)) return false;
-        break;
-      case "message":
-        if (!isString(value, 0, 4096)) return false;
-        break;
-      case "reason":
-      case "replacementJobUid":
-        if (!isString(value, 0, 64)) return false;
-        break;
-      case "replacementJobName":
-        if (!isString(value, 0, 253)) return false;
-        break;
-      default:
-        // .strict(): no other key.
-        return false;
-    }
+    const field = FIELDS.get(key);
+    if (!field || !field.valid(event[key])) return false;
+    if (field.required) required++;
   }
-  return required === 9;
+  return required === REQUIRED_KEYS;
 }
 
 /**
