@@ -322,8 +322,9 @@ export class JobTracker {
   /** The task's newest live attempt, if any. */
   currentAttempt(taskId: string): TrackedJob | undefined {
     let newest: TrackedJob | undefined;
-    for (const entry of this.jobsOfTask(taskId)) {
-      if (entry.lifecycle === "deleting") continue;
+    for (const uid of this.byTask.get(taskId) ?? []) {
+      const entry = this.jobs.get(uid);
+      if (!entry || entry.lifecycle === "deleting") continue;
       if (!newest || entry.attempt > newest.attempt) newest = entry;
     }
     return newest;
@@ -348,9 +349,10 @@ export class JobTracker {
     };
   }
 
-  private hasNewerAttempt(entry: TrackedJob): boolean {
-    for (const other of this.jobsOfTask(entry.taskId)) {
-      if (other.uid !== entry.uid && other.attempt > entry.attempt && other.replacesUid === entry.uid) return true;
+  private hasNewerAttempt(entry: TrackedJob): boolean { // every event asks: no arrays built
+    for (const uid of this.byTask.get(entry.taskId) ?? []) {
+      const other = this.jobs.get(uid);
+      if (other && other.uid !== entry.uid && other.attempt > entry.attempt && other.replacesUid === entry.uid) return true;
     }
     return false;
   }
