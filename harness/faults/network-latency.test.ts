@@ -3,6 +3,7 @@ import { networkLatencyFault } from "./network-latency.ts";
 import { NoEvidenceError } from "./fault.ts";
 import { faultHarness } from "../testing/contexts.ts";
 import { FakeRtt } from "../testing/fake-lab.ts";
+import { ManualClock } from "../core/clock.ts";
 
 function latency(target: Record<string, unknown>, params: Record<string, unknown>, confirmWithinMs = 2_000) {
   const spec = { name: "slow", type: "network-latency", target: networkLatencyFault.target.parse(target), params: networkLatencyFault.params.parse(params), durationMs: 1_000, confirmWithinMs };
@@ -74,5 +75,31 @@ describe("network-latency", () => {
     expect(plan.targets.map((target) => target.id)).toEqual(["workloads → broker 1 (127.0.0.1:31291)", "workloads → broker 2 (127.0.0.1:31292)", "workloads → broker 3 (127.0.0.1:31293)"]);
     expect(plan.safety.ok).toBe(true);
     expect(plan.notes[1]).toBe("300ms ± 50ms downstream for 1s");
+  });
+});
+
+describe("network-latency beside other faults", () => {
+  it("a targeted broker that stops answering (stopped by an overlapping fault) is no evidence either way; a lost delay still is", async () => {
+    const clock = new ManualClock();
+    const { spec, fault } = latency({ nodeIds: [1, 2], mode: "all" }, { latency: "200ms", direction: "downstream" });
+    const harness = faultHarness(spec, { safety: { maxTargets: 2 }, clock });
+    await fault.inject(harness.ctx);
+    const measure = harness.ctx.rtt.measure.bind(harness.ctx.rtt);
+    harness.ctx.rtt = {
+      measure: async (address, samples, signal) => {
+        if (address.port === 31291) throw new Error("127.0.0.1:31291: read ECONNRESET");
+        return measure(address, samples, signal);
+      },
+    };
+    const held = fault.watch!(harness.ctx, clock.now() + 30_000);
+    await clock.advance(31_000);
+    await held;
+    expect(harness.ctx.timeline.ofKind("probe").at(-1)).toMatchObject({ outcome: "ok", detail: expect.stringContaining("workloads→1 no answer") });
+
+    // The delay gone from the path that still answers: two misses in a row end the fault as inconclusive.
+    harness.lab.toxics.forEach((toxic) => (toxic.spec = { ...toxic.spec, latencyMs: 0 } as typeof toxic.spec));
+    const lost = fault.watch!(harness.ctx, clock.now() + 30_000).catch((error: unknown) => error);
+    await clock.advance(31_000);
+    expect(await lost).toBeInstanceOf(NoEvidenceError);
   });
 });

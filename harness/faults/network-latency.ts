@@ -137,9 +137,13 @@ export const networkLatencyFault = defineToxicFault({
           // The RTT every few checks: it costs requests to the brokers, the toxic list costs nothing.
           if (check % WATCH_RTT_EVERY === 0) {
             const observed = await measure(targeted, ctx);
-            const rises = Object.fromEntries(targeted.map((path) => [path.label, (observed.get(path.label) ?? Number.NaN) - (baseline.get(path.label) ?? Number.NaN)]));
-            ctx.timeline.record({ kind: "probe", probe: `${spec.name} observed latency`, outcome: Object.values(rises).every((rise) => rise >= threshold) ? "ok" : "not-ok", value: { configuredMs: perRoundTripMs, riseMs: rises }, detail: Object.entries(rises).map(([label, rise]) => `${label} +${rise.toFixed(0)}ms`).join(", ") });
-            slowChecks = Object.values(rises).every((rise) => rise >= threshold) ? 0 : slowChecks + 1;
+            // A path that did not answer (its broker stopped, e.g. by an overlapping fault) proves nothing either way.
+            const answering = targeted.filter((path) => Number.isFinite(observed.get(path.label)));
+            const rises = Object.fromEntries(answering.map((path) => [path.label, observed.get(path.label)! - (baseline.get(path.label) ?? Number.NaN)]));
+            const silent = targeted.filter((path) => !answering.includes(path)).map((path) => `${path.label} no answer`);
+            const outcome = answering.length === 0 ? "no-data" : Object.values(rises).every((rise) => rise >= threshold) ? "ok" : "not-ok";
+            ctx.timeline.record({ kind: "probe", probe: `${spec.name} observed latency`, outcome, value: { configuredMs: perRoundTripMs, riseMs: rises }, detail: [...Object.entries(rises).map(([label, rise]) => `${label} +${rise.toFixed(0)}ms`), ...silent].join(", ") });
+            if (outcome !== "no-data") slowChecks = outcome === "ok" ? 0 : slowChecks + 1;
             // Two misses in a row: one slow sample is scheduling noise, two are a fault that is gone.
             if (slowChecks >= 2) throw new NoEvidenceError(`the targeted paths no longer show the delay (${JSON.stringify(rises)}; threshold +${threshold}ms)`, { rises });
           }
@@ -150,9 +154,20 @@ export const networkLatencyFault = defineToxicFault({
   },
 });
 
-/** Median round trip per path, RTT_SAMPLES each: the baseline before the toxics and the proof after. */
+/**
+ * Median round trip per path, RTT_SAMPLES each: the baseline before the toxics and the proof after.
+ * A path that does not answer reads NaN (no proof of a delay, and no proof against one): with faults
+ * that overlap, its broker may be down on purpose.
+ */
 async function measure(paths: Path[], ctx: FaultContext<unknown>): Promise<Map<string, number>> {
   const result = new Map<string, number>();
-  for (const path of paths) result.set(path.label, median(await ctx.rtt.measure(path.address, RTT_SAMPLES, ctx.signal)));
+  for (const path of paths) {
+    try {
+      result.set(path.label, median(await ctx.rtt.measure(path.address, RTT_SAMPLES, ctx.signal)));
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      result.set(path.label, Number.NaN);
+    }
+  }
   return result;
 }
