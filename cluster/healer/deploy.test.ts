@@ -19,4 +19,12 @@ describe("renderHealerObjects (the one way the healer is deployed: suite, lab te
     expect(hashOf(renderHealerObjects({ config: { HEALER_GRACE_PERIOD: "5s" } }))).toBe(hashOf(renderHealerObjects({ config: { HEALER_GRACE_PERIOD: "5s" } })));
     expect(hashOf(renderHealerObjects({ config: { HEALER_GRACE_PERIOD: "5s" } }))).not.toBe(hashOf(renderHealerObjects({ config: { HEALER_GRACE_PERIOD: "6s" } })));
   });
+
+  it("puts extra pod labels on the template only; they never override a selector label", () => {
+    const plain = deploymentOf(renderHealerObjects());
+    const [selectorKey, selectorValue] = Object.entries(plain.spec!.selector.matchLabels!)[0]!;
+    const deployment = deploymentOf(renderHealerObjects({ podLabels: { "chaoslab.streamforge.io/chaos-target": "true", [selectorKey]: "something-else" } }));
+    expect(deployment.spec!.template.metadata!.labels).toMatchObject({ "chaoslab.streamforge.io/chaos-target": "true", [selectorKey]: selectorValue });
+    expect(deployment.spec!.selector.matchLabels).toEqual(plain.spec!.selector.matchLabels);
+  });
 });

@@ -53,6 +53,8 @@ export interface DeployHealerOptions {
   name?: string;
   /** Image (default the manifests' `chaoslab/healer:dev`). */
   image?: string;
+  /** Extra labels on the healer's pods (not part of any selector), e.g. the suite's chaos opt-in. */
+  podLabels?: Record<string, string>;
   /** Bound on the wait for rollout + Lease + Ready. Default 120 s. */
   timeoutMs?: number;
 }
@@ -175,7 +177,7 @@ export function renderHealerObjects(options: DeployHealerOptions = {}): k8s.Kube
         if (options.replicas !== undefined) object.spec.replicas = options.replicas;
         object.spec.selector.matchLabels = selectorLabels(object.spec.selector.matchLabels);
         const template = object.spec.template;
-        template.metadata.labels = selectorLabels(template.metadata.labels);
+        template.metadata.labels = { ...options.podLabels, ...selectorLabels(template.metadata.labels) };
         template.metadata.annotations = { ...template.metadata.annotations, [CONFIG_HASH_ANNOTATION]: configHash };
         template.spec.serviceAccountName = rename(template.spec.serviceAccountName);
         for (const term of template.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {

@@ -16,6 +16,7 @@ import { applyObjects, loadKubeConfig, rawRequest, readManifests } from "../../c
 import type { LabDescription } from "../../cluster/provider.ts";
 import type { KubeReader } from "../core/ports.ts";
 import { STREAMFORGE_NAMESPACE } from "../../workloads/queue-events/namespace.ts";
+import { CHAOS_OPT_IN_LABEL } from "../core/safety.ts";
 
 export const CONNECTOR = { name: "arango-connector", manifest: path.join(REPO_ROOT, "workloads", "manifests", "arango-connector.yaml") } as const;
 export const HEALER = { name: DEFAULT_HEALER_NAME } as const;
@@ -51,7 +52,9 @@ export interface DeployOptions {
 export async function deploySuiteWorkloads(description: LabDescription, kube: KubeReader, options: DeployOptions = {}): Promise<void> {
   const log = options.log ?? (() => undefined);
   const config = loadKubeConfig(description.kubeconfig);
-  const healer = renderHealerObjects({ config: { ...SUITE_HEALER_CONFIG, ...options.healerConfig }, replicas: options.healerReplicas });
+  // Opted in to chaos like the connector: the suite's scenarios delete the healer's own pods on purpose.
+  const podLabels = { [CHAOS_OPT_IN_LABEL.key]: CHAOS_OPT_IN_LABEL.value };
+  const healer = renderHealerObjects({ config: { ...SUITE_HEALER_CONFIG, ...options.healerConfig }, replicas: options.healerReplicas, podLabels });
   await applyObjects(config, [...(await readManifests(CONNECTOR.manifest)), ...healer]);
   const restarted = await replaceStaleNotReadyPods(kube, config, [CONNECTOR.name, HEALER.name]);
   if (restarted.length > 0) log(`[suite] deleted ${restarted.join(", ")}: running and containers ready, but marked NotReady (a node heartbeat blip); their Deployments recreate them`);
