@@ -20,5 +20,9 @@ describe("which suite scenarios may share the lab with others", () => {
     // Two canaries at once delete each other's Rollout and Services (seen in a parallel `make chaos`).
     expect(sharesTheLab(await load("canary-rollback"), DEFAULT_CATALOG)).toBe(false);
     expect(sharesTheLab(await load("canary-promote"), DEFAULT_CATALOG)).toBe(false);
+    // Deleting a shared workload's pod (the connector, the healer) touches every run on the lab.
+    expect(sharesTheLab(await load("connector-pod-delete"), DEFAULT_CATALOG)).toBe(false);
+    expect(sharesTheLab(await load("healer-deleted-while-loader-stalled"), DEFAULT_CATALOG)).toBe(false);
+    expect(sharesTheLab(await load("loader-pod-delete-healer"), DEFAULT_CATALOG)).toBe(true);
   });
 });

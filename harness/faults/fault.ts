@@ -83,13 +83,19 @@ export interface FaultType<Target = unknown, Params = unknown, Action = unknown>
    * its scenario runs alone; `targets`: only the selected targets, so its scenario may share the lab
    * with other such scenarios (`chaoslab chaos --parallel`). Default `lab`: the safe assumption.
    */
-  scope?: "lab" | "targets";
+  scope?: "lab" | "targets" | ((target: Target) => "lab" | "targets");
   revertAction: z.ZodType<Action>;
   create(spec: FaultSpec<Target, Params>): Fault<Action>;
   /** Idempotent: reverting something already reverted succeeds. */
   revert(action: Action, ctx: RevertContext): Promise<void>;
   /** Leaks this type of fault could leave behind, looked for after every scenario whatever ran. */
   audit?(ctx: AuditContext): Promise<Leak[]>;
+}
+
+/** The scope of one fault entry: its type's, decided by the entry's target where the type says so. */
+export function scopeOf(type: Pick<FaultType, "scope">, target: unknown): "lab" | "targets" {
+  const scope = type.scope ?? "lab";
+  return typeof scope === "function" ? scope(target) : scope;
 }
 
 /** Identity helper that keeps a module's types checked while the registry stores them erased. */

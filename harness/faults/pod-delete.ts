@@ -64,7 +64,9 @@ export const podDeleteFault = defineFault({
   target: podTargetSchema,
   params,
   duration: "none",
-  scope: "targets",
+  // Only the run's own pods make it target-scoped: a shared workload's pods (the connector, the healer)
+  // are every run's, so deleting them must not happen beside other scenarios.
+  scope: (target) => (target.thisRun ? "targets" : "lab"),
   revertAction: z.never(),
   create: (spec) => ({
     async plan(ctx) {

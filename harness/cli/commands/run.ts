@@ -21,6 +21,7 @@ import { writeAllureResults } from "../../../reports/allure-results.ts";
 import type { CommandIo } from "./io.ts";
 import { progressLine, renderResult } from "./progress.ts";
 import { type ScenarioCommand, selectAndConnect } from "./scenario-files.ts";
+import { scopeOf } from "../../faults/fault.ts";
 
 export interface RunDeps {
   catalog?: Catalog;
@@ -60,7 +61,7 @@ export const runCommand: ScenarioCommand<{ seed?: number; parallel?: number }, R
  */
 export function sharesTheLab(loaded: LoadedScenario, catalog: Catalog): boolean {
   return (
-    loaded.scenario.spec.faults.every((fault) => findFault(catalog, fault.type).scope === "targets") &&
+    loaded.scenario.spec.faults.every((fault) => scopeOf(findFault(catalog, fault.type), fault.target) === "targets") &&
     loaded.scenario.spec.setup.every((entry) => (findSetupAction(catalog, entry.kind).scope ?? "run") === "run")
   );
 }
