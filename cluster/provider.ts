@@ -105,6 +105,14 @@ export interface HostAddress {
   port: number;
 }
 
+/** `host:port` (the form Kafka bootstrap lists use) as a HostAddress; the last colon splits, so `[::1]:9092` is host `::1`. */
+export function parseHostAddress(address: string): HostAddress {
+  const colon = address.lastIndexOf(":");
+  const port = Number(address.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65_535) throw new Error(`"${address}" is not host:port`);
+  return { host: address.slice(0, colon).replace(/^\[(.*)\]$/, "$1"), port };
+}
+
 /**
  * Where this machine (the harness) reaches one broker by each path: through the fault proxy (what
  * workloads dial) and directly (what the instruments dial). A network fault's proof measures both.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ManualClock } from "../core/clock.ts";
 import { faultHarness } from "../testing/contexts.ts";
 import { NoEvidenceError, UnsupportedFaultError } from "./fault.ts";
 import { kafkaOutageFault } from "./kafka-outage.ts";
@@ -44,6 +45,20 @@ describe("kafka-outage", () => {
     expect((await harness.lab.brokers.list()).every((broker) => broker.running)).toBe(true);
     // Idempotent: reverting again (cleanup after a crash) succeeds.
     await kafkaOutageFault.revert({ nodeIds: [1, 2, 3] }, { lab: harness.lab, kube: harness.ports.kube, kafka: harness.ports.kafka, clock: harness.ctx.clock, log: harness.ctx.log });
+  });
+
+  it("a metadata request that hangs counts as no answer once 3 s of the lab's clock have passed", async () => {
+    const { spec, fault } = outage({}, 10_000);
+    const clock = new ManualClock();
+    const harness = faultHarness(spec, { safety: everyBroker, clock });
+    harness.ports.kafka.brokers = () => new Promise(() => {});
+    let evidence: { summary: string } | undefined;
+    const injected = fault.inject(harness.ctx).then((result) => (evidence = result));
+    await clock.advance(2_900);
+    expect(evidence).toBeUndefined();
+    await clock.advance(200);
+    await injected;
+    expect(evidence?.summary).toBe("all 3 brokers down; no metadata answer from the cluster");
   });
 
   it("refuses to inject when the policy forbids it, touching nothing", async () => {

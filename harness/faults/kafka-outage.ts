@@ -26,6 +26,7 @@ import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import type { RevertContext } from "../core/context.ts";
 import { SafetyViolationError, checkSafety } from "../core/safety.ts";
 import type { KafkaReader } from "../core/ports.ts";
+import type { Clock } from "../core/clock.ts";
 import { shutdownParams, waitUntilCaughtUp } from "./kafka-broker-failure.ts";
 import { defineFault, NoEvidenceError, UnsupportedFaultError } from "./fault.ts";
 
@@ -35,17 +36,23 @@ const METADATA_ANSWER_MS = 3_000;
 
 const revertAction = z.object({ nodeIds: z.array(z.number().int().min(0)).min(1) }).strict();
 
-/** Whether any broker answers metadata now: the brokers it lists, or undefined when none answered in time. */
-async function answeringBrokers(kafka: KafkaReader): Promise<number[] | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const noAnswer = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), METADATA_ANSWER_MS)));
+/**
+ * Whether any broker answers metadata now: the brokers it lists, or undefined when none answered within
+ * METADATA_ANSWER_MS of the lab's clock (a simulated clock in the unit tests, so the bound is testable).
+ */
+async function answeringBrokers(kafka: KafkaReader, clock: Clock, signal: AbortSignal): Promise<number[] | undefined> {
+  const answered = new AbortController();
+  const noAnswer = clock.sleep(METADATA_ANSWER_MS, AbortSignal.any([signal, answered.signal])).then(
+    () => undefined,
+    () => undefined,
+  );
   try {
     const brokers = await Promise.race([kafka.brokers().then((list) => list.map((broker) => broker.nodeId)), noAnswer]);
     return brokers === undefined || brokers.length === 0 ? undefined : brokers;
   } catch {
     return undefined;
   } finally {
-    clearTimeout(timer);
+    answered.abort();
   }
 }
 
@@ -87,7 +94,7 @@ export const kafkaOutageFault = defineFault({
         const deadline = ctx.clock.now() + spec.confirmWithinMs;
         for (;;) {
           const running = (await ctx.lab.brokers.list()).filter((broker) => broker.running).map((broker) => broker.nodeId);
-          const answering = running.length === 0 ? await answeringBrokers(ctx.kafka) : undefined;
+          const answering = running.length === 0 ? await answeringBrokers(ctx.kafka, ctx.clock, ctx.signal) : undefined;
           if (running.length === 0 && answering === undefined) {
             return {
               summary: `all ${nodeIds.length} brokers down; no metadata answer from the cluster`,

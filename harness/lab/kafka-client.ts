@@ -5,6 +5,7 @@
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import type { BrokerAddress, GroupLag, KafkaReader, PartitionState } from "../core/ports.ts";
 import { describeQuorumLeader } from "./kafka-quorum.ts";
+import { parseHostAddress } from "../../cluster/provider.ts";
 
 /**
  * Group coordinators move (a fresh cluster creating __consumer_offsets, a broker failure): kafkajs's own
@@ -62,9 +63,8 @@ export class KafkaAdminReader implements KafkaReader {
   async quorumLeader(): Promise<number> {
     const failures: string[] = [];
     for (const address of this.bootstrap) {
-      const [host, port] = [address.slice(0, address.lastIndexOf(":")), Number(address.slice(address.lastIndexOf(":") + 1))];
       try {
-        return (await describeQuorumLeader({ host, port }, 3_000)).leaderId;
+        return (await describeQuorumLeader(parseHostAddress(address), 3_000)).leaderId;
       } catch (error) {
         failures.push((error as Error).message);
       }

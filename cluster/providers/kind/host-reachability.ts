@@ -7,6 +7,7 @@ import { KIND_CONTROL_PLANE_CONTAINER } from "../../kind/config.ts";
 import { type Clock, pollUntil } from "../../kind/wait.ts";
 import type { KindLabTopology } from "../../manifests/kind-manifests.ts";
 import type { ToxiproxyNetworkHandles } from "../../network/toxiproxy-network.ts";
+import { parseHostAddress } from "../../provider.ts";
 
 /** Whether something accepts TCP connections on host:port (network/tcp-probe.ts canConnect; tests fake it). */
 export type TcpProbe = (host: string, port: number, timeoutMs: number) => Promise<boolean>;
@@ -41,7 +42,7 @@ export async function verifyToxiproxyFromHost(handles: ToxiproxyNetworkHandles, 
 }
 
 export async function verifyHostBootstrap(topology: KindLabTopology, tcpProbe: TcpProbe, clock: Clock): Promise<void> {
-  const [host, port] = splitHostPort(topology.hostBootstrap);
+  const { host, port } = parseHostAddress(topology.hostBootstrap);
   await pollUntil({
     what: `Kafka bootstrap ${topology.hostBootstrap}`,
     timeoutMs: HOST_REACHABLE_TIMEOUT_MS,
@@ -57,9 +58,4 @@ export async function verifyHostBootstrap(topology: KindLabTopology, tcpProbe: T
           `has the nodeport services of listener "host". With a remote Docker engine (DOCKER_HOST=tcp://…) 127.0.0.1 is not where the ports are published.`,
       ),
   });
-}
-
-function splitHostPort(address: string): [string, number] {
-  const colon = address.lastIndexOf(":");
-  return [address.slice(0, colon), Number(address.slice(colon + 1))];
 }
