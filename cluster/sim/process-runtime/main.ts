@@ -21,7 +21,7 @@ import { findLabImage, REPO_ROOT } from "../../images.ts";
 import { LOOPBACK, PORTS, POD_IP_PREFIX, stateDir, statePaths } from "../layout.ts";
 import { apiErrorCode, apiErrorMessage } from "../../kube/apply.ts";
 import { EnvResolutionError, resolveContainerEnv } from "./pod-env.ts";
-import { condition, containerName, podIpAllocator, type PodProcess, runningStatus } from "./pod-process.ts";
+import { condition, containerName, podIpAllocator, podLaunch, type PodProcess, runningStatus } from "./pod-process.ts";
 import { apiObjectReader, writePodKubeconfig } from "./pod-credentials.ts";
 import { signalGroup } from "../supervisor.ts";
 import { EntryBundles } from "./entry-bundles.ts";
@@ -99,23 +99,19 @@ async function startPod(pod: k8s.V1Pod) {
     setTimeout(() => serialize(uid, () => reconcileByName(entry.namespace, entry.name)), 2_000).unref();
     return;
   }
-  const processEnv: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TMPDIR: process.env.TMPDIR,
-    NODE_ENV: process.env.NODE_ENV,
-    HOSTNAME: entry.name,
-    POD_IP: podIP,
-    IMAGE_TAG: image.tag,
-    KUBECONFIG: kubeconfig,
-    ...env,
-  };
   const program = await bundles.command(image.entry);
+  const launchWith = podLaunch(
+    image,
+    program.nodeArgs,
+    container.args ?? [],
+    { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, NODE_ENV: process.env.NODE_ENV, HOSTNAME: entry.name, POD_IP: podIP, IMAGE_TAG: image.tag, KUBECONFIG: kubeconfig },
+    env,
+  );
   const launch = () => {
     const out = fs.openSync(path.join(dir, `${container.name}.log`), "a");
-    const child = spawn(process.execPath, [...program.nodeArgs, ...(container.args ?? [])], {
+    const child = spawn(process.execPath, launchWith.args, {
       cwd: REPO_ROOT,
-      env: processEnv,
+      env: launchWith.env,
       detached: true,
       stdio: ["ignore", out, out],
     });

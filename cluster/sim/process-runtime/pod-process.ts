@@ -5,6 +5,25 @@
 import type { ChildProcess } from "node:child_process";
 import type * as k8s from "@kubernetes/client-node";
 import { LOOPBACK, POD_IP_PREFIX } from "../layout.ts";
+import type { LabImage } from "../../images.ts";
+
+/**
+ * A pod's `node` arguments and environment, as its image would start it: the image's node flags first
+ * (as its ENTRYPOINT has them), then how the entry runs here (a bundle, or tsx), then the container's
+ * args; the image's ENV under the pod's own env, which wins (as over an image's ENV on a node).
+ */
+export function podLaunch(
+  image: Pick<LabImage, "runtime">,
+  entryArgs: readonly string[],
+  containerArgs: readonly string[],
+  runtimeEnv: NodeJS.ProcessEnv,
+  podEnv: Readonly<Record<string, string>>,
+): { args: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    args: [...(image.runtime?.nodeFlags ?? []), ...entryArgs, ...containerArgs],
+    env: { ...runtimeEnv, ...image.runtime?.env, ...podEnv },
+  };
+}
 
 export interface PodProcess {
   uid: string;
