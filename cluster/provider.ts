@@ -81,7 +81,7 @@ export type ToxicDirection = "upstream" | "downstream";
  * because every provider carries network faults through Toxiproxy (sim: a host process; kind and
  * existing: a Deployment in front of the brokers), so a scenario means the same thing everywhere.
  */
-export type ToxicSpec =
+export type ToxicSpec = (
   | { kind: "latency"; direction: ToxicDirection; latencyMs: number; jitterMs: number }
   /** Throughput cap. */
   | { kind: "bandwidth"; direction: ToxicDirection; rateKBps: number }
@@ -92,7 +92,14 @@ export type ToxicSpec =
   /** The connection closes after this many bytes. */
   | { kind: "limit-data"; direction: ToxicDirection; bytes: number }
   /** Data is sliced into small packets with a delay between them. */
-  | { kind: "slicer"; direction: ToxicDirection; averageSizeBytes: number; sizeVariationBytes: number; delayUs: number };
+  | { kind: "slicer"; direction: ToxicDirection; averageSizeBytes: number; sizeVariationBytes: number; delayUs: number }
+) & {
+  /**
+   * Share of connections the toxic acts on, 0..1 (Toxiproxy's `toxicity`; absent: 1, every one). Toxiproxy
+   * draws it once per connection and direction when the connection is made, never per packet.
+   */
+  toxicity?: number;
+};
 
 export interface ToxicRef {
   /** Broker whose workload path carries the toxic. */

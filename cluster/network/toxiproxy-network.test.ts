@@ -90,6 +90,15 @@ describe("Toxiproxy network handles", () => {
     });
   });
 
+  it("passes a toxicity (the share of connections the toxic acts on) to Toxiproxy, and leaves its default of 1 otherwise", async () => {
+    expect(toxicBody("p", { kind: "timeout", direction: "downstream", timeoutMs: 0, toxicity: 0.3 })).toEqual({ name: "p", stream: "downstream", toxicity: 0.3, type: "timeout", attributes: { timeout: 0 } });
+    const api = fakeToxiproxy();
+    const handles = new ToxiproxyNetworkHandles(API, proxyNames, noPaths, api.fetchImpl);
+    await handles.addToxic([1], "p", { kind: "timeout", direction: "downstream", timeoutMs: 0, toxicity: 0.3 });
+    await handles.addToxic([1], "q", { kind: "timeout", direction: "downstream", timeoutMs: 0 });
+    expect(api.requests.filter((request) => request.method === "POST").map((request) => (request.body as unknown as { toxicity: number }).toxicity)).toEqual([0.3, 1]);
+  });
+
   it("explains a duplicate toxic, an unknown broker and an API that does not answer", async () => {
     const api = fakeToxiproxy();
     const handles = new ToxiproxyNetworkHandles(API, proxyNames, noPaths, api.fetchImpl);

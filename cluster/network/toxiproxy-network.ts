@@ -7,8 +7,8 @@ import type { BrokerPaths, KafkaNetworkHandles, ToxicRef, ToxicSpec } from "../p
 import { type Fetch, type ToxicBody, ToxiproxyApi } from "./toxiproxy-api.ts";
 
 /** A typed spec as Toxiproxy's toxic body (type names and attribute units as its API wants them). */
-export function toxicBody(name: string, spec: ToxicSpec): Omit<ToxicBody, "toxicity"> {
-  const base = { name, stream: spec.direction };
+export function toxicBody(name: string, spec: ToxicSpec): Omit<ToxicBody, "toxicity"> & { toxicity?: number } {
+  const base = { name, stream: spec.direction, ...(spec.toxicity === undefined ? {} : { toxicity: spec.toxicity }) };
   switch (spec.kind) {
     case "latency":
       return { ...base, type: "latency", attributes: { latency: spec.latencyMs, jitter: spec.jitterMs } };

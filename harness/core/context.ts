@@ -3,7 +3,7 @@
  * readers; run-time contexts add the mutating ports, the journal and the timeline.
  */
 import type { BrokerPaths, LabDescription, StartedLab } from "../../cluster/provider.ts";
-import type { KafkaReader, KubePort, KubeReader, RttMeter } from "./ports.ts";
+import type { KafkaReader, KubePort, KubeReader, RttMeter, TransferMeter } from "./ports.ts";
 import type { Clock } from "./clock.ts";
 import type { Rng } from "./rng.ts";
 import type { RunNames } from "./run-names.ts";
@@ -47,6 +47,7 @@ export interface SharedResources {
 export interface RunPorts extends ReadPorts {
   kube: KubePort;
   rtt: RttMeter;
+  transfer: TransferMeter;
 }
 
 export interface RunContextBase extends RunPorts {

@@ -97,3 +97,9 @@ export interface KafkaReader {
 export interface RttMeter {
   measure(address: { host: string; port: number }, samples: number, signal?: AbortSignal): Promise<number[]>;
 }
+
+/** A transfer of at least `minBytes` from one broker over one path, for the bandwidth fault's evidence. */
+export interface TransferMeter {
+  /** Resolves with the bytes that arrived and the time from the first request to the last byte. */
+  transfer(address: { host: string; port: number }, brokerId: number, minBytes: number, signal?: AbortSignal): Promise<{ bytes: number; ms: number; responses: number }>;
+}

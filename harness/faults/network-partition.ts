@@ -29,12 +29,10 @@
  * broker (a lab-wide fault); cutting individual workloads off is not possible there and is not offered.
  */
 import { z } from "zod";
-import { NoEvidenceError, UnsupportedFaultError, type FaultContext } from "./fault.ts";
-import { selectBrokers } from "./broker-target.ts";
-import { addToxics, defineToxicFault, expectToxicsPresent, proxyPlan, toxicDirections } from "./toxics.ts";
-import { SafetyViolationError } from "../core/safety.ts";
+import { NoEvidenceError, type FaultContext } from "./fault.ts";
+import { addToxics, defineToxicFault, roundTrip, targetPaths, toxicDirections, toxicFaultPlan, watchToxics, type RoundTrip, type ToxicPath } from "./toxics.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
-import type { BrokerPaths, HostAddress, LabDescription, ToxicRef } from "../../cluster/provider.ts";
+import type { ToxicRef } from "../../cluster/provider.ts";
 
 /**
  * A round trip that has not answered by then counts as failed. A healthy one takes milliseconds on the
@@ -42,8 +40,7 @@ import type { BrokerPaths, HostAddress, LabDescription, ToxicRef } from "../../c
  * costs, so it is not larger.
  */
 const ROUND_TRIP_TIMEOUT_MS = 3_000;
-/** While the fault lasts: the toxic list every second, the cut paths' round trips every fifth check. */
-const WATCH_POLL_MS = 1_000;
+/** While the fault lasts: the cut paths' round trips every fifth check of the toxic list (every 5 s). */
 const WATCH_ROUND_TRIP_EVERY = 5;
 
 const params = z
@@ -56,56 +53,13 @@ const params = z
   .strict()
   .prefault({});
 
-interface Path {
-  label: string;
-  address: HostAddress;
-  /** The fault cuts this path; the others are controls that must keep answering. */
-  cut: boolean;
-}
-
-type RoundTrip = { answered: true; ms: number } | { answered: false; error: string };
-
-function noToxiproxy(description: LabDescription): string | undefined {
-  if (description.toxiproxy) return undefined;
-  return (
-    `the ${description.provider} lab has no Toxiproxy in front of the brokers, so there is no workloads' path to cut. ` +
-    "What to do: run it on the sim or kind lab, or on CLUSTER=existing set CHAOSLAB_TOXIPROXY_API and CHAOSLAB_KAFKA_PATHS (README, network faults)."
-  );
-}
-
-/** One Kafka round trip per path, all at once; an error or no answer within the timeout is a failed one. */
-async function roundTrips(paths: Path[], ctx: FaultContext<unknown>): Promise<Map<string, RoundTrip>> {
-  const results = await Promise.all(
-    paths.map(async (path): Promise<RoundTrip> => {
-      const timeout = AbortSignal.timeout(ROUND_TRIP_TIMEOUT_MS);
-      try {
-        const [ms] = await ctx.rtt.measure(path.address, 1, AbortSignal.any([ctx.signal, timeout]));
-        return { answered: true, ms: ms ?? Number.NaN };
-      } catch (error) {
-        if (ctx.signal.aborted) throw error;
-        return { answered: false, error: timeout.aborted ? `no answer within ${formatDuration(ROUND_TRIP_TIMEOUT_MS)}` : (error as Error).message };
-      }
-    }),
-  );
+/** One Kafka round trip per path, all at once. */
+async function roundTrips(paths: ToxicPath[], ctx: FaultContext<unknown>): Promise<Map<string, RoundTrip>> {
+  const results = await Promise.all(paths.map((path) => roundTrip(path.address, ctx, ROUND_TRIP_TIMEOUT_MS)));
   return new Map(paths.map((path, index) => [path.label, results[index]!]));
 }
 
 const show = (trip: RoundTrip | undefined) => (trip === undefined ? "?" : trip.answered ? `${trip.ms.toFixed(0)}ms` : trip.error);
-
-/** The cut paths and, as controls, the same brokers' direct paths and every other broker's workloads path. */
-function pathsFor(selected: number[], reachable: BrokerPaths[]): Path[] {
-  const paths: Path[] = [];
-  for (const nodeId of selected) {
-    const broker = reachable.find((candidate) => candidate.nodeId === nodeId);
-    if (!broker) throw new Error(`the lab publishes no path to broker ${nodeId} (brokers with paths: ${reachable.map((b) => b.nodeId).join(", ") || "none"})`);
-    paths.push({ label: `workloads→${nodeId}`, address: broker.workloads, cut: true });
-    paths.push({ label: `direct→${nodeId}`, address: broker.direct, cut: false });
-  }
-  for (const broker of reachable) {
-    if (!selected.includes(broker.nodeId)) paths.push({ label: `workloads→${broker.nodeId}`, address: broker.workloads, cut: false });
-  }
-  return paths;
-}
 
 export const networkPartitionFault = defineToxicFault({
   type: "network-partition",
@@ -113,27 +67,18 @@ export const networkPartitionFault = defineToxicFault({
   params,
   create: (spec) => {
     // What inject cut, for watch: the toxics it added and the paths it proved cut.
-    let injected: { refs: ToxicRef[]; cut: Path[] } | undefined;
+    let injected: { refs: ToxicRef[]; cut: ToxicPath[] } | undefined;
     return {
-      async plan(ctx) {
-        const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
-        const reachable = await ctx.brokerPaths().catch(() => [] as BrokerPaths[]);
-        const unsupported = noToxiproxy(ctx.description);
-        return proxyPlan(spec, selection, reachable, [
+      plan: (ctx) =>
+        toxicFaultPlan(spec, ctx, [
           `cut ${spec.params.direction === "both" ? "both directions" : `${spec.params.direction} only`} for ${formatDuration(spec.durationMs ?? 0)}`,
           "the direct listener (healer, probes) and the brokers themselves are not affected",
-          ...(unsupported ? [`will be skipped: ${unsupported}`] : []),
-        ]);
-      },
+        ]),
       async inject(ctx) {
-        const unsupported = noToxiproxy(ctx.description);
-        if (unsupported) throw new UnsupportedFaultError(unsupported);
-        const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
-        if (!selection.safety.ok) throw new SafetyViolationError(spec.name, selection.safety.violations);
         // Addresses this machine can dial, per broker and path, as the lab publishes them.
-        const paths = pathsFor(selection.selected, await ctx.brokerPaths());
+        const { selected, paths } = await targetPaths(spec, ctx);
         const table = (before: Map<string, RoundTrip>, during?: Map<string, RoundTrip>) =>
-          Object.fromEntries(paths.map((path) => [path.label, { cut: path.cut, before: show(before.get(path.label)), ...(during ? { during: show(during.get(path.label)) } : {}) }]));
+          Object.fromEntries(paths.map((path) => [path.label, { cut: path.targeted, before: show(before.get(path.label)), ...(during ? { during: show(during.get(path.label)) } : {}) }]));
 
         // Before touching anything: a path that already fails cannot show the cut (or the controls' health).
         const before = await roundTrips(paths, ctx);
@@ -143,12 +88,12 @@ export const networkPartitionFault = defineToxicFault({
         }
 
         const refs: ToxicRef[] = [];
-        injected = { refs, cut: paths.filter((path) => path.cut) };
+        injected = { refs, cut: paths.filter((path) => path.targeted) };
         await addToxics(
           ctx,
           {
             fault: spec.name,
-            nodeIds: selection.selected,
+            nodeIds: selected,
             directions: toxicDirections(spec.params.direction),
             spec: (direction) => ({ kind: "timeout", timeoutMs: 0, direction }),
             note: (direction) => `partition, ${direction}`,
@@ -159,11 +104,11 @@ export const networkPartitionFault = defineToxicFault({
         const deadline = ctx.clock.now() + spec.confirmWithinMs;
         for (;;) {
           const during = await roundTrips(paths, ctx);
-          const cutFailed = paths.filter((path) => path.cut).every((path) => !during.get(path.label)!.answered);
-          const controlsAnswer = paths.filter((path) => !path.cut).every((path) => during.get(path.label)!.answered);
+          const cutFailed = paths.filter((path) => path.targeted).every((path) => !during.get(path.label)!.answered);
+          const controlsAnswer = paths.filter((path) => !path.targeted).every((path) => during.get(path.label)!.answered);
           const observations = { roundTripTimeoutMs: ROUND_TRIP_TIMEOUT_MS, paths: table(before, during), toxics: refs };
           if (cutFailed && controlsAnswer) {
-            const list = (cut: boolean) => paths.filter((path) => path.cut === cut).map((path) => `${path.label} ${show(during.get(path.label))}`).join(", ");
+            const list = (cut: boolean) => paths.filter((path) => path.targeted === cut).map((path) => `${path.label} ${show(during.get(path.label))}`).join(", ");
             return { summary: `round trips fail on the cut path(s) ${list(true)}; the controls still answer: ${list(false)}`, effectConfirmedAt: ctx.clock.now(), observations };
           }
           if (ctx.clock.now() >= deadline) {
@@ -176,19 +121,21 @@ export const networkPartitionFault = defineToxicFault({
       async watch(ctx, untilMs) {
         if (!injected) return;
         const { refs, cut } = injected;
-        for (let check = 1; ctx.clock.now() < untilMs; check++) {
-          await expectToxicsPresent(ctx, refs, spec.durationMs);
-          // Round trips every few checks: each on a cut path waits out the timeout; the toxic list costs nothing.
-          if (check % WATCH_ROUND_TRIP_EVERY === 0) {
+        // Round trips every few checks: each on a cut path waits out the timeout.
+        await watchToxics(ctx, {
+          refs,
+          durationMs: spec.durationMs,
+          untilMs,
+          measureEvery: WATCH_ROUND_TRIP_EVERY,
+          async measure() {
             const during = await roundTrips(cut, ctx);
             const answering = cut.filter((path) => during.get(path.label)!.answered);
             const value = Object.fromEntries(cut.map((path) => [path.label, show(during.get(path.label))]));
             ctx.timeline.record({ kind: "probe", probe: `${spec.name} cut paths`, outcome: answering.length === 0 ? "ok" : "not-ok", value, detail: Object.entries(value).map(([label, trip]) => `${label} ${trip}`).join(", ") });
             // One answer is enough: unlike a slow sample, an answer through a cut cannot be noise.
             if (answering.length > 0) throw new NoEvidenceError(`the cut path(s) ${answering.map((path) => path.label).join(", ")} answer again`, { paths: value });
-          }
-          await ctx.clock.sleep(Math.min(WATCH_POLL_MS, Math.max(0, untilMs - ctx.clock.now())), ctx.signal);
-        }
+          },
+        });
       },
     };
   },

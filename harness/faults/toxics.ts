@@ -5,12 +5,16 @@
  * way, from a fresh `chaoslab cleanup` too.
  */
 import { z } from "zod";
-import type { AuditContext, RevertContext } from "../core/context.ts";
+import type { AuditContext, PlanContext, RevertContext } from "../core/context.ts";
+import { SafetyViolationError } from "../core/safety.ts";
 import type { FaultPlan, Leak } from "../../reports/results/scenario-result.ts";
-import { brokerTargetSchema, type BrokerSelection, type BrokerTarget } from "./broker-target.ts";
-import type { BrokerPaths, ToxicDirection, ToxicRef, ToxicSpec } from "../../cluster/provider.ts";
+import { brokerTargetSchema, selectBrokers, type BrokerSelection, type BrokerTarget } from "./broker-target.ts";
+import type { BrokerPaths, HostAddress, LabDescription, ToxicDirection, ToxicRef, ToxicSpec } from "../../cluster/provider.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
-import { defineFault, NoEvidenceError, type FaultContext, type FaultType } from "./fault.ts";
+import { defineFault, NoEvidenceError, UnsupportedFaultError, type FaultContext, type FaultType } from "./fault.ts";
+
+/** While a toxic fault lasts: its toxics are listed this often (a measurement every few of these). */
+const WATCH_POLL_MS = 1_000;
 
 /** The journaled revert of one toxic: everything needed to remove it, nothing from the run's memory. */
 export const toxicRevertAction = z.object({ nodeId: z.number().int(), name: z.string().min(1) }).strict();
@@ -24,6 +28,74 @@ export function toxicName(runId: string, fault: string, direction: string): stri
 /** `both` is one toxic per direction. */
 export function toxicDirections(direction: "both" | ToxicDirection): ToxicDirection[] {
   return direction === "both" ? ["upstream", "downstream"] : [direction];
+}
+
+/** Why a toxic fault cannot run on this lab (no Toxiproxy in front of the brokers), or undefined when it can. */
+export function noToxiproxy(description: LabDescription): string | undefined {
+  if (description.toxiproxy) return undefined;
+  return (
+    `the ${description.provider} lab has no Toxiproxy in front of the brokers, so there is no workloads' path to put a toxic on. ` +
+    "What to do: run it on the sim or kind lab, or on CLUSTER=existing set CHAOSLAB_TOXIPROXY_API and CHAOSLAB_KAFKA_PATHS (README, network faults)."
+  );
+}
+
+/** One path a toxic fault measures: a targeted broker's workloads path, or a control. */
+export interface ToxicPath {
+  label: string;
+  address: HostAddress;
+  nodeId: number;
+  /** The fault's toxic is on this path; the others are controls that must stay as they were. */
+  targeted: boolean;
+}
+
+/** The targeted paths and, as controls, the same brokers' direct paths and every other broker's workloads path. */
+function toxicPaths(selected: readonly number[], reachable: readonly BrokerPaths[]): ToxicPath[] {
+  const paths: ToxicPath[] = [];
+  for (const nodeId of selected) {
+    const broker = reachable.find((candidate) => candidate.nodeId === nodeId);
+    if (!broker) throw new Error(`the lab publishes no path to broker ${nodeId} (brokers with paths: ${reachable.map((b) => b.nodeId).join(", ") || "none"})`);
+    paths.push({ label: `workloads→${nodeId}`, address: broker.workloads, nodeId, targeted: true });
+    paths.push({ label: `direct→${nodeId}`, address: broker.direct, nodeId, targeted: false });
+  }
+  for (const broker of reachable) {
+    if (!selected.includes(broker.nodeId)) paths.push({ label: `workloads→${broker.nodeId}`, address: broker.workloads, nodeId: broker.nodeId, targeted: false });
+  }
+  return paths;
+}
+
+export type RoundTrip = { answered: true; ms: number } | { answered: false; error: string };
+
+/** One Kafka round trip on a fresh connection; an error or no answer within `timeoutMs` is a failed one. */
+export async function roundTrip(address: HostAddress, ctx: Pick<FaultContext<unknown>, "rtt" | "signal">, timeoutMs: number): Promise<RoundTrip> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  try {
+    const [ms] = await ctx.rtt.measure(address, 1, AbortSignal.any([ctx.signal, timeout]));
+    return { answered: true, ms: ms ?? Number.NaN };
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    return { answered: false, error: timeout.aborted ? `no answer within ${formatDuration(timeoutMs)}` : (error as Error).message };
+  }
+}
+
+/**
+ * Where a toxic fault's inject starts: skipped (UnsupportedFaultError) without Toxiproxy, refused when the
+ * chosen brokers break the safety policy, else the chosen brokers and the paths to measure (targeted and
+ * controls), as the lab publishes them — before anything is touched.
+ */
+export async function targetPaths(spec: { name: string; target: BrokerTarget }, ctx: FaultContext<unknown>): Promise<{ selected: number[]; paths: ToxicPath[] }> {
+  const unsupported = noToxiproxy(ctx.description);
+  if (unsupported) throw new UnsupportedFaultError(unsupported);
+  const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
+  if (!selection.safety.ok) throw new SafetyViolationError(spec.name, selection.safety.violations);
+  return { selected: selection.selected, paths: toxicPaths(selection.selected, await ctx.brokerPaths()) };
+}
+
+/** A toxic fault's plan (`proxyPlan`), with `will be skipped: <why>` last where the lab has no Toxiproxy. */
+export async function toxicFaultPlan(spec: { name: string; type: string; target: BrokerTarget }, ctx: PlanContext, notes: string[]): Promise<FaultPlan> {
+  const selection = await selectBrokers(spec.target, ctx, ctx.rng("brokers"));
+  const reachable = await ctx.brokerPaths().catch(() => [] as BrokerPaths[]);
+  const unsupported = noToxiproxy(ctx.description);
+  return proxyPlan(spec, selection, reachable, [...notes, ...(unsupported ? [`will be skipped: ${unsupported}`] : [])]);
 }
 
 /**
@@ -74,6 +146,22 @@ export async function expectToxicsPresent(ctx: Pick<FaultContext<unknown>, "lab"
       `toxic(s) ${missing.map((ref) => `${ref.name} on broker ${ref.nodeId}`).join(", ")} disappeared before the fault's ${formatDuration(durationMs ?? 0)} were over`,
       { missing, present },
     );
+  }
+}
+
+/**
+ * A toxic fault's `watch`: until `untilMs`, the toxic list every second (a toxic gone is inconclusive at
+ * once) and the fault's own `measure` every `measureEvery`-th check — it costs requests to the brokers,
+ * the toxic list costs nothing. `measure` throws NoEvidenceError when the effect is gone.
+ */
+export async function watchToxics(
+  ctx: Pick<FaultContext<unknown>, "lab" | "clock" | "signal">,
+  watched: { refs: readonly ToxicRef[]; durationMs: number | undefined; untilMs: number; measureEvery: number; measure(): Promise<void> },
+): Promise<void> {
+  for (let check = 1; ctx.clock.now() < watched.untilMs; check++) {
+    await expectToxicsPresent(ctx, watched.refs, watched.durationMs);
+    if (check % watched.measureEvery === 0) await watched.measure();
+    await ctx.clock.sleep(Math.min(WATCH_POLL_MS, Math.max(0, watched.untilMs - ctx.clock.now())), ctx.signal);
   }
 }
 

@@ -3,6 +3,7 @@ import type { LabDescription } from "../../cluster/provider.ts";
 import type { RunPorts } from "../core/context.ts";
 import { KafkaAdminReader } from "./kafka-client.ts";
 import { kafkaRttMeter } from "./kafka-rtt-meter.ts";
+import { kafkaTransferMeter } from "./kafka-transfer-meter.ts";
 import { KubeClient } from "./kube-client.ts";
 
 export function createLabPorts(description: LabDescription): RunPorts & { close(): Promise<void> } {
@@ -13,6 +14,7 @@ export function createLabPorts(description: LabDescription): RunPorts & { close(
     kafka,
     kafkaWorkloads,
     rtt: kafkaRttMeter,
+    transfer: kafkaTransferMeter,
     close: async () => {
       await Promise.all([kafka.close(), kafkaWorkloads.close()]);
     },

@@ -98,7 +98,7 @@ describe("scenario loader", () => {
 
     it("unknown fault type, pointing at the type's value", () => {
       expect(diagnosticsOf(withLine(15, "    - type: pod-kill"))).toEqual([
-        's.yaml:15:13: spec.faults.0.type: unknown fault type "pod-kill" (known: pod-delete, network-latency, kafka-broker-failure, network-partition, kafka-outage, process-freeze)',
+        's.yaml:15:13: spec.faults.0.type: unknown fault type "pod-kill" (known: pod-delete, network-latency, kafka-broker-failure, network-partition, kafka-outage, process-freeze, network-bandwidth, network-loss)',
       ]);
     });
 

@@ -4,7 +4,7 @@
  * adds the fake toxics' latency. Fakes for units only — lab tests use the real thing.
  */
 import type { BrokerInfo, BrokerPaths, EndpointSliceView, LabDescription, PodProcesses, PodRef, ServiceAccess, StartedLab, ToolAccess, ToxicRef, ToxicSpec } from "../../cluster/provider.ts";
-import type { BrokerAddress, DeleteResult, GroupLag, KafkaReader, KubeObject, KubePort, ObjectRef, PartitionState, PodInfo, RttMeter } from "../core/ports.ts";
+import type { BrokerAddress, DeleteResult, GroupLag, KafkaReader, KubeObject, KubePort, ObjectRef, PartitionState, PodInfo, RttMeter, TransferMeter } from "../core/ports.ts";
 import type { RunPorts } from "../core/context.ts";
 import { CHAOS_OPT_IN_LABEL } from "../core/safety.ts";
 
@@ -226,6 +226,24 @@ export class FakeRtt implements RttMeter {
   }
 }
 
+/**
+ * Transfers: 17 KB responses at 100 KB per ms (5 ms a MB), or at the cap of a `bandwidth` toxic on the
+ * workloads' proxy (Toxiproxy's KB/s are 1000 bytes); a `timeout` toxic there means no answer.
+ */
+export class FakeTransfer implements TransferMeter {
+  static readonly RESPONSE_BYTES = 17_131;
+  constructor(private readonly lab: FakeLab) {}
+  async transfer(address: { host: string; port: number }, _brokerId: number, minBytes: number) {
+    const nodeId = address.port - 31290;
+    const toxics = address.port >= 31290 ? this.lab.toxics.filter((toxic) => toxic.nodeId === nodeId) : [];
+    if (toxics.some(({ spec }) => spec.kind === "timeout")) throw new Error(`no Kafka response from ${address.host}:${address.port} (a timeout toxic drops the data)`);
+    const responses = Math.max(1, Math.ceil(minBytes / FakeTransfer.RESPONSE_BYTES));
+    const bytes = responses * FakeTransfer.RESPONSE_BYTES;
+    const caps = toxics.flatMap(({ spec }) => (spec.kind === "bandwidth" && spec.direction === "downstream" ? [spec.rateKBps] : []));
+    return { bytes, ms: caps.length > 0 ? bytes / Math.min(...caps) : 2 + bytes / 100_000, responses };
+  }
+}
+
 export function fakePorts(lab: FakeLab, kube = new FakeKube()): RunPorts & { kube: FakeKube; kafka: FakeKafka } {
-  return { kube, kafka: new FakeKafka(lab, 31090), kafkaWorkloads: new FakeKafka(lab, 31290), rtt: new FakeRtt(lab) };
+  return { kube, kafka: new FakeKafka(lab, 31090), kafkaWorkloads: new FakeKafka(lab, 31290), rtt: new FakeRtt(lab), transfer: new FakeTransfer(lab) };
 }
