@@ -159,13 +159,21 @@ export interface PodProcesses {
   /** How the node names the container (sim: `process://<pid>`; kind: `containerd://<id>`). */
   containerID: string;
   processes: PodProcessState[];
-  /** Every process of the container is stopped (state T). */
+  /**
+   * The container is frozen, as the node itself reports it (sim: every process in state T; kind: the
+   * containerd task PAUSED and the kernel's cgroup freezer frozen — frozen processes read D or S there, not T).
+   */
   frozen: boolean;
+  /** The runtime's and kernel's words behind `frozen` where process states are not (kind: `containerd task PAUSED, freezer.state FROZEN`). */
+  freezer?: string;
+  /** The command that lets the container run again by hand (sim: `kill -CONT -- -<pgid>`; kind: `docker exec <node> ctr … task resume <id>`). */
+  thawByHand?: string;
 }
 
 /**
  * Freezing a pod's processes without killing them (what `process-freeze` uses): the sim sends
- * SIGSTOP/SIGCONT to the pod's process group; a real node would pause the container through its runtime.
+ * SIGSTOP/SIGCONT to the pod's process group; kind pauses the container through the node's containerd
+ * (`ctr task pause`/`resume`, the cgroup freezer).
  */
 export interface PodProcessHandles {
   /**

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import type { LabDescription, StartedLab } from "../cluster/provider.ts";
 import { FakeCommandRunner } from "../cluster/testing/fake-command-runner.ts";
+import { FAKE_CONTAINER_ID, fakeKindPod, scriptKindNode } from "../cluster/testing/fake-kind-node.ts";
 import { publishedHostPorts } from "../cluster/kind/config.ts";
 import { REPO_ROOT } from "../cluster/images.ts";
 import { createProvider as createKindProvider } from "../cluster/providers/kind.ts";
@@ -154,12 +155,12 @@ spec:
     - rollout: {name: queue-manager, expect: rolled-back, within: 50s}
 `;
 
-async function runFixture(lab: StartedLab, text: string, rtt?: RttMeter) {
+async function runFixture(lab: StartedLab, text: string, rtt?: RttMeter, pods = [fakePod("loader-1-a")]) {
   const loaded = parseScenario(text, "/fixtures/conformance.yaml", DEFAULT_CATALOG);
   if (!loaded.ok) throw new Error(loaded.diagnostics.map(formatDiagnostic).join("\n"));
   // Kubernetes and the instruments' Kafka are the same fakes for every provider: what differs is the lab.
   const ports = fakePorts(new FakeLab(), new FakeKube());
-  ports.kube.pods = [fakePod("loader-1-a")];
+  ports.kube.pods = pods;
   ports.kube.onPodDeleted = () => ports.kube.pods.push(fakePod("loader-1-b"));
   return runScenario(loaded, {
     catalog: DEFAULT_CATALOG,
@@ -267,17 +268,18 @@ afterAll(async () => {
 });
 
 describe("provider conformance: kind", () => {
-  async function kindLab() {
+  async function kindLab(nodePods: ReturnType<typeof fakeKindPod>[] = []) {
     const stateDir = await fsp.mkdtemp(path.join(os.tmpdir(), "conformance-kind-"));
     await labJson(stateDir, { provider: "kind", toxiproxy: { api: "http://127.0.0.1:30474" } }, api.url);
     const runner = strimziRunner().on("kind get clusters", { stdout: "chaoslab\n" });
+    const node = scriptKindNode(runner, nodePods);
     const toxiproxy = fakeToxiproxy(["kafka-broker-1", "kafka-broker-2", "kafka-broker-3"]);
     // The upstream-image lab, whatever this machine's cache holds: an air-gapped build recorded in
     // ~/.cache/chaoslab (a warm CI cache) must not change what this test describes.
     const imageMode = { kind: "online", why: "conformance test: upstream images" } as const;
     const lab = await createKindProvider({ runner: runner.run, fetch: toxiproxy.fetchImpl, stateDir, imageMode, log: () => undefined }).attach();
     if (!lab) throw new Error("the kind provider did not attach to the described lab");
-    return { lab, toxiproxy };
+    return { lab, toxiproxy, node };
   }
 
   it("answers every capability", async () => {
@@ -297,10 +299,16 @@ describe("provider conformance: kind", () => {
     expect(result.verdict, JSON.stringify(result.reasons)).toBe("passed");
   });
 
-  it("process-freeze is skipped with the reason (no container pause through the node's runtime yet), never broken", async () => {
-    const result = await runFixture((await kindLab()).lab, FREEZE_SCENARIO);
-    expect([result.verdict, result.faults[0]!.verdict]).toEqual(["skipped", "skipped"]);
-    expect(result.reasons[0]?.message).toMatch(/the kind lab cannot stop a pod's processes: that needs pausing the container through the node's container runtime/);
+  it("process-freeze pauses the pod's container through the node's containerd, proves it from the node, and resumes it", async () => {
+    const pod = fakePod("loader-1-a");
+    const { lab, node } = await kindLab([fakeKindPod(pod)]);
+    const result = await runFixture(lab, FREEZE_SCENARIO, undefined, [pod]);
+    expect(result.verdict, JSON.stringify(result.reasons)).toBe("passed");
+    expect(result.faults[0]!.evidence?.summary).toBe(
+      `1 pod(s) of streamforge/-l app=loader frozen: streamforge/loader-1-a (containerd://${FAKE_CONTAINER_ID}, state 3779:D 3790:D; containerd task PAUSED, freezer.state FROZEN)`,
+    );
+    expect([node.pauses, node.status]).toEqual([1, "RUNNING"]);
+    expect(result.leaks).toEqual([]);
   });
 
   it("canary: Services are reached through the API server from here; the in-cluster controller keeps the manifests' names", async () => {
@@ -338,6 +346,12 @@ describe("provider conformance: existing", () => {
 
   it("answers every capability", async () => {
     expectEveryCapability((await existingLab(declared)).lab);
+  });
+
+  it("process-freeze is skipped with the reason (no access to the cluster's nodes), never broken", async () => {
+    const result = await runFixture((await existingLab(declared)).lab, FREEZE_SCENARIO);
+    expect([result.verdict, result.faults[0]!.verdict]).toEqual(["skipped", "skipped"]);
+    expect(result.reasons[0]?.message).toMatch(/the existing lab cannot stop a pod's processes: that needs the nodes' container runtime/);
   });
 
   it("network-latency with Toxiproxy and declared paths: proven on the declared ports", async () => {

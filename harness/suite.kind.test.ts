@@ -1,8 +1,9 @@
 /**
  * The suite on a real kind cluster of the air-gapped images (the `kind` test project): one scenario per
- * fault type plus the canary's rollback, unchanged from scenarios/; then the `existing` provider pointed
- * at the same cluster's kubeconfig as a user points it at a staging cluster; last, `lab down` leaves no
- * container, network or volume.
+ * fault type plus the canary's rollback, unchanged from scenarios/; a loader frozen by `process-freeze`
+ * (its container paused through the node's containerd, checked against the node's own task list); then
+ * the `existing` provider pointed at the same cluster's kubeconfig as a user points it at a staging
+ * cluster; last, `lab down` leaves no container, network or volume.
  */
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../cluster/images.ts";
 import type { LabDescription, StartedLab } from "../cluster/provider.ts";
 import { withToolsFrom, zxCommandRunner } from "../cluster/kind/command-runner.ts";
+import { KIND_CONTROL_PLANE_CONTAINER } from "../cluster/kind/config.ts";
 import { leftovers } from "../cluster/kind/offline/cluster.ts";
 import { kindImageMode } from "../cluster/kind/offline/mode.ts";
 import { createProvider as createKindProvider } from "../cluster/providers/kind.ts";
@@ -44,10 +46,14 @@ beforeAll(async () => {
 });
 
 async function runSuiteFile(lab: StartedLab, labDescription: LabDescription, file: string): Promise<ScenarioResult> {
+  const scenarioFile = path.join(REPO_ROOT, "scenarios", file);
+  return runScenarioText(lab, labDescription, await fs.readFile(scenarioFile, "utf8"), scenarioFile);
+}
+
+async function runScenarioText(lab: StartedLab, labDescription: LabDescription, text: string, scenarioFile: string): Promise<ScenarioResult> {
   const ports = createLabPorts(labDescription);
   try {
-    const scenarioFile = path.join(REPO_ROOT, "scenarios", file);
-    const loaded = parseScenario(await fs.readFile(scenarioFile, "utf8"), scenarioFile);
+    const loaded = parseScenario(text, scenarioFile);
     if (!loaded.ok) throw new Error(loaded.diagnostics.map(formatDiagnostic).join("\n"));
     return await runScenario(loaded, {
       catalog: DEFAULT_CATALOG,
@@ -89,6 +95,61 @@ describe("the suite on kind (air-gapped images)", () => {
       expect(result.verdict, explain(result)).toBe("passed");
     });
   }
+});
+
+// A loader frozen for 6 s, well under its silence threshold, so the healer leaves it alone.
+const FREEZE_SCENARIO = `apiVersion: chaoslab.streamforge.io/v1alpha1
+kind: Scenario
+metadata: {name: kind-loader-freeze}
+spec:
+  timeout: 3m
+  seed: 7
+  safety: {allowedNamespaces: [streamforge], maxTargets: 1}
+  setup:
+    - loaders: {count: 1, messages: 3000, rate: 50/s, heartbeat: 1s, silenceThreshold: 60s, backoffLimit: 0}
+  faults:
+    - {type: process-freeze, name: freeze-loader, target: {namespace: streamforge, selector: app=loader, thisRun: true, mode: one}, duration: 6s}
+`;
+
+/** containerd's own task list on the node, read here independently of the fault's code: id → status. */
+async function nodeTaskStatuses(): Promise<Map<string, string>> {
+  const listed = await zxCommandRunner({ command: "docker", args: ["exec", KIND_CONTROL_PLANE_CONTAINER, "ctr", "-n", "k8s.io", "task", "ls"], timeoutMs: 30_000 });
+  return new Map(listed.stdout.split("\n").slice(1).map((line) => line.trim().split(/\s+/)).filter((fields) => fields.length === 3).map(([id, , status]) => [id!, status!]));
+}
+
+describe("process-freeze on kind: a loader's container paused through the node's containerd", () => {
+  it("the node's containerd holds the loader's task PAUSED for the duration, then RUNNING again, and the audit is clean", async () => {
+    const lab = (await createKindProvider({ log }).attach())!;
+    const ports = createLabPorts(description);
+    try {
+      await deploySuiteWorkloads(description, ports.kube, { log, timeoutMs: 300_000 });
+    } finally {
+      await ports.close();
+    }
+    const samples: Map<string, string>[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push(await nodeTaskStatuses());
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    })();
+    const result = await runScenarioText(lab, description, FREEZE_SCENARIO, "/kind/kind-loader-freeze.yaml").finally(() => (sampling = false));
+    await sampler;
+    await recordKindScenario("kind", result.name, (result.finishedAt - result.startedAt) / 1000, result.verdict);
+    expect(result.verdict, explain(result)).toBe("passed");
+    const evidence = result.faults[0]!.evidence!.summary;
+    log(`kind process-freeze evidence: ${evidence}`);
+    expect(evidence).toMatch(/^1 pod\(s\) of streamforge\/.+ frozen: streamforge\/loader-1-\S+ \(containerd:\/\/[0-9a-f]{64}, state (\d+:[DS] ?)+; containerd task PAUSED, (freezer\.state FROZEN|cgroup\.events frozen 1)\)$/);
+    const id = /containerd:\/\/([0-9a-f]{64})/.exec(evidence)![1]!;
+    // Sampled every ~0.5 s (plus docker exec's own time) across a 6 s freeze.
+    const paused = samples.filter((tasks) => tasks.get(id) === "PAUSED").length;
+    log(`kind process-freeze: task ${id.slice(0, 12)} PAUSED in ${paused} of ${samples.length} node samples`);
+    expect(paused, samples.map((tasks) => tasks.get(id) ?? "-").join(" ")).toBeGreaterThanOrEqual(4);
+    expect(samples.at(-1)!.get(id) ?? "gone (the run's teardown deleted the loader)").not.toBe("PAUSED");
+    expect(result.leaks).toEqual([]);
+    expect(await lab.processes!.listFrozen()).toEqual([]);
+  });
 });
 
 describe("the existing provider on the same cluster, as on a staging cluster", () => {

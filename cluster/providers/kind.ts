@@ -45,6 +45,7 @@ import { buildAndLoadLabImages, loadImagesIntoKind } from "./kind/lab-images.ts"
 import { ARGO_ROLLOUTS_CRDS, installArgoRollouts } from "./kind/argo-rollouts.ts";
 import { type TcpProbe, verifyHostBootstrap, verifyToxiproxyFromHost } from "./kind/host-reachability.ts";
 import { kindLabStatus } from "./kind/lab-status.ts";
+import { KindContainerFreezer } from "./kind/container-freezer.ts";
 
 export interface KindProviderDeps {
   runner: CommandRunner;
@@ -300,6 +301,8 @@ export class KindProvider implements ClusterProvider {
       brokers,
       network,
       ...realClusterAccess(description.kubeconfig),
+      // Pods' containers paused through each node's containerd (docker exec into the node container).
+      processes: new KindContainerFreezer(this.runner, this.kubectl),
       status: () => provider.status(brokers, network),
       async down(options: { keepData?: boolean } = {}) {
         await provider.down(options);

@@ -29,7 +29,7 @@ describe("process-freeze", () => {
     const plan = await fault.plan(harness.plan);
     expect(plan.targets).toHaveLength(1);
     expect(plan.safety.ok).toBe(true);
-    expect(plan.notes[1]).toBe("every process of the pod's container stopped (SIGSTOP) for 400ms, then continued (SIGCONT)");
+    expect(plan.notes[1]).toBe("every process of the pod's container frozen (sim: SIGSTOP; kind: container paused) for 400ms, then continued");
     const order: string[] = [];
     harness.ctx.journal.record = async (action) => {
       order.push(`journal ${action.namespace}/${action.name}`);
@@ -67,7 +67,7 @@ describe("process-freeze", () => {
     const lab = new FakeLab();
     await lab.processes.freeze({ namespace: "streamforge", name: "loader-1-a", uid: "uid-x" });
     const leaks = await processFreezeFault.audit!({ lab, kube: undefined as never, namespaces: [] });
-    expect(leaks).toEqual([{ what: "pod streamforge/loader-1-a's process is stopped (process://105, state 105:T)", fix: "run `chaoslab cleanup`, or continue it by hand (on the sim: kill -CONT -- -105)" }]);
+    expect(leaks).toEqual([{ what: "pod streamforge/loader-1-a's process is stopped (process://105, state 105:T)", fix: "run `chaoslab cleanup`" }]);
   });
 
   it("negative control: a SIGCONT behind the harness's back mid-freeze makes it inconclusive", async () => {
@@ -90,7 +90,7 @@ describe("process-freeze", () => {
 
     const stuck = withPods(spec);
     stuck.lab.processes.freeze = async (pod) => (await stuck.lab.processes.inspect(pod))!;
-    await expect(fault.inject(stuck.ctx)).rejects.toThrow(/not every process is stopped 300ms after SIGSTOP: streamforge\/loader-\d-\w \(processes \d+:S\)/);
+    await expect(fault.inject(stuck.ctx)).rejects.toThrow(/not every process is stopped 300ms after the freeze: streamforge\/loader-\d-\w \(processes \d+:S\)/);
     expect(stuck.journaled).toHaveLength(1);
   });
 
@@ -104,15 +104,15 @@ describe("process-freeze", () => {
     expect(harness.journaled).toEqual([]);
   });
 
-  it("is skipped with the reason on a lab that cannot stop pod processes (kind, existing), and its revert and audit do nothing there", async () => {
+  it("is skipped with the reason on a lab that cannot stop pod processes (existing), and its revert and audit do nothing there", async () => {
     const { spec, fault } = freeze({ namespace: "streamforge", selector: "app=loader" });
-    const lab = Object.assign(new FakeLab(), { processes: undefined, description: { ...new FakeLab().description, provider: "kind" as const } });
+    const lab = Object.assign(new FakeLab(), { processes: undefined, description: { ...new FakeLab().description, provider: "existing" as const } });
     const harness = faultHarness<Action>(spec, { lab: lab as unknown as FakeLab });
     harness.ports.kube.pods = [fakePod("loader-1-a")];
     const error = await fault.inject(harness.ctx).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UnsupportedFaultError);
     expect((error as Error).message).toBe(
-      "the kind lab cannot stop a pod's processes: that needs pausing the container through the node's container runtime, which this provider does not offer yet; the sim provider can",
+      "the existing lab cannot stop a pod's processes: that needs the nodes' container runtime (kind: containerd through the node container; sim: the pods' own processes), which this provider does not reach; the sim and kind providers can",
     );
     expect(harness.journaled).toEqual([]);
     await processFreezeFault.revert({ namespace: "streamforge", name: "loader-1-a", uid: "u" }, revertCtx(lab as unknown as FakeLab, harness.ports.kube));

@@ -1,22 +1,27 @@
 /**
- * `process-freeze`: stop the processes of chosen pods (SIGSTOP) for a duration, then let them run again
- * (SIGCONT). The pod stays, its process keeps its memory, sockets and leases — it just stops answering:
- * what a long GC pause, a stuck disk or a VM migration looks like to everyone else.
+ * `process-freeze`: stop the processes of chosen pods (SIGSTOP, or the container paused) for a duration,
+ * then let them run again (SIGCONT, resumed). The pod stays, its process keeps its memory, sockets and
+ * leases — it just stops answering: what a long GC pause, a stuck disk or a VM migration looks like to
+ * everyone else.
  *
  *   - type: process-freeze
  *     target: {namespace: streamforge, selector: app=loader, mode: one}
  *     duration: 30s
  *
- * Evidence: the kernel reports every process of each targeted pod's container stopped (Linux
- * /proc/<pid>/stat state `T`), within `confirmWithin`. While the fault lasts, `watch` checks that they
- * stay stopped: a process continued behind the harness's back (or gone: the pod deleted or restarted)
+ * Evidence: the node reports each targeted pod's container frozen within `confirmWithin` — on the sim
+ * the kernel's state `T` for every process of the pod (/proc/<pid>/stat); on kind the containerd task
+ * `PAUSED` and the kernel's cgroup freezer frozen (`freezer.state FROZEN`, or `cgroup.events frozen 1`),
+ * since frozen processes read `D` or `S` there, not `T`. While the fault lasts, `watch` checks that it
+ * stays so: a container continued behind the harness's back (or gone: the pod deleted or restarted)
  * before the duration ends makes the fault inconclusive, never "effective".
  *
- * Providers: the lab's `processes` handles do the work. The sim carries it (pods of the lab's images are
- * local process groups); pods the sim only simulates (kwok images) have no process, and kind/existing
- * offer no handles yet (pausing a container through the node's runtime is not built): skipped, saying why.
+ * Providers: the lab's `processes` handles do the work. The sim sends SIGSTOP/SIGCONT to the pod's
+ * process group (pods of the lab's images are local processes; the ones kwok only simulates have none:
+ * skipped). kind pauses the pod's first container through the node's containerd (`docker exec <node>
+ * ctr -n k8s.io task pause|resume`, cluster/providers/kind/container-freezer.ts). `existing` has no
+ * handles — the harness has no access to a staging cluster's nodes: skipped, saying why.
  *
- * One journal entry per pod, written before its SIGSTOP, holds only the pod's namespace, name and UID:
+ * One journal entry per pod, written before it is frozen, holds only the pod's namespace, name and UID:
  * the revert resolves the pod again from a fresh process; a pod that is gone, or already running, is done.
  * The audit reports every stopped pod process of the lab, whoever stopped it — so a concurrent scenario's
  * freeze would read as this one's leak, and the fault keeps the default `lab` scope (it runs alone).
@@ -38,12 +43,13 @@ const revertAction = z.object({ namespace: z.string().min(1), name: z.string().m
 type Action = z.output<typeof revertAction>;
 
 const podId = (pod: PodRef) => `${pod.namespace}/${pod.name}`;
-const showProcesses = (found: PodProcesses) => found.processes.map((member) => `${member.pid}:${member.state}`).join(" ");
+const showProcesses = (found: PodProcesses) =>
+  `${found.processes.map((member) => `${member.pid}:${member.state}`).join(" ")}${found.freezer ? `; ${found.freezer}` : ""}`;
 
 function handlesOf(lab: StartedLab): PodProcessHandles {
   if (lab.processes) return lab.processes;
   throw new UnsupportedFaultError(
-    `the ${lab.description.provider} lab cannot stop a pod's processes: that needs pausing the container through the node's container runtime, which this provider does not offer yet; the sim provider can`,
+    `the ${lab.description.provider} lab cannot stop a pod's processes: that needs the nodes' container runtime (kind: containerd through the node container; sim: the pods' own processes), which this provider does not reach; the sim and kind providers can`,
   );
 }
 
@@ -56,7 +62,7 @@ async function confirmFrozen(pods: PodRef[], handles: PodProcessHandles, ctx: Fa
     if (notFrozen.length === 0) return seen.map(({ found }) => found!);
     if (ctx.clock.now() >= deadline) {
       const why = notFrozen.map(({ pod, found }) => (found ? `${podId(pod)} (processes ${showProcesses(found)})` : `${podId(pod)} (no process)`)).join(", ");
-      throw new NoEvidenceError(`not every process is stopped ${formatDuration(ctx.spec.confirmWithinMs)} after SIGSTOP: ${why}`, { pods: seen });
+      throw new NoEvidenceError(`not every process is stopped ${formatDuration(ctx.spec.confirmWithinMs)} after the freeze: ${why}`, { pods: seen });
     }
     await ctx.clock.sleep(CONFIRM_POLL_MS, ctx.signal);
   }
@@ -80,7 +86,7 @@ export const processFreezeFault = defineFault({
           targets: selection.selected.map((pod: PodInfo) => ({ kind: "pod", id: podId(pod), namespace: pod.namespace, uid: pod.uid, detail: pod.owner ? `owned by ${pod.owner.kind} ${pod.owner.name}` : undefined })),
           candidates: selection.candidates.length,
           safety: selection.safety,
-          notes: [`label selector: ${selection.labelSelector}`, `every process of the pod's container stopped (SIGSTOP) for ${formatDuration(spec.durationMs ?? 0)}, then continued (SIGCONT)`],
+          notes: [`label selector: ${selection.labelSelector}`, `every process of the pod's container frozen (sim: SIGSTOP; kind: container paused) for ${formatDuration(spec.durationMs ?? 0)}, then continued`],
         };
       },
       async inject(ctx) {
@@ -90,7 +96,7 @@ export const processFreezeFault = defineFault({
         frozen = [];
         for (const pod of selection.selected) {
           const ref = { namespace: pod.namespace, name: pod.name, uid: pod.uid };
-          await ctx.journal.record(ref, `continue (SIGCONT) the processes of pod ${podId(ref)} (uid ${ref.uid})`);
+          await ctx.journal.record(ref, `continue (thaw) the processes of pod ${podId(ref)} (uid ${ref.uid})`);
           const found = await handles.freeze(ref);
           frozen.push(ref);
           ctx.markInjected(`stopped pod ${podId(ref)}`);
@@ -99,7 +105,7 @@ export const processFreezeFault = defineFault({
             fault: spec.name,
             type: spec.type,
             event: "injected",
-            detail: `SIGSTOP pod ${podId(ref)} (${found.containerID}; processes ${showProcesses(found)})`,
+            detail: `froze pod ${podId(ref)} (${found.containerID}; processes ${showProcesses(found)})`,
             data: { pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid, labels: pod.labels, owner: pod.owner } },
           });
         }
@@ -129,13 +135,13 @@ export const processFreezeFault = defineFault({
   async revert(action: Action, ctx: RevertContext) {
     if (!ctx.lab.processes) return;
     const outcome = await ctx.lab.processes.thaw(action);
-    ctx.log.info(`process-freeze: pod ${podId(action)} ${outcome === "thawed" ? "continued (SIGCONT)" : "is gone; nothing to continue"}`);
+    ctx.log.info(`process-freeze: pod ${podId(action)} ${outcome === "thawed" ? "continued (thawed)" : "is gone; nothing to continue"}`);
   },
   async audit(ctx: AuditContext): Promise<Leak[]> {
     if (!ctx.lab.processes) return [];
     return (await ctx.lab.processes.listFrozen()).map((found) => ({
       what: `pod ${podId(found.pod)}'s process is stopped (${found.containerID}, state ${showProcesses(found)})`,
-      fix: `run \`chaoslab cleanup\`, or continue it by hand (on the sim: kill -CONT -- -${found.containerID.replace(/^process:\/\//, "")})`,
+      fix: `run \`chaoslab cleanup\`${found.thawByHand ? `, or continue it by hand: ${found.thawByHand}` : ""}`,
     }));
   },
 });

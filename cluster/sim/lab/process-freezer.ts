@@ -105,7 +105,8 @@ function resolveFromPod(pod: k8s.V1Pod | undefined, ref: PodRef): Resolved {
 }
 
 function describe(ref: PodRef, containerID: string, processes: PodProcessState[]): PodProcesses {
-  return { pod: ref, containerID, processes, frozen: processes.length > 0 && processes.every(isStopped) };
+  const pgid = containerID.slice(PROCESS_SCHEME.length);
+  return { pod: ref, containerID, processes, frozen: processes.length > 0 && processes.every(isStopped), thawByHand: `kill -CONT -- -${pgid}` };
 }
 
 export class SimProcessFreezer implements PodProcessHandles {
