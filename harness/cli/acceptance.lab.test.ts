@@ -3,15 +3,14 @@
  * be inconclusive for the right reason) and crash safety (SIGKILL in the middle of a fault, then
  * `chaoslab cleanup`). Scenarios are YAML files run through `runScenario` or the real CLI process.
  */
-import { execFile, spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { REPO_ROOT } from "../../cluster/images.ts";
 import { eventually } from "../../cluster/testing/eventually.ts";
+import { killRunOnceConfirmed } from "../../cluster/testing/killed-run.ts";
 import { labFixture, uniqueName } from "../../cluster/testing/lab-fixture.ts";
 import { DEFAULT_CATALOG } from "../catalog.ts";
 import { systemClock } from "../core/clock.ts";
@@ -27,7 +26,6 @@ import type { TimelineEntry } from "../../reports/results/timeline.ts";
 
 const fixture = labFixture();
 const ports = createLabPorts(fixture.description);
-const CLI = path.join(REPO_ROOT, "bin", "chaoslab.mjs");
 let workDir: string;
 
 beforeAll(async () => {
@@ -146,30 +144,13 @@ describe("crash safety through the CLI", () => {
       duration: 2m
 `),
     );
-    const journalDir = path.join(workDir, "cli-journal");
-    const env = { ...process.env, CHAOSLAB_JOURNAL_DIR: journalDir };
-    const child = spawn(process.execPath, [CLI, "run", file], { cwd: REPO_ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))));
-    try {
-      await eventually("the run's fault confirmed (toxics in place)", async () => stderr, (text) => /fault slow: effect-confirmed/.test(text), { timeoutMs: 90_000, intervalMs: 500 });
-    } catch (error) {
-      child.kill("SIGKILL");
-      throw new Error(`${(error as Error).message}\n--- chaoslab run stderr ---\n${stderr}`);
-    }
-    child.kill("SIGKILL");
-    await exited;
+    const killed = await killRunOnceConfirmed(file, { lab: fixture.lab.description, journalDir: path.join(workDir, "cli-journal") }, ["slow"]);
     const ours = async () => (await fixture.lab.network.listToxics()).filter((ref) => ref.name.includes(`-slow-`) && ref.name.startsWith("chaoslab-"));
     // The kill really left the fault behind (otherwise cleanup would prove nothing).
     expect((await ours()).length).toBe(3);
 
-    const cleanup = await promisify(execFile)(process.execPath, [CLI, "cleanup"], { cwd: REPO_ROOT, env }).catch((failure: { code: number; stdout: string; stderr: string }) => failure);
-    expect(cleanup, JSON.stringify(cleanup)).not.toHaveProperty("code");
-    expect((cleanup as { stdout: string }).stdout).toMatch(/reverting 3 action\(s\)/);
-    expect((cleanup as { stdout: string }).stdout).toMatch(/\bclean\b/);
+    await killed.cleanup({ reverting: 3 });
     expect(await ours()).toEqual([]);
     expect((await fixture.lab.brokers.list()).every((broker) => broker.running)).toBe(true);
-    expect(await fs.readdir(journalDir)).toEqual([]);
   });
 });

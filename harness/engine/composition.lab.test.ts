@@ -3,14 +3,12 @@
  * window, `kafka-outage` with its evidence and its negative control, and crash safety — SIGKILL of the
  * harness while two faults overlap, then `chaoslab cleanup` leaves no toxic and no stopped broker.
  */
-import { execFile, spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../cluster/images.ts";
 import { eventually } from "../../cluster/testing/eventually.ts";
+import { killRunOnceConfirmed } from "../../cluster/testing/killed-run.ts";
 import { labFixture, uniqueName } from "../../cluster/testing/lab-fixture.ts";
 import type { ScenarioResult } from "../../reports/results/scenario-result.ts";
 import { DEFAULT_CATALOG } from "../catalog.ts";
@@ -22,7 +20,6 @@ import { runScenario } from "./runner.ts";
 
 const fixture = labFixture();
 const ports = createLabPorts(fixture.description);
-const CLI = path.join(REPO_ROOT, "bin", "chaoslab.mjs");
 let workDir: string;
 
 beforeAll(async () => {
@@ -149,27 +146,13 @@ describe("crash safety while two faults overlap", () => {
       target: {nodeIds: [1]}
       duration: 3m
 `));
-    const journalDir = path.join(workDir, "cli-journal");
-    const env = { ...process.env, CHAOSLAB_JOURNAL_DIR: journalDir };
-    const child = spawn(process.execPath, [CLI, "run", file], { cwd: REPO_ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-    try {
-      await eventually("both faults confirmed", async () => stderr, (text) => /fault slow: effect-confirmed/.test(text) && /fault crash: effect-confirmed/.test(text), { timeoutMs: 120_000, intervalMs: 500 });
-    } finally {
-      child.kill("SIGKILL");
-      await exited;
-    }
+    const killed = await killRunOnceConfirmed(file, { lab: fixture.lab.description, journalDir: path.join(workDir, "cli-journal") }, ["slow", "crash"], 120_000);
     // The kill really left both faults behind (otherwise cleanup would prove nothing).
     expect((await ourToxics()).length).toBeGreaterThan(0);
     expect((await fixture.lab.brokers.list()).find((broker) => broker.nodeId === 1)!.running).toBe(false);
 
-    const cleanup = await promisify(execFile)(process.execPath, [CLI, "cleanup"], { cwd: REPO_ROOT, env }).catch((failure: { code: number; stdout: string; stderr: string }) => failure);
-    expect(cleanup, JSON.stringify(cleanup)).not.toHaveProperty("code");
-    expect((cleanup as { stdout: string }).stdout).toMatch(/\bclean\b/);
+    await killed.cleanup();
     expect(await ourToxics()).toEqual([]);
     expect(await allBrokersRunning()).toBe(true);
-    expect(await fs.readdir(journalDir)).toEqual([]);
   });
 });

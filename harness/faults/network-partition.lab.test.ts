@@ -4,14 +4,12 @@
  * back → inconclusive), and crash safety (SIGKILL mid-cut, then `chaoslab cleanup` from a fresh process).
  * Scenarios are YAML, run through `runScenario` or the real CLI, as in harness/cli/acceptance.lab.test.ts.
  */
-import { execFile, spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../cluster/images.ts";
 import { eventually } from "../../cluster/testing/eventually.ts";
+import { killRunOnceConfirmed } from "../../cluster/testing/killed-run.ts";
 import { labFixture, uniqueName } from "../../cluster/testing/lab-fixture.ts";
 import { DEFAULT_CATALOG } from "../catalog.ts";
 import { systemClock } from "../core/clock.ts";
@@ -24,7 +22,6 @@ import { formatDiagnostic, parseScenario } from "../scenario/loader.ts";
 
 const fixture = labFixture();
 const ports = createLabPorts(fixture.description);
-const CLI = path.join(REPO_ROOT, "bin", "chaoslab.mjs");
 /** Every fault here is named `cut`, so its toxics are `chaoslab-<run>-cut-<direction>`. */
 const ours = async () => (await fixture.lab.network.listToxics()).filter((ref) => ref.name.startsWith("chaoslab-") && /-cut-(upstream|downstream)$/.test(ref.name));
 let workDir: string;
@@ -123,28 +120,11 @@ describe("network-partition on the real lab", () => {
       duration: 2m
 `,
     );
-    const journalDir = path.join(workDir, "cli-journal");
-    const env = { ...process.env, CHAOSLAB_JOURNAL_DIR: journalDir };
-    const child = spawn(process.execPath, [CLI, "run", file], { cwd: REPO_ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))));
-    try {
-      await eventually("the run's cut confirmed", async () => stderr, (text) => /fault cut: effect-confirmed/.test(text), { timeoutMs: 90_000, intervalMs: 500 });
-    } catch (error) {
-      child.kill("SIGKILL");
-      throw new Error(`${(error as Error).message}\n--- chaoslab run stderr ---\n${stderr}`);
-    }
-    child.kill("SIGKILL");
-    await exited;
+    const killed = await killRunOnceConfirmed(file, { lab: fixture.lab.description, journalDir: path.join(workDir, "cli-journal") }, ["cut"]);
     // The kill really left the cut behind (otherwise cleanup would prove nothing).
     expect((await ours()).map((ref) => ref.nodeId)).toEqual([3, 3]);
 
-    const cleanup = await promisify(execFile)(process.execPath, [CLI, "cleanup"], { cwd: REPO_ROOT, env }).catch((failure: { code: number; stdout: string; stderr: string }) => failure);
-    expect(cleanup, JSON.stringify(cleanup)).not.toHaveProperty("code");
-    expect((cleanup as { stdout: string }).stdout).toMatch(/reverting 2 action\(s\)/);
-    expect((cleanup as { stdout: string }).stdout).toMatch(/\bclean\b/);
+    await killed.cleanup({ reverting: 2 });
     expect(await ours()).toEqual([]);
-    expect(await fs.readdir(journalDir)).toEqual([]);
   });
 });

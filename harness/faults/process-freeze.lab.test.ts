@@ -5,14 +5,12 @@
  * sent behind the harness's back → inconclusive), and crash safety (SIGKILL of `chaoslab run` mid-freeze,
  * then `chaoslab cleanup` from a fresh process continues the pod and audits clean).
  */
-import { execFile, spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../cluster/images.ts";
 import { eventually } from "../../cluster/testing/eventually.ts";
+import { killRunOnceConfirmed } from "../../cluster/testing/killed-run.ts";
 import { labFixture, uniqueName } from "../../cluster/testing/lab-fixture.ts";
 import { DEFAULT_CATALOG } from "../catalog.ts";
 import { systemClock } from "../core/clock.ts";
@@ -26,7 +24,6 @@ import { formatDiagnostic, parseScenario } from "../scenario/loader.ts";
 
 const fixture = labFixture();
 const ports = createLabPorts(fixture.description);
-const CLI = path.join(REPO_ROOT, "bin", "chaoslab.mjs");
 const namespace = "streamforge";
 const jobs: string[] = [];
 const pids: number[] = [];
@@ -155,29 +152,12 @@ describe("process-freeze on the real sim lab", () => {
     const name = uniqueName("freeze-killed");
     const file = path.join(workDir, `${name}.yaml`);
     await fs.writeFile(file, scenario(name, job, "2m"));
-    const journalDir = path.join(workDir, "cli-journal");
-    const env = { ...process.env, CHAOSLAB_JOURNAL_DIR: journalDir };
-    const child = spawn(process.execPath, [CLI, "run", file], { cwd: REPO_ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-    try {
-      await eventually("the run's freeze confirmed", async () => stderr, (text) => /fault freeze: effect-confirmed/.test(text), { timeoutMs: 90_000, intervalMs: 500 });
-    } catch (error) {
-      child.kill("SIGKILL");
-      throw new Error(`${(error as Error).message}\n--- chaoslab run stderr ---\n${stderr}`);
-    }
-    child.kill("SIGKILL");
-    await exited;
+    const killed = await killRunOnceConfirmed(file, { lab: fixture.lab.description, journalDir: path.join(workDir, "cli-journal") }, ["freeze"]);
     // The kill really left the pod stopped (otherwise cleanup would prove nothing).
     expect(await kernelState(pid)).toBe("T");
     expect((await fixture.lab.processes!.listFrozen()).map((found) => found.containerID)).toContain(`process://${pid}`);
 
-    const cleanup = await promisify(execFile)(process.execPath, [CLI, "cleanup"], { cwd: REPO_ROOT, env }).catch((failure: { code: number; stdout: string; stderr: string }) => failure);
-    expect(cleanup, JSON.stringify(cleanup)).not.toHaveProperty("code");
-    expect((cleanup as { stdout: string }).stdout).toMatch(/reverting 1 action\(s\)/);
-    expect((cleanup as { stdout: string }).stdout).toMatch(/\bclean\b/);
+    await killed.cleanup({ reverting: 1 });
     expect(await kernelState(pid)).toMatch(/^[SR]$/);
-    expect(await fs.readdir(journalDir)).toEqual([]);
   });
 });
