@@ -26,7 +26,7 @@
  */
 import { z } from "zod";
 import { NoEvidenceError, type FaultContext } from "./fault.ts";
-import { addToxics, defineToxicFault, targetPaths, toxicFaultPlan, watchToxics, type ToxicPath } from "./toxics.ts";
+import { addToxics, confirmWithin, defineToxicFault, targetPaths, toxicFaultPlan, watchToxics, type ToxicPath } from "./toxics.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import type { ToxicRef } from "../../cluster/provider.ts";
 
@@ -118,8 +118,7 @@ export const networkBandwidthFault = defineToxicFault({
           refs,
         );
 
-        const deadline = ctx.clock.now() + spec.confirmWithinMs;
-        for (;;) {
+        return confirmWithin(ctx, spec.confirmWithinMs, async () => {
           const during = await transfers(paths, minBytes, ctx);
           const targetedCapped = targeted.every((path) => capped(during.get(path.label)));
           const controlsFast = paths.filter((path) => !path.targeted).every((path) => fast(during.get(path.label)));
@@ -132,12 +131,9 @@ export const networkBandwidthFault = defineToxicFault({
               observations,
             };
           }
-          if (ctx.clock.now() >= deadline) {
-            const why = !targetedCapped ? `a targeted path moved faster than ${EVIDENCE_SHARE} × the cap allows` : "a control path is slow too (the cap is not confined to its target)";
-            throw new NoEvidenceError(`${why}: ${JSON.stringify(observations.paths)}`, observations);
-          }
-          await ctx.clock.sleep(500, ctx.signal);
-        }
+          const why = !targetedCapped ? `a targeted path moved faster than ${EVIDENCE_SHARE} × the cap allows` : "a control path is slow too (the cap is not confined to its target)";
+          return new NoEvidenceError(`${why}: ${JSON.stringify(observations.paths)}`, observations);
+        });
       },
       async watch(ctx, untilMs) {
         if (!injected) return;

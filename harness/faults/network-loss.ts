@@ -25,7 +25,7 @@
  */
 import { z } from "zod";
 import { NoEvidenceError, type FaultContext } from "./fault.ts";
-import { addToxics, defineToxicFault, roundTrip, targetPaths, toxicFaultPlan, watchToxics, type ToxicPath } from "./toxics.ts";
+import { addToxics, confirmWithin, defineToxicFault, roundTrip, targetPaths, toxicFaultPlan, watchToxics, type ToxicPath } from "./toxics.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import type { ToxicRef } from "../../cluster/provider.ts";
 
@@ -121,8 +121,7 @@ export const networkLossFault = defineToxicFault({
           refs,
         );
 
-        const deadline = ctx.clock.now() + spec.confirmWithinMs;
-        for (;;) {
+        return confirmWithin(ctx, spec.confirmWithinMs, async () => {
           const during = await sample(paths, samples, ctx);
           const targetedLossy = targeted.every((path) => consistentWithProbability(during.get(path.label)!.lost, samples, probability));
           const controlsAnswer = paths.filter((path) => !path.targeted).every((path) => during.get(path.label)!.lost === 0);
@@ -136,12 +135,9 @@ export const networkLossFault = defineToxicFault({
               observations,
             };
           }
-          if (ctx.clock.now() >= deadline) {
-            const why = !targetedLossy ? `a targeted path's lost share is not what ${percent} per connection gives` : "a control path loses round trips too (not confined to the targeted brokers)";
-            throw new NoEvidenceError(`${why}: ${JSON.stringify(observations.paths)}`, observations);
-          }
-          await ctx.clock.sleep(500, ctx.signal);
-        }
+          const why = !targetedLossy ? `a targeted path's lost share is not what ${percent} per connection gives` : "a control path loses round trips too (not confined to the targeted brokers)";
+          return new NoEvidenceError(`${why}: ${JSON.stringify(observations.paths)}`, observations);
+        });
       },
       async watch(ctx, untilMs) {
         if (!injected) return;

@@ -30,7 +30,7 @@
  */
 import { z } from "zod";
 import { NoEvidenceError, type FaultContext } from "./fault.ts";
-import { addToxics, defineToxicFault, roundTrip, targetPaths, toxicDirections, toxicFaultPlan, watchToxics, type RoundTrip, type ToxicPath } from "./toxics.ts";
+import { addToxics, confirmWithin, defineToxicFault, roundTrip, targetPaths, toxicDirections, toxicFaultPlan, watchToxics, type RoundTrip, type ToxicPath } from "./toxics.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
 import type { ToxicRef } from "../../cluster/provider.ts";
 
@@ -101,8 +101,7 @@ export const networkPartitionFault = defineToxicFault({
           refs,
         );
 
-        const deadline = ctx.clock.now() + spec.confirmWithinMs;
-        for (;;) {
+        return confirmWithin(ctx, spec.confirmWithinMs, async () => {
           const during = await roundTrips(paths, ctx);
           const cutFailed = paths.filter((path) => path.targeted).every((path) => !during.get(path.label)!.answered);
           const controlsAnswer = paths.filter((path) => !path.targeted).every((path) => during.get(path.label)!.answered);
@@ -111,12 +110,9 @@ export const networkPartitionFault = defineToxicFault({
             const list = (cut: boolean) => paths.filter((path) => path.targeted === cut).map((path) => `${path.label} ${show(during.get(path.label))}`).join(", ");
             return { summary: `round trips fail on the cut path(s) ${list(true)}; the controls still answer: ${list(false)}`, effectConfirmedAt: ctx.clock.now(), observations };
           }
-          if (ctx.clock.now() >= deadline) {
-            const why = !cutFailed ? "a cut path still answers" : "a control path fails too (an outage, not a partition of the targeted brokers)";
-            throw new NoEvidenceError(`${why}: ${JSON.stringify(observations.paths)}`, observations);
-          }
-          await ctx.clock.sleep(500, ctx.signal);
-        }
+          const why = !cutFailed ? "a cut path still answers" : "a control path fails too (an outage, not a partition of the targeted brokers)";
+          return new NoEvidenceError(`${why}: ${JSON.stringify(observations.paths)}`, observations);
+        });
       },
       async watch(ctx, untilMs) {
         if (!injected) return;

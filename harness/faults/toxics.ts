@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { AuditContext, PlanContext, RevertContext } from "../core/context.ts";
 import { SafetyViolationError } from "../core/safety.ts";
-import type { FaultPlan, Leak } from "../../reports/results/scenario-result.ts";
+import type { FaultEvidence, FaultPlan, Leak } from "../../reports/results/scenario-result.ts";
 import { brokerTargetSchema, selectBrokers, type BrokerSelection, type BrokerTarget } from "./broker-target.ts";
 import type { BrokerPaths, HostAddress, LabDescription, ToxicDirection, ToxicRef, ToxicSpec } from "../../cluster/provider.ts";
 import { formatDuration } from "../../workloads/queue-events/duration.ts";
@@ -162,6 +162,21 @@ export async function watchToxics(
     await expectToxicsPresent(ctx, watched.refs, watched.durationMs);
     if (check % watched.measureEvery === 0) await watched.measure();
     await ctx.clock.sleep(Math.min(WATCH_POLL_MS, Math.max(0, watched.untilMs - ctx.clock.now())), ctx.signal);
+  }
+}
+
+/**
+ * A toxic fault's proof after its toxics are added: `look` every 500 ms until it returns the evidence, or
+ * until `withinMs` has passed — then what the last look found missing is the verdict (inconclusive). A
+ * toxic acts at once; the repeats are for a look that hit a scheduling stall on the lab's shared cores.
+ */
+export async function confirmWithin(ctx: Pick<FaultContext<unknown>, "clock" | "signal">, withinMs: number, look: () => Promise<FaultEvidence | NoEvidenceError>): Promise<FaultEvidence> {
+  const deadline = ctx.clock.now() + withinMs;
+  for (;;) {
+    const seen = await look();
+    if (!(seen instanceof NoEvidenceError)) return seen;
+    if (ctx.clock.now() >= deadline) throw seen;
+    await ctx.clock.sleep(500, ctx.signal);
   }
 }
 

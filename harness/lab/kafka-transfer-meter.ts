@@ -11,8 +11,8 @@
  * Of the response only the correlation id and the first resource's error code are read: the rest is
  * payload, and its size is the measurement.
  */
-import net from "node:net";
 import type { TransferMeter } from "../core/ports.ts";
+import { kafkaExchange } from "./kafka-exchange.ts";
 
 const DESCRIBE_CONFIGS = 32;
 const VERSION = 3;
@@ -55,46 +55,27 @@ export function checkDescribeConfigsResponse(response: Buffer, correlationId: nu
 
 export const kafkaTransferMeter: TransferMeter = {
   transfer(address, brokerId, minBytes, signal) {
-    return new Promise((resolve, reject) => {
-      const where = `${address.host}:${address.port}`;
-      const socket = net.connect({ host: address.host, port: address.port });
-      let buffered = Buffer.alloc(0);
-      let startedAt = 0;
-      let correlationId = 0;
-      let bytes = 0;
-      let responses = 0;
-      const finish = (error?: Error) => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        socket.destroy();
-        if (error) reject(error);
-        else resolve({ bytes, ms: performance.now() - startedAt, responses });
-      };
-      const onAbort = () => finish(new Error("aborted"));
-      const timer = setTimeout(() => finish(new Error(`${where}: ${bytes} of ${minBytes} bytes of DescribeConfigs responses within ${TIMEOUT_MS / 1000}s`)), TIMEOUT_MS);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const send = () => socket.write(encodeDescribeConfigsRequest(++correlationId, brokerId));
-      socket.once("connect", () => {
+    let startedAt = 0;
+    let correlationId = 0;
+    let bytes = 0;
+    let responses = 0;
+    const send = (write: (request: Buffer) => void) => write(encodeDescribeConfigsRequest(++correlationId, brokerId));
+    return kafkaExchange(address, {
+      timeoutMs: TIMEOUT_MS,
+      timeoutMessage: () => `${bytes} of ${minBytes} bytes of DescribeConfigs responses within ${TIMEOUT_MS / 1000}s`,
+      signal,
+      start(write) {
         startedAt = performance.now();
-        send();
-      });
-      socket.on("error", (error) => finish(new Error(`${where}: ${error.message}`)));
-      socket.on("data", (chunk) => {
-        buffered = Buffer.concat([buffered, chunk]);
-        while (buffered.length >= 4 && buffered.length >= 4 + buffered.readInt32BE(0)) {
-          const size = buffered.readInt32BE(0);
-          try {
-            checkDescribeConfigsResponse(buffered.subarray(4, 4 + size), correlationId);
-          } catch (error) {
-            return finish(new Error(`${where}: ${(error as Error).message}`));
-          }
-          buffered = buffered.subarray(4 + size);
-          bytes += 4 + size;
-          responses++;
-          if (bytes >= minBytes) return finish();
-          send();
-        }
-      });
+        send(write);
+      },
+      onResponse(body, write) {
+        checkDescribeConfigsResponse(body, correlationId);
+        bytes += 4 + body.length;
+        responses++;
+        if (bytes >= minBytes) return { bytes, ms: performance.now() - startedAt, responses };
+        send(write);
+        return undefined;
+      },
     });
   },
 };
