@@ -93,24 +93,31 @@ export async function rawRequest(
   });
 }
 
-/** Server-side applies every object, in order; errors name the object and what the server said. */
+/**
+ * Server-side applies every object, in order; errors name the object and what the server said. With
+ * `concurrently`, objects that do not depend on one another (e.g. CRDs) are sent at once: on a fresh
+ * API server five Argo Rollouts CRDs took 2.9-4.9 s one by one and 0.8-1.3 s together (most of each
+ * request is waiting on the server, not work), which is on `lab up`'s critical path.
+ */
 export async function applyObjects(
   config: k8s.KubeConfig,
   objects: k8s.KubernetesObject[],
-  options: ApplyOptions = {},
+  options: ApplyOptions & { concurrently?: boolean } = {},
 ): Promise<k8s.KubernetesObject[]> {
   // A fresh discovery cache per call: CRDs applied by an earlier call add kinds.
   const paths = k8s.KubernetesObjectApi.makeApiClient(config) as unknown as ObjectPaths;
   Object.setPrototypeOf(paths, ObjectPaths.prototype);
-  const applied: k8s.KubernetesObject[] = [];
-  for (const object of objects) {
+  const applyOne = async (object: k8s.KubernetesObject) => {
     try {
       const query = `?fieldManager=${FIELD_MANAGER}&force=true${options.dryRun ? "&dryRun=All" : ""}`;
-      applied.push((await rawRequest(config, "PATCH", (await paths.pathOf(object)) + query, object, "application/apply-patch+yaml")) as k8s.KubernetesObject);
+      return (await rawRequest(config, "PATCH", (await paths.pathOf(object)) + query, object, "application/apply-patch+yaml")) as k8s.KubernetesObject;
     } catch (error) {
       throw new Error(`applying ${describeObject(object)} failed: ${apiErrorMessage(error)}`);
     }
-  }
+  };
+  if (options.concurrently) return Promise.all(objects.map(applyOne));
+  const applied: k8s.KubernetesObject[] = [];
+  for (const object of objects) applied.push(await applyOne(object));
   return applied;
 }
 

@@ -15,23 +15,28 @@ import { elapsed } from "./http-probes.ts";
 
 export async function bootstrapKubernetes(config: k8s.KubeConfig, kubeDir: string, log: (line: string) => void, started: number) {
   const core = config.makeApiClient(k8s.CoreV1Api);
-  const objects: k8s.KubernetesObject[] = [
+  // Namespaces and nodes depend on nothing; the ConfigMap needs its namespace.
+  const independent: k8s.KubernetesObject[] = [
     ...NAMESPACES.map((name) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } })),
     ...FAKE_NODE_NAMES.map((name) => fakeNode(name)),
-    {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "streamforge-kafka", namespace: STREAMFORGE_NAMESPACE },
-      data: { workloads: bootstrapWorkloads().join(","), instruments: bootstrapDirect().join(",") },
-    } as k8s.V1ConfigMap,
   ];
-  await applyObjects(config, objects);
+  const kafkaConfigMap: k8s.V1ConfigMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "streamforge-kafka", namespace: STREAMFORGE_NAMESPACE },
+    data: { workloads: bootstrapWorkloads().join(","), instruments: bootstrapDirect().join(",") },
+  };
   const crdDir = path.join(kubeDir, "crds");
   // The folder also holds a kustomization.yaml: keep only the CRDs.
   const crds = (await Promise.all((await fs.readdir(crdDir)).filter((file) => file.endsWith(".yaml")).map((file) => readManifests(path.join(crdDir, file)))))
     .flat()
     .filter((object) => object.kind === "CustomResourceDefinition");
-  await applyObjects(config, crds);
+  // Everything that depends on nothing goes at once (the CRDs too): a fresh API server answers each
+  // request slowly, not busily (see applyObjects).
+  await Promise.all([
+    applyObjects(config, independent, { concurrently: true }).then(() => applyObjects(config, [kafkaConfigMap as k8s.KubernetesObject])),
+    applyObjects(config, crds, { concurrently: true }),
+  ]);
   log(`[lab] namespaces, ${FAKE_NODE_NAMES.length} kwok nodes, Argo Rollouts CRDs (${crds.length}) applied (${elapsed(started)})`);
   // Pods are rejected until the ServiceAccount controller has made each namespace's `default` account.
   const deadline = Date.now() + 60_000;

@@ -6,13 +6,14 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import versions from "../../versions.json" with { type: "json" };
+import { EntryBundles } from "../process-runtime/entry-bundles.ts";
 import { REPO_ROOT } from "../../images.ts";
 import type { LabDescription, UpOptions } from "../../provider.ts";
 import { loadKubeConfig } from "../../kube/apply.ts";
 import { allLabPorts, KAFKA_NODE_IDS, LOOPBACK, NAMESPACES, PORTS, stateDir, statePaths } from "../layout.ts";
 import { ensurePki, writeKubeconfig } from "../pki.ts";
 import { builtComponentDirs, provision } from "../../build/provision.ts";
-import { Supervisor, waitUntil } from "../supervisor.ts";
+import { Supervisor, waitUntil, type ProcessSpec } from "../supervisor.ts";
 import { canConnect, loopbackPortsInUse } from "../../network/tcp-probe.ts";
 import { apiServerSpec, argoRolloutsSpec, controllerManagerSpec, etcdSpec, kwokSpec, schedulerSpec, type ControlPlaneInputs } from "../control-plane.ts";
 import { writeKwokConfig } from "../kwok-config.ts";
@@ -60,6 +61,7 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
       kwokConfig: paths.kwokConfig,
     };
     const kafkaLayout: KafkaLayout = { libsDir: path.join(dirs.kafka!, "libs"), root: paths.kafka };
+    const daemons = labDaemonSpecs(root, paths.kubeconfig);
     log("[lab] formatting Kafka storage and starting etcd, Toxiproxy");
     await Promise.all([
       prepareKafka(kafkaLayout, log),
@@ -87,17 +89,7 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
     for (const spec of [controllerManagerSpec(inputs), schedulerSpec(inputs), kwokSpec(inputs), argoRolloutsSpec(inputs)]) {
       await supervisor.start(spec);
     }
-    // The lab's own TypeScript daemons: the process runtime (a kubelet for lab images) and the service
-    // proxy, through which host processes (k6, Argo's analysis, the harness) reach opted-in Services.
-    for (const name of ["process-runtime", "service-proxy"]) {
-      await supervisor.start({
-        name,
-        command: process.execPath,
-        args: ["--import", "tsx", path.join(REPO_ROOT, "cluster", "sim", name, "main.ts")],
-        cwd: REPO_ROOT,
-        env: { ...process.env, CHAOSLAB_STATE_DIR: root, KUBECONFIG: paths.kubeconfig },
-      });
-    }
+    for (const spec of await daemons) await supervisor.start(spec);
     const kubeConfig = loadKubeConfig(paths.kubeconfig);
     const toxiproxy = new ToxiproxyApi(`http://${LOOPBACK}:${PORTS.toxiproxyApi}`);
     await Promise.all([
@@ -147,4 +139,24 @@ async function waitForKafka(supervisor: Supervisor, log: (line: string) => void,
   }
   await ensureLabTopics(bootstrapDirect(), { expectBrokers: KAFKA_NODE_IDS.length, where: ".chaoslab/sim/logs/kafka-*.log" });
   log(`[lab] Kafka: ${KAFKA_NODE_IDS.length} brokers, topics ${LAB_TOPICS.map((topic) => topic.topic).join(", ")} (${elapsed(started)})`);
+}
+
+/**
+ * The lab's own TypeScript daemons: the process runtime (a kubelet for lab images) and the service
+ * proxy, through which host processes (k6, Argo's analysis, the harness) reach opted-in Services. They
+ * run as compiled JavaScript, bundled once and reused while current (bundled while etcd and the API
+ * server start): tsx cost each start about a second of CPU, taken from the API server and the JVMs
+ * starting beside them on 2 cores. A bundle that cannot be built falls back to tsx.
+ */
+function labDaemonSpecs(root: string, kubeconfig: string): Promise<ProcessSpec[]> {
+  const bundles = new EntryBundles(REPO_ROOT, path.join(REPO_ROOT, ".chaoslab", "bundles"));
+  return Promise.all(
+    ["process-runtime", "service-proxy"].map(async (name) => ({
+      name,
+      command: process.execPath,
+      args: (await bundles.command(`cluster/sim/${name}/main.ts`)).nodeArgs,
+      cwd: REPO_ROOT,
+      env: { ...process.env, CHAOSLAB_STATE_DIR: root, KUBECONFIG: kubeconfig },
+    })),
+  );
 }

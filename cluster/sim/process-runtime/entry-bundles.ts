@@ -7,10 +7,16 @@
  * A bundle is rebuilt when one of its input files changed since it was built (their mtimes are checked
  * at each pod start), so editing a workload while the lab runs behaves as it did with tsx. A bundle that
  * cannot be built falls back to tsx, with the reason in the runtime's log.
+ *
+ * Each bundle's inputs are also written beside it (`<bundle>.inputs.json`), so a later process reuses a
+ * bundle that is still current: `lab up` starts its own daemons this way without paying esbuild again.
+ * Every module keeps its own `import.meta.url` (the source file's), so code that finds files relative to
+ * itself (cluster/images.ts: REPO_ROOT) works wherever the bundle is written.
  */
 import fs from "node:fs/promises";
 import path from "node:path";
-import { build } from "esbuild";
+import { pathToFileURL } from "node:url";
+import { build, type Plugin } from "esbuild";
 
 export interface EntryCommand {
   /** Arguments for `node` before the container's own args. */
@@ -45,18 +51,35 @@ export class EntryBundles {
   }
 
   private async current(entry: string): Promise<Bundle> {
-    const known = this.bundles.get(entry);
-    if (known && !(await isStale(await known))) return known;
+    const known = this.bundles.get(entry) ?? this.written(entry);
+    const bundle = await known.catch(() => undefined);
+    if (bundle && !(await isStale(bundle))) {
+      this.bundles.set(entry, known);
+      return bundle;
+    }
     const next = this.bundle(entry);
     this.bundles.set(entry, next);
     return next;
   }
 
+  private fileOf(entry: string): string {
+    return path.join(this.outDir, `${entry.replaceAll("/", "_").replace(/\.ts$/, "")}.mjs`);
+  }
+
+  /** A bundle an earlier process wrote, with the inputs it was built from; rejects when there is none. */
+  private async written(entry: string): Promise<Bundle> {
+    const file = this.fileOf(entry);
+    const inputs = JSON.parse(await fs.readFile(`${file}.inputs.json`, "utf8")) as Record<string, number>;
+    await fs.access(file);
+    return { file, inputs: new Map(Object.entries(inputs)) };
+  }
+
   private async bundle(entry: string): Promise<Bundle> {
-    const file = path.join(this.outDir, `${entry.replaceAll("/", "_").replace(/\.ts$/, "")}.mjs`);
+    const file = this.fileOf(entry);
     await fs.mkdir(this.outDir, { recursive: true });
     const result = await build({
       entryPoints: [path.join(this.repoRoot, entry)],
+      write: false,
       outfile: file,
       bundle: true,
       platform: "node",
@@ -65,8 +88,12 @@ export class EntryBundles {
       absWorkingDir: this.repoRoot,
       metafile: true,
       // kafkajs and pino are CommonJS and require() Node built-ins: give the ESM bundle a require().
-      banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
+      banner: { js: BANNER },
       logLevel: "silent",
+      plugins: [ownImportMetaUrl],
+      // esbuild's JS API runs its native binary from its own package: it cannot be bundled (the process
+      // runtime bundles its pods with it); it resolves from node_modules above the bundle instead.
+      external: ["esbuild"],
     });
     const inputs = new Map<string, number>();
     // The project's own sources: what someone may edit while the lab runs (packages change only with npm ci).
@@ -74,9 +101,36 @@ export class EntryBundles {
       const absolute = path.resolve(this.repoRoot, input);
       inputs.set(absolute, (await fs.stat(absolute)).mtimeMs);
     }
+    // Written aside and renamed: another process (the runtime, a second `lab up`) may read it meanwhile.
+    const unique = `.${process.pid}-${Date.now()}`;
+    await fs.writeFile(file + unique, result.outputFiles![0]!.contents);
+    await fs.rename(file + unique, file);
+    await fs.writeFile(`${file}.inputs.json${unique}`, JSON.stringify(Object.fromEntries(inputs)));
+    await fs.rename(`${file}.inputs.json${unique}`, `${file}.inputs.json`);
     return { file, inputs };
   }
 }
+
+/**
+ * Spelled in pieces, here and in the banner: ownImportMetaUrl rewrites that text in every project file,
+ * this one included when the process runtime (which bundles its pods) is bundled itself.
+ */
+const IMPORT_META_URL = ["import", "meta", "url"].join(".");
+/** The bundle's own require(), resolving from where the bundle is. */
+const BANNER = `import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(${IMPORT_META_URL});`;
+
+/** The project's TypeScript modules keep their own `import.meta.url` inside the bundle. */
+const ownImportMetaUrl: Plugin = {
+  name: "own-import-meta-url",
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+      const source = await fs.readFile(args.path, "utf8");
+      if (!source.includes(IMPORT_META_URL)) return undefined;
+      return { contents: source.replaceAll(IMPORT_META_URL, JSON.stringify(pathToFileURL(args.path).href)), loader: "ts" };
+    });
+  },
+};
 
 async function isStale(bundle: Bundle): Promise<boolean> {
   for (const [file, mtime] of bundle.inputs) {
