@@ -6,7 +6,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import versions from "../../versions.json" with { type: "json" };
-import { EntryBundles } from "../process-runtime/entry-bundles.ts";
+import { labEntryBundles } from "../process-runtime/entry-bundles.ts";
 import { REPO_ROOT } from "../../images.ts";
 import type { LabDescription, UpOptions } from "../../provider.ts";
 import { loadKubeConfig } from "../../kube/apply.ts";
@@ -149,7 +149,7 @@ async function waitForKafka(supervisor: Supervisor, log: (line: string) => void,
  * starting beside them on 2 cores. A bundle that cannot be built falls back to tsx.
  */
 function labDaemonSpecs(root: string, kubeconfig: string): Promise<ProcessSpec[]> {
-  const bundles = new EntryBundles(REPO_ROOT, path.join(REPO_ROOT, ".chaoslab", "bundles"));
+  const bundles = labEntryBundles();
   return Promise.all(
     ["process-runtime", "service-proxy"].map(async (name) => ({
       name,

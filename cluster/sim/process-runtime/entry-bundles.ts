@@ -17,6 +17,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Plugin } from "esbuild";
+import { REPO_ROOT } from "../../images.ts";
 
 export interface EntryCommand {
   /** Arguments for `node` before the container's own args. */
@@ -29,6 +30,14 @@ interface Bundle {
   file: string;
   /** Input file → mtime when bundled. */
   inputs: Map<string, number>;
+}
+
+/**
+ * The lab's bundles (the daemons `lab up` starts, and the pods of lab images), in `.chaoslab/bundles`:
+ * outside the sim's state dir, so a bundle still current is reused by the next lab too.
+ */
+export function labEntryBundles(): EntryBundles {
+  return new EntryBundles(REPO_ROOT, path.join(REPO_ROOT, ".chaoslab", "bundles"));
 }
 
 export class EntryBundles {

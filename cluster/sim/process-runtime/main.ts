@@ -24,7 +24,7 @@ import { EnvResolutionError, resolveContainerEnv } from "./pod-env.ts";
 import { condition, containerName, podIpAllocator, podLaunch, type PodProcess, runningStatus } from "./pod-process.ts";
 import { apiObjectReader, writePodKubeconfig } from "./pod-credentials.ts";
 import { signalGroup } from "../supervisor.ts";
-import { EntryBundles } from "./entry-bundles.ts";
+import { labEntryBundles } from "./entry-bundles.ts";
 
 const kubeconfigPath = process.env.KUBECONFIG;
 if (!kubeconfigPath) throw new Error("process-runtime: KUBECONFIG must point at the lab's admin kubeconfig");
@@ -32,7 +32,7 @@ const config = new k8s.KubeConfig();
 config.loadFromFile(kubeconfigPath);
 const core = config.makeApiClient(k8s.CoreV1Api);
 const podsDir = statePaths(stateDir()).pods;
-const bundles = new EntryBundles(REPO_ROOT, path.join(stateDir(), "bundles"));
+const bundles = labEntryBundles();
 const strategicMerge = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch);
 
 function log(message: string, fields: Record<string, unknown> = {}) {
