@@ -13,16 +13,23 @@ async function load(name: string): Promise<LoadedScenario> {
 }
 
 describe("which suite scenarios may share the lab with others", () => {
-  it("target-scoped faults with run-named setup share; lab-wide faults and fixed-name setup (the canary) run alone", async () => {
+  it("target-scoped faults with run-named setup share; lab-wide faults and fixed-name setup run alone", async () => {
     expect(sharesTheLab(await load("loader-pod-delete"), DEFAULT_CATALOG)).toBe(true);
     expect(sharesTheLab(await load("broker-crash"), DEFAULT_CATALOG)).toBe(false);
     expect(sharesTheLab(await load("kafka-latency"), DEFAULT_CATALOG)).toBe(false);
-    // Two canaries at once delete each other's Rollout and Services (seen in a parallel `make chaos`).
-    expect(sharesTheLab(await load("canary-rollback"), DEFAULT_CATALOG)).toBe(false);
-    expect(sharesTheLab(await load("canary-promote"), DEFAULT_CATALOG)).toBe(false);
+    // Each canary deploys into its own namespace (ownNamespace), so the fixed names no longer meet.
+    expect(sharesTheLab(await load("canary-rollback"), DEFAULT_CATALOG)).toBe(true);
+    expect(sharesTheLab(await load("canary-promote"), DEFAULT_CATALOG)).toBe(true);
     // Deleting a shared workload's pod (the connector, the healer) touches every run on the lab.
     expect(sharesTheLab(await load("connector-pod-delete"), DEFAULT_CATALOG)).toBe(false);
     expect(sharesTheLab(await load("healer-deleted-while-loader-stalled"), DEFAULT_CATALOG)).toBe(false);
     expect(sharesTheLab(await load("loader-pod-delete-healer"), DEFAULT_CATALOG)).toBe(true);
+  });
+
+  it("a canary in the shared namespace still runs alone: two there delete each other's Rollout and Services (seen in a parallel `make chaos`)", async () => {
+    const loaded = await load("canary-rollback");
+    const setup = loaded.scenario.spec.setup.map((entry) => ({ ...entry, params: { ...(entry.params as object), ownNamespace: false } }));
+    const inStreamforge = { ...loaded, scenario: { ...loaded.scenario, spec: { ...loaded.scenario.spec, setup } } };
+    expect(sharesTheLab(inStreamforge, DEFAULT_CATALOG)).toBe(false);
   });
 });

@@ -4,6 +4,19 @@ import { fakeKubeReader } from "./rollout/fixtures/fake-kube-reader.ts";
 import { loadSnapshot, REVISION_1_HASH, REVISION_2_HASH, type SnapshotFixture } from "./rollout/fixtures/snapshot-fixtures.ts";
 import { rolloutProbe } from "./rollout-probe.ts";
 import { kubeReaderRolloutReader } from "./rollout/rollout-snapshot.ts";
+import { recordRolloutNamespace } from "./rollout/rollout-baseline.ts";
+import type { SharedResources } from "../core/context.ts";
+
+/** The run's shared resources, as the engine keeps them: one object per key. */
+function sharedResources(): SharedResources {
+  const held = new Map<string, unknown>();
+  return {
+    get: async <T extends { close(): Promise<void> }>(key: string, create: () => Promise<T> | T) => {
+      if (!held.has(key)) held.set(key, await create());
+      return held.get(key) as T;
+    },
+  };
+}
 
 /** Only what the rollout probe reads from the context. */
 function context(fixture: SnapshotFixture, failWith?: Error): ProbeContext {
@@ -46,6 +59,14 @@ describe("rollout probe", () => {
   it("is no-data when the API cannot be read", async () => {
     const sample = await probe({ expect: "rolled-back" }).sample(context("rolled-back", new Error("connection refused")));
     expect(sample).toMatchObject({ outcome: "no-data", detail: "cannot read Rollout streamforge/queue-manager: connection refused" });
+  });
+
+  it("finds the Rollout where the run's canary setup put it (its own namespace), unless the scenario names one", async () => {
+    const shared = sharedResources();
+    await recordRolloutNamespace(shared, "queue-manager", "streamforge-canary-3fa2c1");
+    const failing = { ...context("rolled-back", new Error("connection refused")), shared };
+    expect((await probe({ expect: "rolled-back" }).sample(failing)).detail).toBe("cannot read Rollout streamforge-canary-3fa2c1/queue-manager: connection refused");
+    expect((await probe({ expect: "rolled-back", namespace: "elsewhere" }).sample(failing)).detail).toBe("cannot read Rollout elsewhere/queue-manager: connection refused");
   });
 
   it("rejects unknown expectations and keys", () => {

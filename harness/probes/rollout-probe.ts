@@ -4,6 +4,10 @@
  *   rollout: {name: queue-manager, services: [queue-manager], expect: rolled-back, within: 3m}
  *   rollout: {name: queue-manager, services: [queue-manager], expect: promoted, stableHash: 5b8c7d9f4}
  *
+ * The namespace, when not given, is the one the run's `canary` setup deployed the Rollout into
+ * (rollout-baseline.ts; its own namespace with `ownNamespace`), else streamforge: the scenario names
+ * the Rollout, the setup alone decides where it lives.
+ *
  * `rolled-back` and `promoted` judge revision N+1 against revision N's stable hash: `stableHash` when
  * given, else the baseline the `canary` setup action recorded before the change (rollout-baseline.ts),
  * else it is read from ReplicaSet revision history. The sample's value
@@ -15,12 +19,16 @@ import { defineProbe } from "./probe.ts";
 import { judgePromotion, judgeRollback, previousRevisionHash, type RolloutJudgement } from "./rollout/rollout-judgement.ts";
 import { collectRolloutSnapshot, labRolloutReader, type RolloutSnapshot } from "./rollout/rollout-snapshot.ts";
 import { summarizeRollout } from "./rollout/rollout-summary.ts";
-import { readRolloutBaseline } from "./rollout/rollout-baseline.ts";
+import { readRolloutBaseline, readRolloutNamespace } from "./rollout/rollout-baseline.ts";
 import { STREAMFORGE_NAMESPACE } from "../../workloads/queue-events/namespace.ts";
 
 const params = z
   .object({
-    namespace: z.string().min(1).default(STREAMFORGE_NAMESPACE),
+    namespace: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "Default: where this run's canary setup deployed the Rollout (its own namespace with ownNamespace), else streamforge." }),
     name: z.string().min(1),
     services: z
       .array(z.string().min(1))
@@ -52,14 +60,16 @@ export const rolloutProbe = defineProbe({
   summary: "An Argo Rollout is healthy, rolled back by its analysis for the right cause, or promoted after a measured analysis.",
   params,
   create: (spec) => ({
-    describe: () => `Rollout ${spec.namespace}/${spec.name} ${spec.expect}`,
+    describe: () => `Rollout ${spec.namespace ? `${spec.namespace}/` : ""}${spec.name} ${spec.expect}`,
     async sample(ctx) {
+      const namespace = spec.namespace ?? (await readRolloutNamespace(ctx.shared, spec.name)) ?? STREAMFORGE_NAMESPACE;
+      const target = { ...spec, namespace };
       let snapshot: RolloutSnapshot;
       try {
         // Endpoints as the lab routes them (on the sim they are derived: its EndpointSlices stay empty).
-        snapshot = await collectRolloutSnapshot(labRolloutReader(ctx.kube, ctx.services), spec, () => new Date(ctx.clock.now()));
+        snapshot = await collectRolloutSnapshot(labRolloutReader(ctx.kube, ctx.services), target, () => new Date(ctx.clock.now()));
       } catch (error) {
-        return { outcome: "no-data", detail: `cannot read Rollout ${spec.namespace}/${spec.name}: ${(error as Error).message}` };
+        return { outcome: "no-data", detail: `cannot read Rollout ${namespace}/${spec.name}: ${(error as Error).message}` };
       }
       if (spec.expect === "healthy") {
         const summary = summarizeRollout(snapshot.rollout);
@@ -71,10 +81,10 @@ export const rolloutProbe = defineProbe({
         };
       }
       // Recorded by the `canary` setup action while revision N was Healthy, before the change.
-      const recorded = await readRolloutBaseline(ctx.shared, spec.namespace, spec.name);
+      const recorded = await readRolloutBaseline(ctx.shared, namespace, spec.name);
       const stableHash = spec.stableHash ?? recorded?.stableHash ?? previousRevisionHash(snapshot);
       if (!stableHash) {
-        return { outcome: "no-data", detail: `Rollout ${spec.namespace}/${spec.name}: no revision N to compare with (give stableHash, or wait for revision N+1)` };
+        return { outcome: "no-data", detail: `Rollout ${namespace}/${spec.name}: no revision N to compare with (give stableHash, or wait for revision N+1)` };
       }
       const judge = spec.expect === "rolled-back" ? judgeRollback : judgePromotion;
       const judgement = judge({ snapshot, baseline: { stableHash, updateAppliedAt: recorded?.stableHash === stableHash ? recorded.updateAppliedAt : undefined } });

@@ -5,7 +5,10 @@
  *       manifests: ../workloads/queue-manager/manifests     # Rollout, Services, AnalysisTemplate, aggregator
  *       load: {script: ../workloads/queue-manager/load/canary.ts, service: queue-manager, rate: 40}
  *       release: {image: chaoslab/queue-manager:v2-bad}    # or {env: {ERROR_RATE: "0.5"}}
+ *       ownNamespace: true                                  # deploy into streamforge-canary-<run>
  *
+ * 0. with `ownNamespace`, creates the run's own namespace and moves every manifest into it
+ *    (canary-namespace.ts); the rollout probe finds the Rollout there through what step 2 records;
  * 1. applies the manifests (labelled with the run; deleted at teardown) and, where the lab says Argo's
  *    controller needs another URL for the aggregator Service (`services.controllerUrl`: a host URL when
  *    the controller is a host process), points the Rollout's canary-stats-url annotation at it;
@@ -17,8 +20,9 @@
  *    expectations' reference `faults` (the end of setup, with no faults and no steady state) is the
  *    moment of the change: `rollout: {expect: rolled-back, within: 50s}` times from it.
  *
- * The Rollout's name is fixed by the manifests: two canary runs at once would fight over it, so a
- * Rollout that exists and is not this run's stops the setup (broken) instead of being taken over.
+ * The Rollout's name is fixed by the manifests: two canary runs in one namespace would fight over it, so
+ * a Rollout that exists and is not this run's stops the setup (broken) instead of being taken over. In
+ * its own namespace a canary meets no other, so it may share the lab (scope `run`; else `lab`).
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
@@ -33,11 +37,20 @@ import { RUN_ID_LABEL } from "../core/safety.ts";
 import { labRolloutReader } from "../probes/rollout/rollout-snapshot.ts";
 import { rolloutIs, waitForRollout } from "../probes/rollout/wait-for-rollout.ts";
 import { summarizeRollout } from "../probes/rollout/rollout-summary.ts";
-import { recordRolloutBaseline } from "../probes/rollout/rollout-baseline.ts";
+import { recordRolloutBaseline, recordRolloutNamespace } from "../probes/rollout/rollout-baseline.ts";
+import {
+  CANARY_STATS_URL_ANNOTATION,
+  canaryNamespaceName,
+  claimedSimHostPorts,
+  createOwnNamespace,
+  deleteOwnNamespace,
+  isolateManifests,
+  pickSimHostPorts,
+  simHostPortsWanted,
+  withHostPortTurn,
+} from "./canary-namespace.ts";
 import { UnsupportedCapabilityError } from "../../cluster/provider.ts";
 import { STREAMFORGE_NAMESPACE } from "../../workloads/queue-events/namespace.ts";
-
-const CANARY_STATS_URL_ANNOTATION = "chaoslab.streamforge.io/canary-stats-url";
 
 const release = z
   .object({
@@ -50,7 +63,11 @@ const release = z
 const params = z
   .object({
     manifests: z.string().min(1).meta({ description: "Directory (or file) of YAML manifests, relative to the scenario file." }),
-    namespace: z.string().min(1).default(STREAMFORGE_NAMESPACE),
+    namespace: z.string().min(1).default(STREAMFORGE_NAMESPACE).meta({ description: "Namespace of the manifests' objects (where they lack one); with ownNamespace, the base of the run's namespace name." }),
+    ownNamespace: z
+      .boolean()
+      .default(false)
+      .meta({ description: "Deploy into a namespace of this run's own (<namespace>-canary-<run suffix>), created here and deleted at teardown: canaries then share the lab." }),
     rollout: z.string().min(1).default("queue-manager"),
     healthyWithin: duration({ min: 1, description: "How long revision N may take to be Healthy. Default 3m." }).optional(),
     statsService: z.string().min(1).default("queue-manager-metrics").meta({ description: "Service of the canary-stats aggregator; the lab's controller URL for it becomes the Rollout's canary-stats-url." }),
@@ -75,10 +92,11 @@ const objectRef = z.object({ apiVersion: z.string(), kind: z.string(), namespace
 const revertAction = z.union([
   z.object({ objects: z.array(objectRef), runId: z.string().optional() }).strict(),
   z.object({ k6: z.object({ pidFile: z.string() }).strict() }).strict(),
+  z.object({ namespace: z.object({ name: z.string(), runId: z.string() }).strict() }).strict(),
 ]);
 type RevertAction = z.infer<typeof revertAction>;
 
-async function readManifests(location: string): Promise<KubeObject[]> {
+export async function readManifests(location: string): Promise<KubeObject[]> {
   const stat = await fs.stat(location);
   const files = stat.isDirectory()
     ? (await fs.readdir(location)).filter((file) => file.endsWith(".yaml") || file.endsWith(".yml")).sort().map((file) => path.join(location, file))
@@ -224,88 +242,120 @@ async function startLoad(spec: NonNullable<Params["load"]>, namespace: string, c
   }));
 }
 
+/** Outside its own namespace: a Rollout of the same name that is not this run's stops the setup. */
+async function refuseForeignRollout(spec: Params, ctx: SetupContext<RevertAction>): Promise<void> {
+  const ref = { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", namespace: spec.namespace, name: spec.rollout };
+  const existing = await ctx.kube.get(ref);
+  if (existing && !existing.metadata.deletionTimestamp) {
+    const owner = existing.metadata.labels?.[RUN_ID_LABEL];
+    throw new Error(
+      `Rollout ${spec.namespace}/${spec.rollout} already exists (${owner ? `run ${owner}` : "not created by a scenario"}): canary scenarios need it to themselves (or ownNamespace: true). ` +
+        (owner ? "Wait for that run, or `chaoslab cleanup` after a crash." : `Delete it first (kubectl delete rollout -n ${spec.namespace} ${spec.rollout}).`),
+    );
+  }
+  if (existing) {
+    const deadline = ctx.clock.now() + 60_000;
+    while ((await ctx.kube.get(ref)) && ctx.clock.now() < deadline) await sleep(500, ctx.signal);
+  }
+}
+
+/**
+ * Reads the manifests, places them (the run's namespace, or as written), journals and applies all but
+ * the Rollout, which the caller applies once its canary-stats-url is known.
+ */
+async function applyManifests(spec: Params, namespace: string, ctx: SetupContext<RevertAction>): Promise<{ count: number; rollout: KubeObject }> {
+  const read = (await readManifests(path.resolve(ctx.scenarioDir, spec.manifests))).map((object) => ({ ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, ...ctx.runLabels } } }));
+  const place = async () => {
+    const objects = spec.ownNamespace
+      ? isolateManifests(read, {
+          from: spec.namespace,
+          to: namespace,
+          hostPorts: pickSimHostPorts(simHostPortsWanted(read), claimedSimHostPorts(await ctx.kube.list({ apiVersion: "v1", kind: "Service" })), ctx.names.suffix),
+        })
+      : read.map((object) => ({ ...object, metadata: { ...object.metadata, namespace: object.metadata.namespace ?? spec.namespace } }));
+    const rollout = objects.find((object) => object.kind === "Rollout" && object.metadata.name === spec.rollout);
+    if (!rollout) throw new Error(`${spec.manifests}: expected Rollout ${spec.rollout}, found ${objects.map((object) => `${object.kind}/${object.metadata.name}`).join(", ")}`);
+    await ctx.journal.record(
+      { objects: objects.map(({ apiVersion, kind, metadata }) => ({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name })), runId: ctx.runLabels[RUN_ID_LABEL] },
+      `delete the ${objects.length} object(s) of ${spec.manifests}`,
+    );
+    for (const object of objects) if (object !== rollout) await ctx.kube.apply(object);
+    return { count: objects.length, rollout };
+  };
+  // The host ports picked must be claimed (the Services applied) before another canary of this process looks.
+  return spec.ownNamespace ? withHostPortTurn(place) : place();
+}
+
 export const canarySetup = defineSetupAction({
   kind: "canary",
   summary: "Deploy a Rollout at revision N (manifests), wait until Healthy, start k6 load, then release revision N+1 (image/env change).",
-  // The Rollout, its Services and AnalysisTemplate have fixed names: two canaries at once would delete
-  // each other's objects.
-  scope: "lab",
+  // The Rollout, its Services and AnalysisTemplate have fixed names: two canaries in one namespace would
+  // delete each other's objects, so only a canary in its own namespace may share the lab.
+  scope: (spec) => (spec.ownNamespace ? "run" : "lab"),
   params,
   revertAction,
   create: (spec) => ({
-    describe: () => `canary of Rollout ${spec.namespace}/${spec.rollout}: ${spec.manifests}, release ${spec.release.image ?? ""}${spec.release.env ? ` env ${JSON.stringify(spec.release.env)}` : ""}${spec.load ? `, k6 ${spec.load.rate} req/s` : ""}`,
+    describe: () =>
+      `canary of Rollout ${spec.ownNamespace ? `${spec.rollout} in the run's own namespace (${spec.namespace}-canary-<run>)` : `${spec.namespace}/${spec.rollout}`}: ${spec.manifests}, release ${spec.release.image ?? ""}${spec.release.env ? ` env ${JSON.stringify(spec.release.env)}` : ""}${spec.load ? `, k6 ${spec.load.rate} req/s` : ""}`,
     async run(ctx) {
       if (!ctx.description.features.argoRollouts) {
         throw new UnsupportedCapabilityError("Argo Rollouts is not installed (or not running) in this cluster, so a canary cannot be released here; install it to run this scenario");
       }
-      const existing = await ctx.kube.get({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", namespace: spec.namespace, name: spec.rollout });
-      if (existing && !existing.metadata.deletionTimestamp) {
-        const owner = existing.metadata.labels?.[RUN_ID_LABEL];
-        throw new Error(
-          `Rollout ${spec.namespace}/${spec.rollout} already exists (${owner ? `run ${owner}` : "not created by a scenario"}): canary scenarios need it to themselves. ` +
-            (owner ? "Wait for that run, or `chaoslab cleanup` after a crash." : `Delete it first (kubectl delete rollout -n ${spec.namespace} ${spec.rollout}).`),
-        );
-      }
-      if (existing) {
-        const deadline = ctx.clock.now() + 60_000;
-        while ((await ctx.kube.get({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", namespace: spec.namespace, name: spec.rollout })) && ctx.clock.now() < deadline) await sleep(500, ctx.signal);
-      }
-      const objects = (await readManifests(path.resolve(ctx.scenarioDir, spec.manifests))).map((object) => ({
-        ...object,
-        metadata: { ...object.metadata, namespace: object.metadata.namespace ?? spec.namespace, labels: { ...object.metadata.labels, ...ctx.runLabels } },
-      }));
-      const rollout = objects.find((object) => object.kind === "Rollout" && object.metadata.name === spec.rollout);
-      if (!rollout) throw new Error(`${spec.manifests}: expected Rollout ${spec.rollout}, found ${objects.map((object) => `${object.kind}/${object.metadata.name}`).join(", ")}`);
-      await ctx.journal.record(
-        { objects: objects.map(({ apiVersion, kind, metadata }) => ({ apiVersion, kind, namespace: metadata.namespace, name: metadata.name })), runId: ctx.runLabels[RUN_ID_LABEL] },
-        `delete the ${objects.length} object(s) of ${spec.manifests}`,
-      );
-      for (const object of objects) if (object !== rollout) await ctx.kube.apply(object);
+      // The one place the run's namespace is decided; the rollout probe reads it from here.
+      const namespace = spec.ownNamespace ? canaryNamespaceName(spec.namespace, ctx.names.suffix) : spec.namespace;
+      await recordRolloutNamespace(ctx.shared, spec.rollout, namespace);
+      if (spec.ownNamespace) await createOwnNamespace(ctx, namespace);
+      else await refuseForeignRollout(spec, ctx);
+      const { count, rollout } = await applyManifests(spec, namespace, ctx);
 
       // The analysis runs inside Argo's controller: the lab says how it reaches the aggregator (on the
-      // sim a host URL; in a real cluster the manifests' cluster DNS name, left as it is).
-      const statsUrl = spec.statsUrl ?? (await ctx.lab.services.controllerUrl(spec.namespace, spec.statsService, { timeoutMs: 15_000, signal: ctx.signal }));
+      // sim a host URL; in a real cluster the manifests' cluster DNS name, moved with the namespace).
+      const statsUrl = spec.statsUrl ?? (await ctx.lab.services.controllerUrl(namespace, spec.statsService, { timeoutMs: 15_000, signal: ctx.signal }));
       if (statsUrl) rollout.metadata.annotations = { ...rollout.metadata.annotations, [CANARY_STATS_URL_ANNOTATION]: statsUrl };
       await ctx.kube.apply(rollout);
-      ctx.timeline.record({ kind: "note", level: "info", message: `applied ${objects.length} object(s) of ${spec.manifests}; ${CANARY_STATS_URL_ANNOTATION}=${rollout.metadata.annotations?.[CANARY_STATS_URL_ANNOTATION]}` });
+      ctx.timeline.record({ kind: "note", level: "info", message: `applied ${count} object(s) of ${spec.manifests} in ${namespace}; ${CANARY_STATS_URL_ANNOTATION}=${rollout.metadata.annotations?.[CANARY_STATS_URL_ANNOTATION]}` });
 
       // Revision N Healthy, and the aggregator answering, before anything changes.
       const reader = labRolloutReader(ctx.kube, ctx.lab.services);
       const healthyWithin = spec.healthyWithin ?? 180_000;
-      const healthy = await waitForRollout(reader, { namespace: spec.namespace, name: spec.rollout }, rolloutIs.healthyOnOneRevision(), { timeoutMs: healthyWithin, signal: ctx.signal });
+      const healthy = await waitForRollout(reader, { namespace, name: spec.rollout }, rolloutIs.healthyOnOneRevision(), { timeoutMs: healthyWithin, signal: ctx.signal });
       if (!healthy.met) {
         const summary = healthy.snapshot && summarizeRollout(healthy.snapshot.rollout);
         const last = summary ? `${summary.phase}${summary.message ? ` (${summary.message})` : ""}, ${summary.replicas.available}/${summary.replicas.desired} available` : (healthy.lastError?.message ?? "not read");
-        throw new Error(`Rollout ${spec.namespace}/${spec.rollout} was not Healthy at revision N within ${healthyWithin / 1000} s: ${last}`);
+        throw new Error(`Rollout ${namespace}/${spec.rollout} was not Healthy at revision N within ${healthyWithin / 1000} s: ${last}`);
       }
       const stableHash = summarizeRollout(healthy.snapshot.rollout).stableHash;
       if (!spec.statsUrl) {
         // From here, through the lab's host path to the aggregator: the controller's path may be in-cluster only.
-        const aggregatorUrl = await ctx.lab.services.hostUrl(spec.namespace, spec.statsService, { ready: true, timeoutMs: 30_000, signal: ctx.signal });
+        const aggregatorUrl = await ctx.lab.services.hostUrl(namespace, spec.statsService, { ready: true, timeoutMs: 30_000, signal: ctx.signal });
         const until = ctx.clock.now() + 30_000;
         while (!(await fetch(`${aggregatorUrl}/healthz`, { signal: AbortSignal.timeout(2_000) }).then((response) => response.ok, () => false))) {
-          if (ctx.clock.now() > until || ctx.signal.aborted) throw new Error(`the canary-stats aggregator does not answer at ${aggregatorUrl}/healthz (Service ${spec.namespace}/${spec.statsService})`);
+          if (ctx.clock.now() > until || ctx.signal.aborted) throw new Error(`the canary-stats aggregator does not answer at ${aggregatorUrl}/healthz (Service ${namespace}/${spec.statsService})`);
           await sleep(500, ctx.signal);
         }
       }
-      ctx.timeline.record({ kind: "note", level: "info", message: `Rollout ${spec.namespace}/${spec.rollout} Healthy at revision N, stable ${stableHash}` });
+      ctx.timeline.record({ kind: "note", level: "info", message: `Rollout ${namespace}/${spec.rollout} Healthy at revision N, stable ${stableHash}` });
 
-      if (spec.load) await startLoad(spec.load, spec.namespace, ctx);
+      if (spec.load) await startLoad(spec.load, namespace, ctx);
 
       const next = releasedRollout(rollout, spec.release);
       const appliedAt = new Date(ctx.clock.now()).toISOString();
-      await recordRolloutBaseline(ctx.shared, spec.namespace, spec.rollout, { stableHash, updateAppliedAt: appliedAt });
+      await recordRolloutBaseline(ctx.shared, namespace, spec.rollout, { stableHash, updateAppliedAt: appliedAt });
       await ctx.kube.apply(next);
       ctx.timeline.record({
         kind: "note",
         level: "info",
-        message: `revision N+1 of Rollout ${spec.namespace}/${spec.rollout} applied: ${spec.release.image ? `image ${spec.release.image}` : ""}${spec.release.env ? ` env ${JSON.stringify(spec.release.env)}` : ""} (stable ${stableHash})`,
+        message: `revision N+1 of Rollout ${namespace}/${spec.rollout} applied: ${spec.release.image ? `image ${spec.release.image}` : ""}${spec.release.env ? ` env ${JSON.stringify(spec.release.env)}` : ""} (stable ${stableHash})`,
       });
     },
   }),
   async revert(action: RevertAction, ctx: RevertContext) {
     if ("k6" in action) {
       await stopK6(action.k6.pidFile);
+      return;
+    }
+    if ("namespace" in action) {
+      await deleteOwnNamespace(action.namespace, ctx);
       return;
     }
     // By name, but only what still carries this run's label (and by UID): the names are fixed, so

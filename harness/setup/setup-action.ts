@@ -25,8 +25,8 @@ export interface SetupAction<Action> extends Described {
 export type SetupScope = "run" | "lab";
 
 export interface SetupActionType<Params = unknown, Action = unknown> extends KindEntry {
-  /** Default `run`. */
-  scope?: SetupScope;
+  /** Default `run`. A function when the entry's params decide it (a canary in its own namespace is `run`). */
+  scope?: SetupScope | ((params: Params) => SetupScope);
   params: z.ZodType<Params>;
   revertAction: z.ZodType<Action>;
   create(params: Params): SetupAction<Action>;
@@ -37,11 +37,17 @@ export interface SetupActionType<Params = unknown, Action = unknown> extends Kin
 export function defineSetupAction<Schema extends z.ZodType, Action>(definition: {
   kind: string;
   summary: string;
-  scope?: SetupScope;
+  scope?: SetupScope | ((params: z.output<Schema>) => SetupScope);
   params: Schema;
   revertAction: z.ZodType<Action>;
   create(params: z.output<Schema>): SetupAction<Action>;
   revert(action: Action, ctx: RevertContext): Promise<void>;
 }): SetupActionType<z.output<Schema>, Action> {
   return definition as unknown as SetupActionType<z.output<Schema>, Action>;
+}
+
+/** The scope of one setup entry: its type's, decided by the entry's (parsed) params where the type says so. */
+export function setupScopeOf<Params>(type: Pick<SetupActionType<Params>, "scope">, params: Params): SetupScope {
+  const scope = type.scope ?? "run";
+  return typeof scope === "function" ? scope(params) : scope;
 }

@@ -22,6 +22,7 @@ import type { CommandIo } from "./io.ts";
 import { progressLine, renderResult } from "./progress.ts";
 import { type ScenarioCommand, selectAndConnect } from "./scenario-files.ts";
 import { scopeOf } from "../../faults/fault.ts";
+import { setupScopeOf } from "../../setup/setup-action.ts";
 
 export interface RunDeps {
   catalog?: Catalog;
@@ -62,7 +63,7 @@ export const runCommand: ScenarioCommand<{ seed?: number; parallel?: number }, R
 export function sharesTheLab(loaded: LoadedScenario, catalog: Catalog): boolean {
   return (
     loaded.scenario.spec.faults.every((fault) => scopeOf(findFault(catalog, fault.type), fault.target) === "targets") &&
-    loaded.scenario.spec.setup.every((entry) => (findSetupAction(catalog, entry.kind).scope ?? "run") === "run")
+    loaded.scenario.spec.setup.every((entry) => setupScopeOf(findSetupAction(catalog, entry.kind), entry.params) === "run")
   );
 }
 

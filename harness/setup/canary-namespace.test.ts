@@ -1,0 +1,131 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../cluster/images.ts";
+import { SIM_SERVICE_PORTS } from "../../cluster/sim/layout.ts";
+import { SIM_HOST_PORT_ANNOTATION } from "../../cluster/sim/service-proxy/routes.ts";
+import { systemClock } from "../core/clock.ts";
+import { silentLog } from "../core/context.ts";
+import type { KubeObject } from "../core/ports.ts";
+import { RUN_ID_LABEL } from "../core/safety.ts";
+import { FakeKube } from "../testing/fake-lab.ts";
+import { canarySetup, readManifests } from "./canary.ts";
+import {
+  CANARY_STATS_URL_ANNOTATION,
+  canaryNamespaceName,
+  claimedSimHostPorts,
+  createOwnNamespace,
+  deleteOwnNamespace,
+  isolateManifests,
+  pickSimHostPorts,
+  retargetServiceUrl,
+  simHostPortsWanted,
+} from "./canary-namespace.ts";
+import { setupScopeOf, type SetupContext } from "./setup-action.ts";
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const manifests = () => readManifests(path.join(REPO_ROOT, "workloads", "queue-manager", "manifests"));
+const find = (objects: KubeObject[], kind: string, name: string) => objects.find((object) => object.kind === kind && object.metadata.name === name)!;
+
+describe("a canary in its own namespace", () => {
+  it("names the namespace after the run: a DNS-1123 label of at most 63, the run suffix kept whole", () => {
+    expect(canaryNamespaceName("streamforge", "3fa2c1")).toBe("streamforge-canary-3fa2c1");
+    const long = canaryNamespaceName("a".repeat(80), "3fa2c1");
+    expect(long).toHaveLength(63);
+    expect(long.endsWith("-canary-3fa2c1")).toBe(true);
+    expect(canaryNamespaceName("Team_Ns-", "AB12")).toBe("team-ns-canary-ab12");
+    for (const name of [long, canaryNamespaceName("-x-", "0"), canaryNamespaceName("streamforge", "run")]) expect(name).toMatch(DNS_LABEL);
+    expect(() => canaryNamespaceName("streamforge", "--")).toThrow(/no character/);
+  });
+
+  it("moves a Service's cluster DNS name to the new namespace, and leaves host URLs alone", () => {
+    expect(retargetServiceUrl("http://queue-manager-metrics.streamforge.svc.cluster.local:8080", "streamforge", "sf-canary-1")).toBe(
+      "http://queue-manager-metrics.sf-canary-1.svc.cluster.local:8080",
+    );
+    expect(retargetServiceUrl("http://qm.streamforge:8080/x", "streamforge", "b")).toBe("http://qm.b:8080/x");
+    expect(retargetServiceUrl("http://127.0.0.1:32501", "streamforge", "b")).toBe("http://127.0.0.1:32501");
+    expect(retargetServiceUrl("http://streamforge.other.svc:80", "streamforge", "b")).toBe("http://streamforge.other.svc:80");
+  });
+
+  it("rewrites every object of the queue-manager manifests into the namespace, RBAC subject, stats URL and sim host ports included", async () => {
+    const read = await manifests();
+    expect(simHostPortsWanted(read)).toBe(2);
+    const moved = isolateManifests(read, { from: "streamforge", to: "streamforge-canary-3fa2c1", hostPorts: [32577, 32578] });
+    expect(moved.map((object) => object.metadata.namespace)).toEqual(read.map(() => "streamforge-canary-3fa2c1"));
+    expect((find(moved, "RoleBinding", "queue-manager-metrics") as unknown as { subjects: { namespace: string }[] }).subjects).toEqual([
+      { kind: "ServiceAccount", name: "queue-manager-metrics", namespace: "streamforge-canary-3fa2c1" },
+    ]);
+    expect(find(moved, "Rollout", "queue-manager").metadata.annotations![CANARY_STATS_URL_ANNOTATION]).toBe("http://queue-manager-metrics.streamforge-canary-3fa2c1.svc.cluster.local:8080");
+    // In manifest order (files sorted: the aggregator's file comes before services.yaml).
+    expect(find(moved, "Service", "queue-manager-metrics").metadata.annotations![SIM_HOST_PORT_ANNOTATION]).toBe("32577");
+    expect(find(moved, "Service", "queue-manager").metadata.annotations![SIM_HOST_PORT_ANNOTATION]).toBe("32578");
+    // The input is left as read: the non-isolated form and a second run use the same manifests.
+    expect(find(read, "Service", "queue-manager").metadata).toMatchObject({ namespace: "streamforge", annotations: { [SIM_HOST_PORT_ANNOTATION]: "32500" } });
+  });
+
+  it("refuses cluster-scoped objects: their fixed names would be shared by every run again", () => {
+    const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "x" } };
+    expect(() => isolateManifests([role], { from: "streamforge", to: "b" })).toThrow(/ClusterRole\/x has no namespace/);
+  });
+
+  it("picks free ad-hoc sim host ports, skipping claimed ones and those of Services being deleted", () => {
+    const service = (port: string, deleting = false): KubeObject => ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: `s${port}`, annotations: { [SIM_HOST_PORT_ANNOTATION]: port }, ...(deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}) },
+    });
+    const claimed = claimedSimHostPorts([service("32550"), service("32551", true), service(" 32552 "), service("bad")]);
+    expect([...claimed].sort()).toEqual([32550, 32552]);
+    const picked = pickSimHostPorts(3, claimed, "3fa2c1");
+    expect(picked).toHaveLength(3);
+    for (const port of picked) {
+      expect(port).toBeGreaterThanOrEqual(SIM_SERVICE_PORTS.adHocFirst);
+      expect(port).toBeLessThanOrEqual(SIM_SERVICE_PORTS.last);
+      expect(claimed.has(port)).toBe(false);
+    }
+    expect(new Set(picked).size).toBe(3);
+    // Another run starts elsewhere in the range.
+    expect(pickSimHostPorts(1, claimed, "9b01de")).not.toEqual(pickSimHostPorts(1, claimed, "3fa2c1"));
+    const all = new Set(Array.from({ length: SIM_SERVICE_PORTS.last - SIM_SERVICE_PORTS.adHocFirst + 1 }, (_, i) => SIM_SERVICE_PORTS.adHocFirst + i));
+    expect(() => pickSimHostPorts(1, all, "x")).toThrow(/all claimed/);
+  });
+
+  it("shares the lab (scope run) only in its own namespace", () => {
+    const parse = (extra: object) => canarySetup.params.parse({ manifests: "m", release: { image: "x:v2" }, ...extra });
+    expect(setupScopeOf(canarySetup, parse({ ownNamespace: true }))).toBe("run");
+    expect(setupScopeOf(canarySetup, parse({}))).toBe("lab");
+    expect(setupScopeOf({}, {})).toBe("run");
+  });
+
+  it("journals the namespace before creating it, labelled with the run", async () => {
+    const kube = new FakeKube();
+    const steps: string[] = [];
+    const create = kube.create.bind(kube);
+    kube.create = async (object) => (steps.push(`create ${object.kind} ${object.metadata.name}`), create(object));
+    // The serviceaccount controller's part: the namespace's default ServiceAccount.
+    kube.objects.push({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: "sf-canary-1" } });
+    const ctx = {
+      kube,
+      clock: systemClock,
+      signal: new AbortController().signal,
+      log: silentLog,
+      runLabels: { [RUN_ID_LABEL]: "r1-abc" },
+      journal: { record: async (action: unknown) => void steps.push(`journal ${JSON.stringify(action)}`) },
+    } as unknown as SetupContext<{ namespace: { name: string; runId: string } }>;
+    await createOwnNamespace(ctx, "sf-canary-1");
+    expect(steps).toEqual(['journal {"namespace":{"name":"sf-canary-1","runId":"r1-abc"}}', "create Namespace sf-canary-1"]);
+    expect((await kube.get({ apiVersion: "v1", kind: "Namespace", name: "sf-canary-1" }))?.metadata.labels).toEqual({ [RUN_ID_LABEL]: "r1-abc" });
+  });
+
+  it("teardown deletes only the run's own namespace, and waits until it is gone", async () => {
+    const kube = new FakeKube();
+    const namespace = (name: string, runId: string): KubeObject => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, uid: `u-${name}`, labels: { [RUN_ID_LABEL]: runId } } });
+    kube.objects.push(namespace("ours", "r1"), namespace("theirs", "r2"));
+    const warnings: string[] = [];
+    const ctx = { kube, clock: systemClock, log: { info: () => undefined, warn: (message: string) => warnings.push(message) }, lab: {} } as never;
+    await deleteOwnNamespace({ name: "ours", runId: "r1" }, ctx);
+    await deleteOwnNamespace({ name: "theirs", runId: "r1" }, ctx);
+    await deleteOwnNamespace({ name: "gone", runId: "r1" }, ctx);
+    expect(kube.objects.map((object) => object.metadata.name)).toEqual(["theirs"]);
+    expect(warnings).toEqual(["not deleting namespace theirs: it belongs to run r2, not r1"]);
+  });
+});
