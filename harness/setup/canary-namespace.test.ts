@@ -1,3 +1,5 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../cluster/images.ts";
@@ -7,7 +9,10 @@ import { systemClock } from "../core/clock.ts";
 import { silentLog } from "../core/context.ts";
 import type { KubeObject } from "../core/ports.ts";
 import { RUN_ID_LABEL } from "../core/safety.ts";
-import { FakeKube } from "../testing/fake-lab.ts";
+import { FakeKube, FakeLab } from "../testing/fake-lab.ts";
+import { RunNames } from "../core/run-names.ts";
+import type { SharedResources } from "../core/context.ts";
+import { readRolloutBaseline, readRolloutNamespace } from "../probes/rollout/rollout-baseline.ts";
 import { canarySetup, readManifests } from "./canary.ts";
 import {
   CANARY_STATS_URL_ANNOTATION,
@@ -127,5 +132,59 @@ describe("a canary in its own namespace", () => {
     await deleteOwnNamespace({ name: "gone", runId: "r1" }, ctx);
     expect(kube.objects.map((object) => object.metadata.name)).toEqual(["theirs"]);
     expect(warnings).toEqual(["not deleting namespace theirs: it belongs to run r2, not r1"]);
+  });
+
+  it("on a lab whose Argo controller runs in the cluster (kind): the whole setup lands in the namespace, the stats URL names it, teardown removes it", async () => {
+    const aggregator = http.createServer((request, response) => {
+      response.statusCode = request.url === "/healthz" ? 200 : 404;
+      response.end();
+    });
+    await new Promise<void>((resolve) => aggregator.listen(0, "127.0.0.1", resolve));
+    try {
+      const names = RunNames.forRun("rmxbbsaw7-e90f");
+      const namespace = "streamforge-canary-e90f";
+      const runLabels = { [RUN_ID_LABEL]: "rmxbbsaw7-e90f" };
+      // kind: no controllerUrl (the manifests' DNS names serve the in-cluster controller); hostUrl through the API server.
+      const lab = new FakeLab();
+      lab.serviceUrls.set(`${namespace}/queue-manager-metrics`, `http://127.0.0.1:${(aggregator.address() as AddressInfo).port}`);
+      const kube = new FakeKube();
+      kube.objects.push({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace } });
+      const apply = kube.apply.bind(kube);
+      // Argo's part: every Rollout applied is Healthy on one revision.
+      kube.apply = async (object) => apply(object.kind === "Rollout" ? { ...object, status: { phase: "Healthy", stableRS: "h1", currentPodHash: "h1" } } : object);
+      const held = new Map<string, unknown>();
+      const shared: SharedResources = { get: async (key, create) => (held.has(key) || held.set(key, await create()), held.get(key) as never) };
+      const journal: unknown[] = [];
+      const ctx = {
+        kube,
+        lab,
+        description: lab.description,
+        scenarioDir: path.join(REPO_ROOT, "scenarios"),
+        names,
+        shared,
+        runLabels,
+        journal: { record: async (action: unknown) => void journal.push(action) },
+        clock: systemClock,
+        timeline: { record: () => undefined },
+        signal: new AbortController().signal,
+        log: silentLog,
+      } as never;
+      const spec = canarySetup.params.parse({ manifests: "../workloads/queue-manager/manifests", ownNamespace: true, release: { image: "chaoslab/queue-manager:v2-bad" } });
+      await canarySetup.create(spec).run(ctx);
+
+      const rollout = (await kube.get({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", namespace, name: "queue-manager" }))!;
+      expect(rollout.metadata.annotations![CANARY_STATS_URL_ANNOTATION]).toBe(`http://queue-manager-metrics.${namespace}.svc.cluster.local:8080`);
+      expect(JSON.stringify(rollout)).toContain("chaoslab/queue-manager:v2-bad");
+      expect(kube.objects.filter((object) => object.kind !== "Namespace").map((object) => object.metadata.namespace)).toEqual(kube.objects.filter((object) => object.kind !== "Namespace").map(() => namespace));
+      expect(await readRolloutNamespace(shared, "queue-manager")).toBe(namespace);
+      expect(await readRolloutBaseline(shared, namespace, "queue-manager")).toMatchObject({ stableHash: "h1" });
+      expect(journal[0]).toEqual({ namespace: { name: namespace, runId: "rmxbbsaw7-e90f" } });
+
+      for (const action of [...journal].reverse()) await canarySetup.revert(action as never, { kube, lab, clock: systemClock, log: silentLog });
+      // What the namespace controller would remove with the namespace (the fake has none): only its default ServiceAccount.
+      expect(kube.objects.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual(["ServiceAccount/default"]);
+    } finally {
+      aggregator.close();
+    }
   });
 });

@@ -2,9 +2,10 @@
  * The canary on the real Argo Rollouts controller of the lab, through the engine, as `chaoslab run`
  * runs it: the suite's canary-rollback and canary-promote scenarios, and a wrong-cause variant whose
  * metrics endpoint is unreachable (the AnalysisRun ends Error and Argo aborts too) — which must be
- * reported failed, never passed. The Rollout's name is fixed by the manifests, so the three run one
- * after another and no canary scenario may run elsewhere meanwhile (the setup refuses a Rollout that is
- * not its own). Needs k6 (built by `make setup`; the lab hands it out as `tools.k6`) and the sim's service proxy.
+ * reported failed, never passed. The suite's two deploy into namespaces of their own run (ownNamespace);
+ * the wrong-cause variant keeps the shared form in streamforge, where the Rollout's fixed name means no
+ * other canary of that form may run meanwhile (the setup refuses a Rollout that is not its own).
+ * Needs k6 (built by `make setup`; the lab hands it out as `tools.k6`) and the sim's service proxy.
  */
 import fs from "node:fs/promises";
 import os from "node:os";
