@@ -40,10 +40,33 @@ function memoryMiB(): Record<string, number> {
   // Linux: the peak (VmHWM) and what the resident set is made of (anonymous memory vs mapped files).
   try {
     for (const match of fs.readFileSync("/proc/self/status", "utf8").matchAll(/^(VmHWM|RssAnon|RssFile):\s+(\d+) kB/gm)) figures[match[1]!] = Math.round(Number(match[2]) / 1024);
+    Object.assign(figures, anonymousMappingsMiB(fs.readFileSync("/proc/self/smaps", "utf8")));
   } catch {
     // not Linux
   }
   return figures;
+}
+
+/**
+ * The anonymous resident memory by kind of mapping: glibc's main malloc arena (`[heap]`), V8's heap
+ * pages (256 KiB-aligned chunks of at most a few MiB), and larger anonymous mappings (glibc's other
+ * arenas, reserved 64 MiB at a time; large mmap'd Buffers).
+ */
+export function anonymousMappingsMiB(smaps: string): Record<string, number> {
+  const sums = { mallocMainArena: 0, anonSmall: 0, anonLarge: 0 };
+  let kind: keyof typeof sums | undefined;
+  for (const line of smaps.split("\n")) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) {
+      const size = Number.parseInt(header[2]!, 16) - Number.parseInt(header[1]!, 16);
+      const name = header[3]!.trim();
+      kind = name === "[heap]" ? "mallocMainArena" : name === "" ? (size > 16 * 2 ** 20 ? "anonLarge" : "anonSmall") : undefined;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss && kind) sums[kind] += Number(rss[1]);
+  }
+  return Object.fromEntries(Object.entries(sums).map(([name, kB]) => [name, Math.round(kB / 1024)]));
 }
 
 export async function bareWorker(brokers: string[], topic: string): Promise<void> {

@@ -28,6 +28,10 @@ describe("the Measured table", () => {
     expect(table).toContain("median 3.2 s (runs: 3.2 s, 3 s, 3.4 s); `lab up` takes 3.69× of it");
     expect(table).toContain("104,673 events/s against 269,707 for a bare kafkajs consumer in the same run: 0.39× (target ≥ 0.8×)");
     expect(table).toContain("311 MiB RSS with 10,000 tracked Jobs");
+    const rounds = [0.7, 0.39, 0.5].map((pair) => ({ bareEventsPerSec: 100, healerEventsPerSec: pair * 100, ratio: pair }));
+    expect(renderMeasuredTable({ healer: { ...FIGURES.healer!, details: { throughputRounds: rounds } } })).toContain(
+      "0.39× (target ≥ 0.8×), the median of 3 alternating pairs (0.70×, 0.39×, 0.50×)",
+    );
     expect(table).toContain("406 s first start → last end (target ≤ 180 s: 2.26× of it)");
     expect(table).toContain("canary-rollback 29 s (failed)");
     expect(table).toContain("| air-gapped kind: `lab up` (create → Ready, images loaded, Kafka, Argo) | 72 s |");

@@ -36,6 +36,8 @@ export interface HealerFigures {
   remediationP95Ms: number;
   trackedJobs: number;
   rssMiB: number;
+  /** Alternating bare/healer pairs (bench/healer.ts); the figures above are the median pair's. */
+  details?: { throughputRounds?: Array<{ bareEventsPerSec: number; healerEventsPerSec: number; ratio: number }> };
 }
 
 export interface SuiteFigures {
@@ -85,12 +87,18 @@ function peerRow(lab: LabFigures): Row {
   return [what, `median ${s(lab.peer.median)} (runs: ${lab.peer.runs.map(s).join(", ")}); \`lab up\` takes ${ratio(lab.warmUpSeconds.median, lab.peer.median)} of it`, "`make bench-lab`"];
 }
 
+/** ", the median of N alternating pairs (a×, b×, c×)" where the bench ran several. */
+function pairs(healer: HealerFigures): string {
+  const rounds = healer.details?.throughputRounds ?? [];
+  return rounds.length > 1 ? `, the median of ${rounds.length} alternating pairs (${rounds.map((round) => `${round.ratio.toFixed(2)}×`).join(", ")})` : "";
+}
+
 function healerRows(healer: HealerFigures | undefined): Row[] {
   if (!healer) return [notMeasured("healer: events/s, memory, lag, detection, remediation", "make bench-healer")];
   return [
     [
       "healer throughput",
-      `${healer.eventsPerSec.toLocaleString("en")} events/s against ${healer.bareConsumerEventsPerSec.toLocaleString("en")} for a bare kafkajs consumer in the same run: ${ratio(healer.eventsPerSec, healer.bareConsumerEventsPerSec)} (target ≥ 0.8×)`,
+      `${healer.eventsPerSec.toLocaleString("en")} events/s against ${healer.bareConsumerEventsPerSec.toLocaleString("en")} for a bare kafkajs consumer in the same run: ${ratio(healer.eventsPerSec, healer.bareConsumerEventsPerSec)} (target ≥ 0.8×)${pairs(healer)}`,
       "`make bench-healer`",
     ],
     ["healer memory", `${healer.rssMiB} MiB RSS with ${healer.trackedJobs.toLocaleString("en")} tracked Jobs (target ≤ 150 MiB)`, "`make bench-healer`"],
