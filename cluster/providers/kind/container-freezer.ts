@@ -16,7 +16,7 @@
  * of the `k8s.io` namespace on every node that runs a pod, mapped back to its pod by container ID
  * (sandbox tasks and tasks of no pod are not the harness's to report).
  */
-import type { CommandRunner, Step } from "../../kind/command-runner.ts";
+import type { CommandResult, CommandRunner, Step } from "../../kind/command-runner.ts";
 import { PROBE_TIMEOUT_MS, runOrThrow } from "../../kind/command-runner.ts";
 import type { Kubectl } from "../../kind/kubectl.ts";
 import { UnsupportedCapabilityError, type PodProcesses, type PodProcessHandles, type PodProcessState, type PodRef } from "../../provider.ts";
@@ -142,8 +142,18 @@ export class KindContainerFreezer implements PodProcessHandles {
     private readonly kubectl: Kubectl,
   ) {}
 
+  private static inNode(node: string, args: string[]) {
+    return { command: "docker", args: ["exec", node, ...args], timeoutMs: PROBE_TIMEOUT_MS };
+  }
+
+  /** A command in the node that must succeed. */
   private nodeCommand(node: string, args: string[], step: Step): Promise<string> {
-    return runOrThrow(this.runner, { command: "docker", args: ["exec", node, ...args], timeoutMs: PROBE_TIMEOUT_MS }, step);
+    return runOrThrow(this.runner, KindContainerFreezer.inNode(node, args), step);
+  }
+
+  /** A read in the node whose failure means "gone" (a process or file that went away), not an error. */
+  private nodeRead(node: string, args: string[]): Promise<CommandResult> {
+    return this.runner(KindContainerFreezer.inNode(node, args));
   }
 
   private ctr(node: string, args: string[], step: Step): Promise<string> {
@@ -173,17 +183,17 @@ export class KindContainerFreezer implements PodProcessHandles {
     const { node, id } = container;
     let files = this.freezerFiles.get(id);
     if (!files) {
-      const procCgroup = await this.runner({ command: "docker", args: ["exec", node, "cat", `/proc/${task.pid}/cgroup`], timeoutMs: PROBE_TIMEOUT_MS });
+      const procCgroup = await this.nodeRead(node, ["cat", `/proc/${task.pid}/cgroup`]);
       if (procCgroup.exitCode !== 0) return undefined;
       files = freezerFilesOf(procCgroup.stdout);
       if (!files) throw new Error(`container ${id} of pod ${podId(ref)} on kind node ${node}: /proc/${task.pid}/cgroup names no freezer hierarchy and no unified cgroup:\n${procCgroup.stdout}`);
       this.freezerFiles.set(id, files);
     }
     // grep: every line prefixed by its file; exit 2 (a file gone) with output still usable.
-    const freezerOutput = await this.runner({ command: "docker", args: ["exec", node, "grep", "-s", "-H", "", files.state, files.procs], timeoutMs: PROBE_TIMEOUT_MS });
+    const freezerOutput = await this.nodeRead(node, ["grep", "-s", "-H", "", files.state, files.procs]);
     const freezer = parseFreezerReading(files, freezerOutput.stdout);
     if (!freezer) return undefined;
-    const stats = freezer.pids.length === 0 ? { stdout: "" } : await this.runner({ command: "docker", args: ["exec", node, "grep", "-s", "-h", "", ...freezer.pids.map((pid) => `/proc/${pid}/stat`)], timeoutMs: PROBE_TIMEOUT_MS });
+    const stats = freezer.pids.length === 0 ? { stdout: "" } : await this.nodeRead(node, ["grep", "-s", "-h", "", ...freezer.pids.map((pid) => `/proc/${pid}/stat`)]);
     return {
       pod: ref,
       containerID: container.containerID,
