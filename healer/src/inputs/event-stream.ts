@@ -12,16 +12,10 @@ import { QUEUE_EVENTS_TOPIC } from "../../../workloads/queue-events/contract.ts"
 import type { Clock } from "../runtime/clock.ts";
 import type { Logger } from "../runtime/logger.ts";
 import { errorMessage } from "../runtime/errors.ts";
-import { RecordPipeline } from "./record-pipeline.ts";
+import { type ConsumedRecord, RecordPipeline } from "./record-pipeline.ts";
 
-export interface ConsumedRecord {
-  partition: number;
-  /** Kafka offset as a decimal string (64-bit). */
-  offset: string;
-  value: Buffer | null;
-  /** Healer's monotonic receipt time. */
-  receivedMs: number;
-}
+// One consumed record: defined beside the pipeline that hands records over (no import cycle).
+export type { ConsumedRecord } from "./record-pipeline.ts";
 
 export interface EventStreamCallbacks {
   /** Applies one record to the healer's state, synchronously; its offset is committable afterwards. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ConsumedRecord } from "./event-stream.ts";
-import { type PendingBatch, RecordPipeline } from "./record-pipeline.ts";
+import { type ConsumedRecord, type PendingBatch, RecordPipeline } from "./record-pipeline.ts";
 
 function batch(partition: number, offsets: number[], highWatermark = offsets.at(-1)! + 1): PendingBatch {
   return { partition, messages: offsets.map((offset) => ({ offset: String(offset), value: Buffer.from(`r${offset}`) })), receivedMs: 7, highWatermark: String(highWatermark) };

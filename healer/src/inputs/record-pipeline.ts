@@ -14,7 +14,14 @@
  *     growing memory.
  *   - `discard` (rebalance, stop) drops what is queued and releases a waiting `push`.
  */
-import type { ConsumedRecord } from "./event-stream.ts";
+export interface ConsumedRecord {
+  partition: number;
+  /** Kafka offset as a decimal string (64-bit). */
+  offset: string;
+  value: Buffer | null;
+  /** Healer's monotonic receipt time. */
+  receivedMs: number;
+}
 
 export interface PendingBatch {
   partition: number;
