@@ -207,6 +207,12 @@ export interface EndpointSliceView {
   }[];
 }
 
+/** A manifest as `ServiceAccess.applyCopies` reads and places it (any object; only Services are changed). */
+export interface PlaceableObject {
+  kind: string;
+  metadata: { name?: string; annotations?: Record<string, string>; deletionTimestamp?: unknown };
+}
+
 /** How the harness, the tools it starts and the in-cluster controllers reach the lab's Services. */
 export interface ServiceAccess {
   /** A base URL (no trailing slash) at which this machine reaches Service `<namespace>/<name>`. */
@@ -218,6 +224,14 @@ export interface ServiceAccess {
   controllerUrl(namespace: string, name: string, options?: ServiceWaitOptions): Promise<string | undefined>;
   /** The endpoints that back the Service, as the cluster routes traffic to them. */
   endpointSlices(namespace: string, name: string): Promise<EndpointSliceView[]>;
+  /**
+   * Applies copies of manifests that stand beside their originals in another namespace (a run's own),
+   * placed so this machine reaches each copied Service apart from the original: `apply` gets the
+   * objects as they must be applied, and the turn ends when it resolves. Real clusters tell the copies
+   * apart by namespace and pass them through; the sim's service proxy forwards one host port per
+   * Service, so each copy that has one gets a free port (`seed`, the run suffix, spreads runs apart).
+   */
+  applyCopies<T extends PlaceableObject, R>(objects: readonly T[], seed: string, apply: (placed: T[]) => Promise<R>): Promise<R>;
 }
 
 /** Host tools the harness starts (the canary's load generator). */

@@ -14,6 +14,8 @@ export function realClusterServices(kubeconfig: string): ServiceAccess {
     hostUrl: (namespace, name, options) => serviceProxyUrl(kubeconfig, namespace, name, options),
     controllerUrl: async () => undefined,
     endpointSlices: (namespace, name) => clusterEndpointSlices(loadKubeConfig(kubeconfig), namespace, name),
+    // Cluster DNS names and the API server's service proxy both carry the namespace: copies need no placing.
+    applyCopies: (objects, _seed, apply) => apply([...objects]),
   };
 }
 

@@ -88,7 +88,8 @@ export function allLabPorts(): number[] {
  * other lab port uses:
  *   - 32500–32549: fixed assignments of the project's manifests (below; the annotation in the
  *     manifest is the source of truth, this table only keeps them from colliding);
- *   - 32550–32599: tests and ad-hoc Services (lab tests pick a random one).
+ *   - 32550–32599: tests and ad-hoc Services (lab tests pick a random one; copies of Services in a
+ *     run's own namespace get free ones: service-proxy/host-port-placement.ts).
  * kind and existing clusters ignore the annotation.
  */
 export const SIM_SERVICE_PORTS = {

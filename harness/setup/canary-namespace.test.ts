@@ -3,8 +3,6 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../cluster/images.ts";
-import { SIM_SERVICE_PORTS } from "../../cluster/sim/layout.ts";
-import { SIM_HOST_PORT_ANNOTATION } from "../../cluster/sim/service-proxy/routes.ts";
 import { systemClock } from "../core/clock.ts";
 import { silentLog } from "../core/context.ts";
 import type { KubeObject } from "../core/ports.ts";
@@ -17,13 +15,10 @@ import { canarySetup, readManifests } from "./canary.ts";
 import {
   CANARY_STATS_URL_ANNOTATION,
   canaryNamespaceName,
-  claimedSimHostPorts,
   createOwnNamespace,
   deleteOwnNamespace,
   isolateManifests,
-  pickSimHostPorts,
   retargetServiceUrl,
-  simHostPortsWanted,
 } from "./canary-namespace.ts";
 import { setupScopeOf, type SetupContext } from "./setup-action.ts";
 
@@ -51,47 +46,22 @@ describe("a canary in its own namespace", () => {
     expect(retargetServiceUrl("http://streamforge.other.svc:80", "streamforge", "b")).toBe("http://streamforge.other.svc:80");
   });
 
-  it("rewrites every object of the queue-manager manifests into the namespace, RBAC subject, stats URL and sim host ports included", async () => {
+  it("rewrites every object of the queue-manager manifests into the namespace, RBAC subject and stats URL included", async () => {
     const read = await manifests();
-    expect(simHostPortsWanted(read)).toBe(2);
-    const moved = isolateManifests(read, { from: "streamforge", to: "streamforge-canary-3fa2c1", hostPorts: [32577, 32578] });
+    const moved = isolateManifests(read, { from: "streamforge", to: "streamforge-canary-3fa2c1" });
     expect(moved.map((object) => object.metadata.namespace)).toEqual(read.map(() => "streamforge-canary-3fa2c1"));
     expect((find(moved, "RoleBinding", "queue-manager-metrics") as unknown as { subjects: { namespace: string }[] }).subjects).toEqual([
       { kind: "ServiceAccount", name: "queue-manager-metrics", namespace: "streamforge-canary-3fa2c1" },
     ]);
     expect(find(moved, "Rollout", "queue-manager").metadata.annotations![CANARY_STATS_URL_ANNOTATION]).toBe("http://queue-manager-metrics.streamforge-canary-3fa2c1.svc.cluster.local:8080");
-    // In manifest order (files sorted: the aggregator's file comes before services.yaml).
-    expect(find(moved, "Service", "queue-manager-metrics").metadata.annotations![SIM_HOST_PORT_ANNOTATION]).toBe("32577");
-    expect(find(moved, "Service", "queue-manager").metadata.annotations![SIM_HOST_PORT_ANNOTATION]).toBe("32578");
     // The input is left as read: the non-isolated form and a second run use the same manifests.
-    expect(find(read, "Service", "queue-manager").metadata).toMatchObject({ namespace: "streamforge", annotations: { [SIM_HOST_PORT_ANNOTATION]: "32500" } });
+    expect(find(read, "Service", "queue-manager").metadata.namespace).toBe("streamforge");
+    expect(find(read, "Rollout", "queue-manager").metadata.annotations![CANARY_STATS_URL_ANNOTATION]).toBe("http://queue-manager-metrics.streamforge.svc.cluster.local:8080");
   });
 
   it("refuses cluster-scoped objects: their fixed names would be shared by every run again", () => {
     const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "x" } };
     expect(() => isolateManifests([role], { from: "streamforge", to: "b" })).toThrow(/ClusterRole\/x has no namespace/);
-  });
-
-  it("picks free ad-hoc sim host ports, skipping claimed ones and those of Services being deleted", () => {
-    const service = (port: string, deleting = false): KubeObject => ({
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: `s${port}`, annotations: { [SIM_HOST_PORT_ANNOTATION]: port }, ...(deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}) },
-    });
-    const claimed = claimedSimHostPorts([service("32550"), service("32551", true), service(" 32552 "), service("bad")]);
-    expect([...claimed].sort()).toEqual([32550, 32552]);
-    const picked = pickSimHostPorts(3, claimed, "3fa2c1");
-    expect(picked).toHaveLength(3);
-    for (const port of picked) {
-      expect(port).toBeGreaterThanOrEqual(SIM_SERVICE_PORTS.adHocFirst);
-      expect(port).toBeLessThanOrEqual(SIM_SERVICE_PORTS.last);
-      expect(claimed.has(port)).toBe(false);
-    }
-    expect(new Set(picked).size).toBe(3);
-    // Another run starts elsewhere in the range.
-    expect(pickSimHostPorts(1, claimed, "9b01de")).not.toEqual(pickSimHostPorts(1, claimed, "3fa2c1"));
-    const all = new Set(Array.from({ length: SIM_SERVICE_PORTS.last - SIM_SERVICE_PORTS.adHocFirst + 1 }, (_, i) => SIM_SERVICE_PORTS.adHocFirst + i));
-    expect(() => pickSimHostPorts(1, all, "x")).toThrow(/all claimed/);
   });
 
   it("shares the lab (scope run) only in its own namespace", () => {
@@ -146,6 +116,10 @@ describe("a canary in its own namespace", () => {
       const runLabels = { [RUN_ID_LABEL]: "rmxbbsaw7-e90f" };
       // kind: no controllerUrl (the manifests' DNS names serve the in-cluster controller); hostUrl through the API server.
       const lab = new FakeLab();
+      // The lab's placement of the copies (the sim's: free host ports) is what gets applied.
+      const placeCopies = lab.services.applyCopies;
+      lab.services.applyCopies = (objects, seed, apply) =>
+        placeCopies(objects, seed, (copies) => apply(copies.map((copy) => (copy.kind === "Service" ? { ...copy, metadata: { ...copy.metadata, annotations: { ...copy.metadata.annotations, placed: seed } } } : copy))));
       lab.serviceUrls.set(`${namespace}/queue-manager-metrics`, `http://127.0.0.1:${(aggregator.address() as AddressInfo).port}`);
       const kube = new FakeKube();
       kube.objects.push({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace } });
@@ -176,6 +150,8 @@ describe("a canary in its own namespace", () => {
       expect(rollout.metadata.annotations![CANARY_STATS_URL_ANNOTATION]).toBe(`http://queue-manager-metrics.${namespace}.svc.cluster.local:8080`);
       expect(JSON.stringify(rollout)).toContain("chaoslab/queue-manager:v2-bad");
       expect(kube.objects.filter((object) => object.kind !== "Namespace").map((object) => object.metadata.namespace)).toEqual(kube.objects.filter((object) => object.kind !== "Namespace").map(() => namespace));
+      expect(kube.objects.filter((object) => object.kind === "Service").map((object) => `${object.metadata.name} ${object.metadata.annotations?.placed}`)).toEqual(["queue-manager-metrics e90f", "queue-manager e90f", "queue-manager-stable e90f", "queue-manager-canary e90f"]);
+      expect(lab.calls).toContain(`applyCopies ${(await manifests()).length} seed=e90f`);
       expect(await readRolloutNamespace(shared, "queue-manager")).toBe(namespace);
       expect(await readRolloutBaseline(shared, namespace, "queue-manager")).toMatchObject({ stableHash: "h1" });
       expect(journal[0]).toEqual({ namespace: { name: namespace, runId: "rmxbbsaw7-e90f" } });

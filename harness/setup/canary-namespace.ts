@@ -6,16 +6,14 @@
  *
  * Everything that names the namespace follows it: every object's metadata.namespace, RoleBinding
  * subjects (the aggregator's ServiceAccount), the Rollout's canary-stats-url cluster DNS name (what an
- * in-cluster Argo controller dials on kind/existing; the sim overrides it with a host URL) and the
- * sim's host ports (one port per Service on the sim's service proxy: a second queue-manager Service on
- * the manifests' fixed port would lose it to the first, so each run's Services get free ad-hoc ports).
+ * in-cluster Argo controller dials on kind/existing; the sim overrides it with a host URL). How this
+ * machine reaches the moved Services apart from the originals is the lab's business
+ * (`ServiceAccess.applyCopies`, which the canary applies them through).
  */
 import type { KubeObject } from "../core/ports.ts";
 import type { RevertContext } from "../core/context.ts";
 import { RUN_ID_LABEL } from "../core/safety.ts";
 import type { SetupContext } from "./setup-action.ts";
-import { SIM_HOST_PORT_ANNOTATION } from "../../cluster/sim/service-proxy/routes.ts";
-import { SIM_SERVICE_PORTS } from "../../cluster/sim/layout.ts";
 
 export const CANARY_STATS_URL_ANNOTATION = "chaoslab.streamforge.io/canary-stats-url";
 
@@ -54,20 +52,11 @@ export function retargetServiceUrl(url: string, from: string, to: string): strin
 /** Kinds without a namespace: a fixed name of one of these would be shared by every run again. */
 const CLUSTER_SCOPED_KINDS = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass", "StorageClass", "ClusterAnalysisTemplate"]);
 
-const wantsSimHostPort = (object: KubeObject) => object.kind === "Service" && object.metadata.annotations?.[SIM_HOST_PORT_ANNOTATION] !== undefined;
-
-/** How many sim host ports `isolateManifests` will hand out for these objects. */
-export function simHostPortsWanted(objects: readonly KubeObject[]): number {
-  return objects.filter(wantsSimHostPort).length;
-}
-
 /**
  * The manifests moved into namespace `to`: each object's namespace (its own, else `from`) replaced, its
- * RoleBinding subjects and canary-stats-url following, and `hostPorts` handed to the Services that ask
- * the sim for one, in manifest order. The input is left untouched.
+ * RoleBinding subjects and canary-stats-url following. The input is left untouched.
  */
-export function isolateManifests(objects: readonly KubeObject[], options: { from: string; to: string; hostPorts?: readonly number[] }): KubeObject[] {
-  const ports = [...(options.hostPorts ?? [])];
+export function isolateManifests(objects: readonly KubeObject[], options: { from: string; to: string }): KubeObject[] {
   return objects.map((original) => {
     if (CLUSTER_SCOPED_KINDS.has(original.kind)) {
       throw new Error(`${original.kind}/${original.metadata.name} has no namespace: in a canary's own namespace it would still be shared with every other run; remove it from the manifests`);
@@ -80,53 +69,8 @@ export function isolateManifests(objects: readonly KubeObject[], options: { from
     const annotations = object.metadata.annotations;
     const statsUrl = annotations?.[CANARY_STATS_URL_ANNOTATION];
     if (annotations && statsUrl !== undefined) annotations[CANARY_STATS_URL_ANNOTATION] = retargetServiceUrl(statsUrl, from, options.to);
-    if (annotations && wantsSimHostPort(original)) {
-      const port = ports.shift();
-      if (port === undefined) throw new Error(`no sim host port left for Service ${original.metadata.name} (simHostPortsWanted counts them)`);
-      annotations[SIM_HOST_PORT_ANNOTATION] = String(port);
-    }
     return object;
   });
-}
-
-/** Host ports already claimed by a Service (one not being deleted) anywhere in the lab. */
-export function claimedSimHostPorts(services: readonly KubeObject[]): Set<number> {
-  const claimed = new Set<number>();
-  for (const service of services) {
-    const raw = service.metadata.annotations?.[SIM_HOST_PORT_ANNOTATION];
-    if (raw !== undefined && !service.metadata.deletionTimestamp && /^\d+$/.test(raw.trim())) claimed.add(Number(raw.trim()));
-  }
-  return claimed;
-}
-
-/**
- * `count` free ports of the sim's ad-hoc range (SIM_SERVICE_PORTS), starting at a place derived from
- * `seed` (the run suffix) so two processes that list at the same moment rarely pick the same ones.
- */
-export function pickSimHostPorts(count: number, claimed: ReadonlySet<number>, seed: string): number[] {
-  const first = SIM_SERVICE_PORTS.adHocFirst;
-  const size = SIM_SERVICE_PORTS.last - first + 1;
-  let hash = 0;
-  for (const char of seed) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  const picked: number[] = [];
-  for (let step = 0; step < size && picked.length < count; step++) {
-    const port = first + ((hash + step) % size);
-    if (!claimed.has(port)) picked.push(port);
-  }
-  if (picked.length < count) throw new Error(`the sim's ad-hoc host ports ${first}–${SIM_SERVICE_PORTS.last} are all claimed (${claimed.size} Services hold one): delete leftover Services or run fewer canaries at once`);
-  return picked;
-}
-
-let hostPortTurn: Promise<unknown> = Promise.resolve();
-
-/**
- * One canary of this process at a time between listing the claimed host ports and applying its
- * Services: two canaries started together (`--parallel`) would otherwise both see the same ports free.
- */
-export function withHostPortTurn<T>(work: () => Promise<T>): Promise<T> {
-  const result = hostPortTurn.then(work);
-  hostPortTurn = result.catch(() => undefined);
-  return result;
 }
 
 /**

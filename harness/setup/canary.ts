@@ -41,13 +41,9 @@ import { recordRolloutBaseline, recordRolloutNamespace } from "../probes/rollout
 import {
   CANARY_STATS_URL_ANNOTATION,
   canaryNamespaceName,
-  claimedSimHostPorts,
   createOwnNamespace,
   deleteOwnNamespace,
   isolateManifests,
-  pickSimHostPorts,
-  simHostPortsWanted,
-  withHostPortTurn,
 } from "./canary-namespace.ts";
 import { UnsupportedCapabilityError } from "../../cluster/provider.ts";
 import { STREAMFORGE_NAMESPACE } from "../../workloads/queue-events/namespace.ts";
@@ -265,14 +261,7 @@ async function refuseForeignRollout(spec: Params, ctx: SetupContext<RevertAction
  */
 async function applyManifests(spec: Params, namespace: string, ctx: SetupContext<RevertAction>): Promise<{ count: number; rollout: KubeObject }> {
   const read = (await readManifests(path.resolve(ctx.scenarioDir, spec.manifests))).map((object) => ({ ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, ...ctx.runLabels } } }));
-  const place = async () => {
-    const objects = spec.ownNamespace
-      ? isolateManifests(read, {
-          from: spec.namespace,
-          to: namespace,
-          hostPorts: pickSimHostPorts(simHostPortsWanted(read), claimedSimHostPorts(await ctx.kube.list({ apiVersion: "v1", kind: "Service" })), ctx.names.suffix),
-        })
-      : read.map((object) => ({ ...object, metadata: { ...object.metadata, namespace: object.metadata.namespace ?? spec.namespace } }));
+  const apply = async (objects: KubeObject[]) => {
     const rollout = objects.find((object) => object.kind === "Rollout" && object.metadata.name === spec.rollout);
     if (!rollout) throw new Error(`${spec.manifests}: expected Rollout ${spec.rollout}, found ${objects.map((object) => `${object.kind}/${object.metadata.name}`).join(", ")}`);
     await ctx.journal.record(
@@ -282,8 +271,9 @@ async function applyManifests(spec: Params, namespace: string, ctx: SetupContext
     for (const object of objects) if (object !== rollout) await ctx.kube.apply(object);
     return { count: objects.length, rollout };
   };
-  // The host ports picked must be claimed (the Services applied) before another canary of this process looks.
-  return spec.ownNamespace ? withHostPortTurn(place) : place();
+  if (!spec.ownNamespace) return apply(read.map((object) => ({ ...object, metadata: { ...object.metadata, namespace: object.metadata.namespace ?? spec.namespace } })));
+  // Copies of the manifests beside the originals: the lab places their Services so each stays reachable.
+  return ctx.lab.services.applyCopies(isolateManifests(read, { from: spec.namespace, to: namespace }), ctx.names.suffix, apply);
 }
 
 export const canarySetup = defineSetupAction({

@@ -72,6 +72,10 @@ export class FakeLab implements StartedLab {
     },
     controllerUrl: async (namespace, name) => this.controllerUrls.get(`${namespace}/${name}`),
     endpointSlices: async (namespace, name) => this.endpointSlices.get(`${namespace}/${name}`) ?? [],
+    applyCopies: async (objects, seed, apply) => {
+      this.calls.push(`applyCopies ${objects.length} seed=${seed}`);
+      return apply([...objects]);
+    },
   };
 
   readonly tools: ToolAccess = { k6: async () => this.k6Binary };

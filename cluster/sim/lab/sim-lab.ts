@@ -31,6 +31,7 @@ import { ToxiproxyNetworkHandles } from "../../network/toxiproxy-network.ts";
 import { provideK6 } from "../../tools/k6.ts";
 import { derivedEndpointSlices } from "./derived-endpoints.ts";
 import { simServiceUrl } from "../service-proxy/service-urls.ts";
+import { placeWithFreeHostPorts } from "../service-proxy/host-port-placement.ts";
 import { kafkaProxyName, SIM_COMPONENTS } from "./components.ts";
 import { httpOk, httpsGet } from "./http-probes.ts";
 import { stopSimLab } from "./stop-sim-lab.ts";
@@ -84,16 +85,19 @@ export class SimLab implements StartedLab {
         })),
     );
     const kubeconfig = description.kubeconfig;
+    let core: k8s.CoreV1Api | undefined;
+    const coreApi = () => (core ??= loadKubeConfig(kubeconfig).makeApiClient(k8s.CoreV1Api));
     this.services = {
       // The service proxy forwards Services that opt in by annotation; Argo's controller is a host
       // process here, so it dials the same host URL.
       hostUrl: (namespace, name, options) => simServiceUrl(`${namespace}/${name}`, options),
       controllerUrl: (namespace, name, options) => simServiceUrl(`${namespace}/${name}`, options),
       endpointSlices: (namespace, name) => derivedEndpointSlices(loadKubeConfig(kubeconfig), namespace, name),
+      applyCopies: (objects, seed, apply) =>
+        placeWithFreeHostPorts(objects, seed, async () => (await coreApi().listServiceForAllNamespaces()).items.map((service) => ({ kind: "Service", metadata: service.metadata ?? {} })), apply),
     };
     this.tools = { k6: (options) => provideK6(options) };
-    let core: k8s.CoreV1Api | undefined;
-    this.processes = new SimProcessFreezer(() => (core ??= loadKubeConfig(kubeconfig).makeApiClient(k8s.CoreV1Api)));
+    this.processes = new SimProcessFreezer(coreApi);
   }
 
   private assertNode(nodeId: number) {
