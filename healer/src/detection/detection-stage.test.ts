@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DecisionLog } from "../outputs/decision-log.ts";
 import { createMetrics } from "../outputs/metrics.ts";
 import { JobTracker } from "../state/tracker.ts";
+import { jobFactsOf, podFactsOf } from "../state/job-facts.ts";
 import type { PodJson } from "../kube/kube-types.ts";
 import { captureLogger, loaderJob, testConfig, workerEvent } from "../testing/fixtures.ts";
 import { CircuitBreaker } from "./breaker.ts";
@@ -33,8 +34,8 @@ function world(jobs: number) {
   const loaders = Array.from({ length: jobs }, (_, index) => {
     const job = loaderJob(`loader-${index}`);
     job.metadata.uid = `uid-${index}`;
-    tracker.upsertJob(job, 0);
-    tracker.upsertPod(readyPod(`uid-${index}`, `loader-${index}`), 0);
+    tracker.upsertJob(jobFactsOf(job), 0);
+    tracker.upsertPod(podFactsOf(readyPod(`uid-${index}`, `loader-${index}`))!, 0);
     return job;
   });
   const heartbeat = (index: number, nowMs: number, seq: number) => tracker.ingest(workerEvent(loaders[index]!, "heartbeat", seq), nowMs);

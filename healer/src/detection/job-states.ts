@@ -48,12 +48,16 @@ export class JudgedJobs {
   readonly stuck = new Set<string>();
 
   record(entry: TrackedJob, verdict: Verdict): void {
-    this.forget(entry.uid);
     const state = stateOf(entry, verdict);
     const code = JOB_STATES.indexOf(state) | (isJudged(verdict) ? JUDGED : 0) | (isSilent(verdict) ? SILENT : 0);
+    const previous = this.codeByUid.get(entry.uid);
+    if (previous !== undefined) this.add(previous, -1);
+    // Overwritten in place, not deleted and re-added: a Map keeps deleted slots until it rehashes,
+    // which made this one's table twice the size of the other per-Job maps.
     this.codeByUid.set(entry.uid, code);
     this.add(code, 1);
     if (verdict.kind === "stuck") this.stuck.add(entry.uid);
+    else this.stuck.delete(entry.uid);
   }
 
   /** The Job is no longer tracked. */

@@ -52,6 +52,6 @@ describe("ReviewSchedule", () => {
     }
     expect(schedule.size).toBe(reference.size);
     // Stale heap entries are compacted away: the heap never holds much more than the live deadlines.
-    expect((schedule as unknown as { heap: unknown[] }).heap.length).toBeLessThanOrEqual(2 * reference.size + 1_025);
+    expect((schedule as unknown as { heapUids: unknown[] }).heapUids.length).toBeLessThanOrEqual(2 * reference.size + 1_025);
   });
 });

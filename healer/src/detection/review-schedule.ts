@@ -7,14 +7,14 @@
  * entry that no longer matches it is dropped when it surfaces. The heap is rebuilt from the map when
  * such stale entries outnumber the live ones, so it stays O(tracked Jobs).
  */
-interface HeapEntry {
-  dueMs: number;
-  uid: string;
-}
-
 export class ReviewSchedule {
   private readonly dueByUid = new Map<string, number>();
-  private heap: HeapEntry[] = [];
+  /**
+   * The min-heap as two parallel arrays (deadline, UID) rather than an array of {dueMs, uid} objects:
+   * a deadline is stored unboxed, 16 bytes an entry instead of ~64 (the heap holds up to 2 entries per Job).
+   */
+  private heapDueMs: number[] = [];
+  private heapUids: string[] = [];
 
   get size(): number {
     return this.dueByUid.size;
@@ -33,8 +33,8 @@ export class ReviewSchedule {
     }
     if (this.dueByUid.get(uid) === dueMs) return;
     this.dueByUid.set(uid, dueMs);
-    this.push({ dueMs, uid });
-    if (this.heap.length > 2 * this.dueByUid.size + 1_024) this.rebuild();
+    this.push(dueMs, uid);
+    if (this.heapUids.length > 2 * this.dueByUid.size + 1_024) this.rebuild();
   }
 
   cancel(uid: string): void {
@@ -44,56 +44,67 @@ export class ReviewSchedule {
   /** Removes and returns every Job due at or before `nowMs`, earliest first. */
   takeDue(nowMs: number): string[] {
     const due: string[] = [];
-    while (this.heap.length > 0 && this.heap[0]!.dueMs <= nowMs) {
-      const top = this.pop();
-      if (this.dueByUid.get(top.uid) !== top.dueMs) continue; // rescheduled or cancelled since
-      this.dueByUid.delete(top.uid);
-      due.push(top.uid);
+    while (this.heapUids.length > 0 && this.heapDueMs[0]! <= nowMs) {
+      const dueMs = this.heapDueMs[0]!;
+      const uid = this.pop();
+      if (this.dueByUid.get(uid) !== dueMs) continue; // rescheduled or cancelled since
+      this.dueByUid.delete(uid);
+      due.push(uid);
     }
     return due;
   }
 
   private rebuild(): void {
-    this.heap = [...this.dueByUid].map(([uid, dueMs]) => ({ uid, dueMs }));
-    for (let index = (this.heap.length >> 1) - 1; index >= 0; index--) this.siftDown(index);
+    this.heapDueMs = [...this.dueByUid.values()];
+    this.heapUids = [...this.dueByUid.keys()];
+    for (let index = (this.heapUids.length >> 1) - 1; index >= 0; index--) this.siftDown(index);
   }
 
-  private push(entry: HeapEntry): void {
-    const heap = this.heap;
-    heap.push(entry);
-    let index = heap.length - 1;
+  private push(dueMs: number, uid: string): void {
+    const { heapDueMs, heapUids } = this;
+    let index = heapUids.length;
+    heapDueMs.push(dueMs);
+    heapUids.push(uid);
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if (heap[parent]!.dueMs <= entry.dueMs) break;
-      heap[index] = heap[parent]!;
+      if (heapDueMs[parent]! <= dueMs) break;
+      heapDueMs[index] = heapDueMs[parent]!;
+      heapUids[index] = heapUids[parent]!;
       index = parent;
     }
-    heap[index] = entry;
+    heapDueMs[index] = dueMs;
+    heapUids[index] = uid;
   }
 
-  private pop(): HeapEntry {
-    const heap = this.heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
+  /** Removes the earliest entry and returns its UID. */
+  private pop(): string {
+    const { heapDueMs, heapUids } = this;
+    const top = heapUids[0]!;
+    const lastDueMs = heapDueMs.pop()!;
+    const lastUid = heapUids.pop()!;
+    if (heapUids.length > 0) {
+      heapDueMs[0] = lastDueMs;
+      heapUids[0] = lastUid;
       this.siftDown(0);
     }
     return top;
   }
 
   private siftDown(start: number): void {
-    const heap = this.heap;
-    const entry = heap[start]!;
+    const { heapDueMs, heapUids } = this;
+    const dueMs = heapDueMs[start]!;
+    const uid = heapUids[start]!;
     let index = start;
     for (;;) {
       let child = 2 * index + 1;
-      if (child >= heap.length) break;
-      if (child + 1 < heap.length && heap[child + 1]!.dueMs < heap[child]!.dueMs) child++;
-      if (heap[child]!.dueMs >= entry.dueMs) break;
-      heap[index] = heap[child]!;
+      if (child >= heapUids.length) break;
+      if (child + 1 < heapUids.length && heapDueMs[child + 1]! < heapDueMs[child]!) child++;
+      if (heapDueMs[child]! >= dueMs) break;
+      heapDueMs[index] = heapDueMs[child]!;
+      heapUids[index] = heapUids[child]!;
       index = child;
     }
-    heap[index] = entry;
+    heapDueMs[index] = dueMs;
+    heapUids[index] = uid;
   }
 }

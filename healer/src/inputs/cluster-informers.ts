@@ -1,18 +1,16 @@
 /**
  * The healer's view of the cluster: one supervised Job informer and one Pod informer per managed
- * namespace, feeding the tracker. What they cache is trimmed to what detection reads (the healer
- * re-reads a Job from the API server before acting, so it never needs the pod template here).
+ * namespace, feeding the tracker. They keep of each object only its JobFacts / PodFacts, taken as it
+ * arrives (the healer re-reads a Job from the API server before acting, so it never needs the rest).
  */
-import { ANNOTATIONS } from "../../../workloads/queue-events/contract.ts";
 import type { ListWatchClient } from "../kube/kube-api.ts";
 import type { JobJson, PodJson } from "../kube/kube-types.ts";
 import type { HealerMetrics } from "../outputs/metrics.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { HealerConfig } from "../runtime/config.ts";
 import type { Logger } from "../runtime/logger.ts";
-import { HEALER_ANNOTATIONS, JOB_CONTROLLER_UID_LABELS } from "../state/job-facts.ts";
+import { type JobFacts, jobFactsOf, JOB_CONTROLLER_UID_LABELS, matchesManagedSelector, type PodFacts, podFactsOf } from "../state/job-facts.ts";
 import { JobTracker } from "../state/tracker.ts";
-import { matchesManagedSelector } from "../state/job-facts.ts";
 import { SupervisedInformer } from "./informer-supervisor.ts";
 
 export interface ClusterInformersOptions {
@@ -32,8 +30,8 @@ export interface ClusterInformersOptions {
 }
 
 export class ClusterInformers {
-  private readonly jobInformers: SupervisedInformer<JobJson>[];
-  private readonly podInformers: SupervisedInformer<PodJson>[];
+  private readonly jobInformers: SupervisedInformer<JobJson, JobFacts>[];
+  private readonly podInformers: SupervisedInformer<PodJson, PodFacts>[];
   private podsSyncedMarked = false;
 
   constructor(private readonly options: ClusterInformersOptions) {
@@ -51,11 +49,12 @@ export class ClusterInformers {
     };
     this.jobInformers = config.namespaces.map(
       (namespace) =>
-        new SupervisedInformer<JobJson>({
+        new SupervisedInformer<JobJson, JobFacts>({
           client: options.jobs,
           namespace,
           labelSelector: config.managedSelector,
-          transform: trimJob,
+          // The API server filters by the selector already; a Job that lost the label is no longer ours.
+          transform: (job) => (job.metadata.uid && matchesManagedSelector(job, config.managedSelector) ? jobFactsOf(job) : undefined),
           ...timing,
           onRestart: (cause) => metrics.informerRestarts.inc({ resource: "jobs", cause }),
           handlers: { onUpsert: (job) => this.onJobUpsert(job), onDelete: (job) => this.onJobDelete(job) },
@@ -63,12 +62,12 @@ export class ClusterInformers {
     );
     this.podInformers = config.namespaces.map(
       (namespace) =>
-        new SupervisedInformer<PodJson>({
+        new SupervisedInformer<PodJson, PodFacts>({
           client: options.pods,
           namespace,
           // Every pod a Job controller created carries this label.
           labelSelector: JOB_CONTROLLER_UID_LABELS[0],
-          transform: trimPod,
+          transform: podFactsOf,
           ...timing,
           onRestart: (cause) => metrics.informerRestarts.inc({ resource: "pods", cause }),
           handlers: {
@@ -98,82 +97,24 @@ export class ClusterInformers {
     this.options.tracker.markPodsSynced();
   }
 
-  private all(): Array<SupervisedInformer<JobJson> | SupervisedInformer<PodJson>> {
+  private all(): Array<SupervisedInformer<JobJson, JobFacts> | SupervisedInformer<PodJson, PodFacts>> {
     return [...this.jobInformers, ...this.podInformers];
   }
 
-  private onJobUpsert(job: JobJson): void {
-    const { config, tracker, clock, metrics, logger } = this.options;
-    if (!matchesManagedSelector(job, config.managedSelector)) return;
+  private onJobUpsert(job: JobFacts): void {
+    const { tracker, clock, metrics, logger } = this.options;
     const result = tracker.upsertJob(job, clock.monotonicMs());
-    if (!result) return;
     const entry = result.job;
     if (result.newRejections.length > 0) {
       metrics.overridesRejected.inc(result.newRejections.length);
       logger.warn({ uid: entry.uid, job: `${entry.namespace}/${entry.name}`, rejected: result.newRejections }, "per-Job threshold override rejected");
       this.options.onOverridesRejected(entry.uid);
     }
-    const replacesUid = job.metadata.annotations?.[ANNOTATIONS.replacesUid];
-    if (replacesUid && job.metadata.annotations?.[HEALER_ANNOTATIONS.replacementPending] !== undefined) {
-      this.options.onReplacementPending(replacesUid);
-    }
+    if (job.replacesUid && job.replacementPending) this.options.onReplacementPending(job.replacesUid);
   }
 
-  private onJobDelete(job: JobJson): void {
-    if (!job.metadata.uid) return;
-    this.options.tracker.removeJob(job.metadata.uid, this.options.clock.monotonicMs());
-    this.options.onJobDeleted(job.metadata.uid);
+  private onJobDelete(job: JobFacts): void {
+    this.options.tracker.removeJob(job.uid, this.options.clock.monotonicMs());
+    this.options.onJobDeleted(job.uid);
   }
-}
-
-/** What the informer keeps per Job: the healer never needs the pod template from the cache (it re-reads before acting). */
-function trimJob(job: JobJson): JobJson {
-  const annotations = { ...(job.metadata.annotations ?? {}) };
-  delete annotations["kubectl.kubernetes.io/last-applied-configuration"];
-  return {
-    metadata: {
-      name: job.metadata.name,
-      namespace: job.metadata.namespace,
-      uid: job.metadata.uid,
-      resourceVersion: job.metadata.resourceVersion,
-      creationTimestamp: job.metadata.creationTimestamp,
-      deletionTimestamp: job.metadata.deletionTimestamp,
-      labels: job.metadata.labels,
-      annotations,
-    },
-    spec: { suspend: job.spec?.suspend, parallelism: job.spec?.parallelism },
-    status: {
-      conditions: job.status?.conditions?.map(({ type, status, reason }) => ({ type, status, reason })),
-      active: job.status?.active,
-      ready: job.status?.ready,
-      failed: job.status?.failed,
-      succeeded: job.status?.succeeded,
-      terminating: job.status?.terminating,
-      startTime: job.status?.startTime,
-    },
-  };
-}
-
-function trimPod(pod: PodJson): PodJson {
-  const labels: Record<string, string> = {};
-  for (const key of JOB_CONTROLLER_UID_LABELS) {
-    const value = pod.metadata.labels?.[key];
-    if (value) labels[key] = value;
-  }
-  return {
-    metadata: {
-      name: pod.metadata.name,
-      namespace: pod.metadata.namespace,
-      uid: pod.metadata.uid,
-      resourceVersion: pod.metadata.resourceVersion,
-      deletionTimestamp: pod.metadata.deletionTimestamp,
-      labels,
-      ownerReferences: pod.metadata.ownerReferences?.filter((owner) => owner.controller && owner.kind === "Job"),
-    },
-    spec: { terminationGracePeriodSeconds: pod.spec?.terminationGracePeriodSeconds },
-    status: {
-      phase: pod.status?.phase,
-      conditions: pod.status?.conditions?.map(({ type, status }) => ({ type, status })),
-    },
-  };
 }

@@ -11,6 +11,15 @@ interface Obj {
 
 const obj = (name: string, resourceVersion: string): Obj => ({ metadata: { name, uid: `uid-${name}`, resourceVersion } });
 
+/** What the test informers keep of an object; names starting with "foreign" are not kept. */
+interface Kept {
+  uid: string;
+  resourceVersion: string;
+  name: string;
+}
+const keep = (object: Obj): Kept | undefined =>
+  object.metadata.name.startsWith("foreign") ? undefined : { uid: object.metadata.uid, resourceVersion: object.metadata.resourceVersion, name: object.metadata.name };
+
 interface OpenWatch {
   options: WatchOptions;
   emit(type: WatchEventType, object: unknown): void;
@@ -63,10 +72,11 @@ function setup(overrides: Partial<{ relistPeriodMs: number; watchIdleTimeoutMs: 
   const deletes: string[] = [];
   const restarts: string[] = [];
   const warnings: string[] = [];
-  const informer = new SupervisedInformer<Obj>({
+  const informer = new SupervisedInformer<Obj, Kept>({
     client,
     namespace: "streamforge",
     labelSelector: "managed=true",
+    transform: keep,
     clock,
     relistPeriodMs: overrides.relistPeriodMs ?? 300_000,
     watchTimeoutSeconds: 60,
@@ -77,8 +87,8 @@ function setup(overrides: Partial<{ relistPeriodMs: number; watchIdleTimeoutMs: 
     onRestart: (cause) => restarts.push(cause),
     log: { warn: (_fields, message) => warnings.push(message), debug: () => undefined },
     handlers: {
-      onUpsert: (object) => upserts.push(`${object.metadata.name}@${object.metadata.resourceVersion}`),
-      onDelete: (object) => deletes.push(object.metadata.name),
+      onUpsert: (object) => upserts.push(`${object.name}@${object.resourceVersion}`),
+      onDelete: (object) => deletes.push(object.name),
     },
   });
   return { clock, client, informer, upserts, deletes, restarts, warnings };
@@ -96,7 +106,21 @@ describe("SupervisedInformer", () => {
     client.current.emit("MODIFIED", obj("a", "11"));
     client.current.emit("MODIFIED", obj("a", "11"));
     expect(upserts).toEqual(["a@5", "b@6", "a@11"]);
-    expect(informer.get("uid-a")?.metadata.resourceVersion).toBe("11");
+    expect(informer.get("uid-a")?.resourceVersion).toBe("11");
+    await informer.stop();
+  });
+
+  it("caches what transform keeps, skips what it leaves out, and forgets an object it stops keeping", async () => {
+    const { client, informer, upserts, deletes } = setup();
+    client.objects = [obj("a", "5"), obj("foreign-b", "6")];
+    informer.start();
+    await flushPromises();
+    expect(informer.list()).toEqual([{ uid: "uid-a", resourceVersion: "5", name: "a" }]);
+    expect(upserts).toEqual(["a@5"]);
+    // Same UID, no longer kept (a Job that lost the managed label): gone from the cache, reported deleted.
+    client.current.emit("MODIFIED", { metadata: { name: "foreign-a", uid: "uid-a", resourceVersion: "7" } });
+    expect(informer.get("uid-a")).toBeUndefined();
+    expect(deletes).toEqual(["a"]);
     await informer.stop();
   });
 
@@ -204,9 +228,10 @@ describe("SupervisedInformer", () => {
     const client = new ScriptedClient();
     client.objects = [obj("bad", "1"), obj("good", "2")];
     const seen: string[] = [];
-    const informer = new SupervisedInformer<Obj>({
+    const informer = new SupervisedInformer<Obj, Kept>({
       client,
       namespace: "ns",
+      transform: keep,
       clock,
       relistPeriodMs: 300_000,
       watchTimeoutSeconds: 60,
@@ -216,8 +241,8 @@ describe("SupervisedInformer", () => {
       log: { warn: () => undefined, debug: () => undefined },
       handlers: {
         onUpsert: (object) => {
-          if (object.metadata.name === "bad") throw new Error("bug");
-          seen.push(object.metadata.name);
+          if (object.name === "bad") throw new Error("bug");
+          seen.push(object.name);
         },
         onDelete: () => undefined,
       },

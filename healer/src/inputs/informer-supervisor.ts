@@ -7,6 +7,8 @@
  *  - a watchdog restarts a watch that delivered nothing (not even a bookmark) for `watchIdleTimeoutMs`;
  *  - a periodic relist repairs anything a watch could have missed, emitting deletes for vanished objects.
  * Handlers see an object only when its resourceVersion changed, so relists do not replay history.
+ * The cache holds each object as `transform` kept it, never the object the API server sent (memory at
+ * 10,000 Jobs): `Raw` is what list/watch deliver, `Kept` what the cache and the handlers see.
  */
 import { errorMessage } from "../runtime/errors.ts";
 import { type Clock, exponentialBackoffMs, jittered, sleep } from "../runtime/clock.ts";
@@ -24,13 +26,22 @@ export interface InformerLog {
   debug(fields: Record<string, unknown>, message: string): void;
 }
 
-export interface InformerOptions<T> {
-  client: ListWatchClient<T>;
+/** What the cache keeps of an object: at least its identity and version. */
+export interface KeptObject {
+  readonly uid: string;
+  readonly resourceVersion: string;
+}
+
+export interface InformerOptions<Raw, Kept> {
+  client: ListWatchClient<Raw>;
   namespace: string;
   labelSelector?: string;
-  /** Keeps only what the healer needs from each object (memory at 10,000 Jobs). */
-  transform?: (object: T) => T;
-  handlers: InformerHandlers<T>;
+  /**
+   * What the cache keeps of each object as it arrives: only what the handlers read. `undefined` leaves
+   * the object out (no UID, not one of ours), as if it were deleted.
+   */
+  transform: (object: Raw) => Kept | undefined;
+  handlers: InformerHandlers<Kept>;
   clock: Clock;
   relistPeriodMs: number;
   watchTimeoutSeconds: number;
@@ -47,8 +58,8 @@ type WatchEnd = "closed" | "expired" | "idle" | "relist-due" | "stopped";
 /** A watch shorter than this that delivered nothing counts as a failure (no hot reconnect loop). */
 const MIN_HEALTHY_WATCH_MS = 1000;
 
-export class SupervisedInformer<T extends { metadata: ObjectMeta }> {
-  private readonly store = new Map<string, T>();
+export class SupervisedInformer<Raw extends { metadata: ObjectMeta }, Kept extends KeptObject> {
+  private readonly store = new Map<string, Kept>();
   private resourceVersion = "";
   private synced = false;
   private stopped = false;
@@ -56,7 +67,7 @@ export class SupervisedInformer<T extends { metadata: ObjectMeta }> {
   private currentWatch?: AbortController;
   private loopDone?: Promise<void>;
 
-  constructor(private readonly options: InformerOptions<T>) {}
+  constructor(private readonly options: InformerOptions<Raw, Kept>) {}
 
   get name(): string {
     return `${this.options.client.resource}/${this.options.namespace}`;
@@ -77,11 +88,11 @@ export class SupervisedInformer<T extends { metadata: ObjectMeta }> {
     return this.synced;
   }
 
-  list(): T[] {
+  list(): Kept[] {
     return [...this.store.values()];
   }
 
-  get(uid: string): T | undefined {
+  get(uid: string): Kept | undefined {
     return this.store.get(uid);
   }
 
@@ -140,10 +151,9 @@ export class SupervisedInformer<T extends { metadata: ObjectMeta }> {
     const { items, resourceVersion } = await this.options.client.list(this.options.namespace, this.options.labelSelector);
     const seen = new Set<string>();
     for (const raw of items) {
-      const object = this.options.transform ? this.options.transform(raw) : raw;
-      const uid = object.metadata.uid;
-      if (!uid) continue;
-      seen.add(uid);
+      const object = this.options.transform(raw);
+      if (!object) continue;
+      seen.add(object.uid);
       this.apply(object);
     }
     for (const [uid, object] of this.store) {
@@ -157,13 +167,19 @@ export class SupervisedInformer<T extends { metadata: ObjectMeta }> {
     this.options.log.debug({ informer: this.name, objects: this.store.size, resourceVersion }, "listed");
   }
 
-  private apply(object: T): void {
-    const uid = object.metadata.uid;
-    if (!uid) return;
-    const previous = this.store.get(uid);
-    if (previous && previous.metadata.resourceVersion === object.metadata.resourceVersion) return;
-    this.store.set(uid, object);
+  private apply(object: Kept): void {
+    const previous = this.store.get(object.uid);
+    if (previous && previous.resourceVersion === object.resourceVersion) return;
+    this.store.set(object.uid, object);
     this.safely(() => this.options.handlers.onUpsert(object, previous));
+  }
+
+  /** Forgets a cached object: deleted (`last`: its final state), or no longer kept. */
+  private remove(uid: string | undefined, last?: Raw): void {
+    const known = uid ? this.store.get(uid) : undefined;
+    if (!uid || !known) return;
+    this.store.delete(uid);
+    this.safely(() => this.options.handlers.onDelete((last && this.options.transform(last)) ?? known));
   }
 
   private watchOnce(lastListMs: number): Promise<{ end: WatchEnd; delivered: boolean }> {
@@ -194,17 +210,14 @@ export class SupervisedInformer<T extends { metadata: ObjectMeta }> {
         }
         return;
       }
-      const object = raw as T;
+      const object = raw as Raw;
       const resourceVersion = object?.metadata?.resourceVersion;
       if (type === "ADDED" || type === "MODIFIED") {
-        this.apply(this.options.transform ? this.options.transform(object) : object);
+        const kept = this.options.transform(object);
+        if (kept) this.apply(kept);
+        else this.remove(object.metadata?.uid);
       } else if (type === "DELETED") {
-        const uid = object.metadata?.uid;
-        const known = uid ? this.store.get(uid) : undefined;
-        if (uid && known) {
-          this.store.delete(uid);
-          this.safely(() => this.options.handlers.onDelete(this.options.transform ? this.options.transform(object) : object));
-        }
+        this.remove(object.metadata?.uid, object);
       }
       if (resourceVersion) this.resourceVersion = resourceVersion;
     };

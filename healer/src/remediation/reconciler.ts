@@ -24,7 +24,7 @@ import type { JobJson } from "../kube/kube-types.ts";
 import { EVENT_REASONS } from "../outputs/events-recorder.ts";
 import type { RemediationResult } from "../outputs/metrics.ts";
 import type { FaultPoint } from "../runtime/config.ts";
-import { annotationOf, attemptOf, disruptionEvidenceFromPods, failureOf, HEALER_ANNOTATIONS, jobLifecycle, podSelectorForJob } from "../state/job-facts.ts";
+import { annotationOf, attemptOf, disruptionEvidenceFromPods, HEALER_ANNOTATIONS, jobFactsOf, jobLifecycle, podSelectorForJob } from "../state/job-facts.ts";
 import type { TrackedJob } from "../state/tracked-job.ts";
 import type { JobTracker } from "../state/tracker.ts";
 import { PermanentError, type ReconcilerDeps, RemediationContext, type Subject, subjectOfJob, targetOf } from "./remediation-context.ts";
@@ -95,15 +95,16 @@ export class Reconciler {
     const nowMs = clock.monotonicMs();
 
     // Fresh facts: the object just read, plus its pods when it failed (disrupted or not?).
+    const facts = jobFactsOf(old);
     let evidence = entry.disruption;
-    if (failureOf(old)) {
-      const fresh = disruptionEvidenceFromPods(old, await kube.listPods(subject.namespace, podSelectorForJob(key)));
+    if (facts.failed) {
+      const fresh = disruptionEvidenceFromPods(facts, await kube.listPods(subject.namespace, podSelectorForJob(key)));
       evidence = {
         disruptionTarget: evidence.disruptionTarget || fresh.disruptionTarget,
         podDeletionObserved: evidence.podDeletionObserved || fresh.podDeletionObserved,
       };
     }
-    const verdict = detect({ ...entry, lifecycle: jobLifecycle(old, evidence) }, entry.thresholds, nowMs);
+    const verdict = detect({ ...entry, lifecycle: jobLifecycle(facts, evidence) }, entry.thresholds, nowMs);
     if (verdict.kind !== "stuck") {
       const detail = verdict.kind === "ignored" ? `Job is ${verdict.lifecycle}: never acted on` : `Job is ${verdict.kind} again`;
       this.record(subject, entry, verdict, "replace", verdict.kind === "ignored" ? "skipped" : "recovered", detail);

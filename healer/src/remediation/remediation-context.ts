@@ -10,7 +10,7 @@ import type { KubeApi } from "../kube/kube-api.ts";
 import type { JobJson } from "../kube/kube-types.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { FaultPoint, HealerConfig } from "../runtime/config.ts";
-import { annotationOf, attemptOf, HEALER_ANNOTATIONS, taskIdOf } from "../state/job-facts.ts";
+import { attemptOf, taskIdOf } from "../state/job-facts.ts";
 import type { DetectionReason } from "../state/tracked-job.ts";
 import type { JobTracker } from "../state/tracker.ts";
 import type { TokenBucket } from "./rate-limiter.ts";
@@ -78,7 +78,7 @@ export class RemediationContext {
       return {
         namespace: replacement.namespace,
         taskId: replacement.taskId,
-        oldName: annotationOf(replacement.job, HEALER_ANNOTATIONS.replacesName),
+        oldName: replacement.job.replacesName,
         oldAttempt: Math.max(0, replacement.attempt - 1),
       };
     }

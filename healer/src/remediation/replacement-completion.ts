@@ -8,7 +8,7 @@ import { formatDuration } from "../../../workloads/queue-events/duration.ts";
 import { isConflict, isNotFound } from "../kube/kube-client.ts";
 import { type JobJson, type PodJson, toEpochMs } from "../kube/kube-types.ts";
 import { EVENT_REASONS } from "../outputs/events-recorder.ts";
-import { annotationOf, attemptOf, HEALER_ANNOTATIONS, isPodTerminal, jobLifecycle, podSelectorForJob, taskIdOf } from "../state/job-facts.ts";
+import { annotationOf, attemptOf, HEALER_ANNOTATIONS, isPodTerminal, jobFactsOf, jobLifecycle, NO_DISRUPTION, podSelectorForJob, taskIdOf } from "../state/job-facts.ts";
 import { refOf, type RemediationContext, type Subject, subjectOfJob, targetOf } from "./remediation-context.ts";
 import { deleteOptionsFor } from "./replacement-spec.ts";
 import type { ReconcileResult } from "./work-queue.ts";
@@ -100,7 +100,7 @@ export class ReplacementCompletion {
     const uid = replacement.metadata.uid ?? "";
     const status = replacement.status ?? {};
     const podCount = (status.active ?? 0) + (status.succeeded ?? 0) + (status.failed ?? 0) + (status.terminating ?? 0);
-    const lifecycle = jobLifecycle(replacement, { disruptionTarget: false, podDeletionObserved: false });
+    const lifecycle = jobLifecycle(jobFactsOf(replacement), NO_DISRUPTION);
     if (podCount > 0 || lifecycle !== "active" || (uid && (await kube.listPods(subject.namespace, podSelectorForJob(uid))).length > 0)) {
       this.ctx.inFlight.delete(key);
       return {};

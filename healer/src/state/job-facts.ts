@@ -1,6 +1,7 @@
 /**
  * What a Job or Pod object says, as pure functions: identity (task, attempt), lifecycle, and how a
- * failed Job failed. The healer decides on these facts only, never on a Job's name.
+ * failed Job failed; and all the healer keeps of each object it watches (JobFacts, PodFacts). The
+ * healer decides on these facts only, never on a Job's name.
  */
 import { ANNOTATIONS, LABELS } from "../../../workloads/queue-events/contract.ts";
 import type { Condition, JobJson, PodJson } from "../kube/kube-types.ts";
@@ -75,16 +76,135 @@ export function isComplete(job: JobJson): boolean {
 }
 
 /**
+ * A Job as the healer keeps it: the facts the tracker and detection read, taken from the object once,
+ * as it arrives (the informers' transform, as controller-runtime's cache transforms do). Nothing else of
+ * the object is retained — not managedFields, the pod template, status counters, nor other labels and
+ * annotations — so at 10,000 tracked Jobs a field here costs ~80 KiB: add one only when something reads
+ * it. Remediation reads the Job fresh from the API server before acting and derives the same facts
+ * from that object (`jobFactsOf`), so both paths judge a Job by one definition.
+ */
+export interface JobFacts {
+  readonly uid: string;
+  readonly name: string;
+  readonly namespace: string;
+  /** The informer skips an update that does not change it (relists replay every object). */
+  readonly resourceVersion: string;
+  readonly taskId: string;
+  readonly attempt: number;
+  /** It has a deletionTimestamp. */
+  readonly deleting: boolean;
+  readonly suspended: boolean;
+  /** Complete or SuccessCriteriaMet. */
+  readonly complete: boolean;
+  /** It failed: a Failed (or FailureTarget) condition, whose reason is `failureReason`. */
+  readonly failed: boolean;
+  readonly failureReason: string | undefined;
+  /** status.failed: the pods the Job controller counted as failed. */
+  readonly failedPods: number;
+  readonly parallelism: number;
+  /** Annotation `gave-up` present: the restart budget is spent, the task is left alone. */
+  readonly gaveUp: boolean;
+  /** Annotation `replacement-pending` present (see HEALER_ANNOTATIONS). */
+  readonly replacementPending: boolean;
+  /** UID and name of the Job this one replaced (the healer's replacements carry them). */
+  readonly replacesUid: string | undefined;
+  readonly replacesName: string | undefined;
+  /** Its per-Job threshold override annotations as written (resolved by thresholds.ts); undefined when it has none. */
+  readonly thresholdAnnotations: Readonly<Record<string, string>> | undefined;
+}
+
+/** Annotations by which a Job overrides its detection thresholds (state/thresholds.ts checks them). */
+const THRESHOLD_ANNOTATIONS = [ANNOTATIONS.heartbeatInterval, ANNOTATIONS.silenceThreshold, ANNOTATIONS.noProgressThreshold] as const;
+
+export function jobFactsOf(job: JobJson): JobFacts {
+  const { metadata, spec, status } = job;
+  const name = metadata.name ?? "";
+  const taskId = taskIdOf(job);
+  const failure = failureOf(job);
+  const annotations = metadata.annotations;
+  let thresholdAnnotations: Record<string, string> | undefined;
+  for (const key of THRESHOLD_ANNOTATIONS) {
+    const value = annotations?.[key];
+    if (value !== undefined) (thresholdAnnotations ??= {})[key] = value;
+  }
+  return {
+    uid: metadata.uid ?? "",
+    name,
+    namespace: metadata.namespace ?? "",
+    resourceVersion: metadata.resourceVersion ?? "",
+    // Usually the task id is the original Job's name: one string kept, not two equal ones.
+    taskId: taskId === name ? name : taskId,
+    attempt: attemptOf(job),
+    deleting: Boolean(metadata.deletionTimestamp),
+    suspended: spec?.suspend === true,
+    complete: isComplete(job),
+    failed: failure !== undefined,
+    failureReason: failure?.reason,
+    failedPods: status?.failed ?? 0,
+    parallelism: typeof spec?.parallelism === "number" ? spec.parallelism : 1,
+    gaveUp: annotations?.[ANNOTATIONS.gaveUp] !== undefined,
+    replacementPending: annotations?.[HEALER_ANNOTATIONS.replacementPending] !== undefined,
+    replacesUid: annotations?.[ANNOTATIONS.replacesUid],
+    replacesName: annotations?.[HEALER_ANNOTATIONS.replacesName],
+    thresholdAnnotations,
+  };
+}
+
+/**
+ * A pod as the healer keeps it (see JobFacts): whose it is and the few conditions the tracker reads.
+ * Only the pod informer's cache holds these; remediation lists pods fresh.
+ */
+export interface PodFacts {
+  readonly uid: string;
+  readonly resourceVersion: string;
+  /** The Job it belongs to (jobUidOfPod). */
+  readonly jobUid: string;
+  /** Its Ready condition is True (it may be being deleted all the same). */
+  readonly ready: boolean;
+  readonly deleting: boolean;
+  /** Phase Failed. */
+  readonly failed: boolean;
+  /** Phase Succeeded or Failed: its containers are done. */
+  readonly terminal: boolean;
+  /** It has a DisruptionTarget condition (evicted, preempted, deleted by a taint). */
+  readonly disruptionTarget: boolean;
+}
+
+/** The PodFacts of a pod object; undefined for a pod without a UID or a Job to belong to. */
+export function podFactsOf(pod: PodJson): PodFacts | undefined {
+  const jobUid = jobUidOfPod(pod);
+  if (!pod.metadata.uid || !jobUid) return undefined;
+  return {
+    uid: pod.metadata.uid,
+    resourceVersion: pod.metadata.resourceVersion ?? "",
+    jobUid,
+    ready: isPodReady(pod),
+    deleting: pod.metadata.deletionTimestamp !== undefined,
+    failed: pod.status?.phase === "Failed",
+    terminal: isPodTerminal(pod),
+    disruptionTarget: conditionOf(pod.status?.conditions, "DisruptionTarget") !== undefined,
+  };
+}
+
+/**
  * Evidence that a Job's pods were disrupted rather than failing by themselves. `podDeletionObserved`
  * comes from the pod informer (a pod of this Job got a deletionTimestamp while the Job was running).
  */
 export interface DisruptionEvidence {
-  disruptionTarget: boolean;
-  podDeletionObserved: boolean;
+  readonly disruptionTarget: boolean;
+  readonly podDeletionObserved: boolean;
+}
+
+/** No evidence: one object shared by every Job that has none (evidence is replaced, never mutated). */
+export const NO_DISRUPTION: DisruptionEvidence = Object.freeze({ disruptionTarget: false, podDeletionObserved: false });
+
+/** Evidence with `fact` established (the same object when it already was). */
+export function withEvidence(evidence: DisruptionEvidence, fact: keyof DisruptionEvidence): DisruptionEvidence {
+  return evidence[fact] ? evidence : { ...evidence, [fact]: true };
 }
 
 /** Pods of a Job, fresh from the API: DisruptionTarget on any, or failures the remaining pods cannot explain. */
-export function disruptionEvidenceFromPods(job: JobJson, pods: PodJson[]): DisruptionEvidence {
+export function disruptionEvidenceFromPods(job: JobFacts, pods: PodJson[]): DisruptionEvidence {
   const disruptionTarget = pods.some((pod) => conditionOf(pod.status?.conditions, "DisruptionTarget") !== undefined);
   const failedPodsPresent = pods.filter((pod) => pod.status?.phase === "Failed" && !pod.metadata.deletionTimestamp).length;
   const podDeletionObserved =
@@ -97,25 +217,21 @@ export function disruptionEvidenceFromPods(job: JobJson, pods: PodJson[]): Disru
  * was deleted — the deletion, not the loader, failed it. Only for single-pod Jobs: when a parallel Job
  * fails, the Job controller itself deletes the other active pods and counts them as failed.
  */
-export function failedPodsUnaccounted(job: JobJson, failedPodsPresent: number): boolean {
-  const parallelism = typeof job.spec?.parallelism === "number" ? job.spec.parallelism : 1;
-  return parallelism <= 1 && (job.status?.failed ?? 0) > failedPodsPresent;
+export function failedPodsUnaccounted(job: JobFacts, failedPodsPresent: number): boolean {
+  return job.parallelism <= 1 && job.failedPods > failedPodsPresent;
 }
 
-export function jobLifecycle(job: JobJson, evidence: DisruptionEvidence): JobLifecycle {
-  if (job.metadata.deletionTimestamp) return "deleting";
-  if (isComplete(job)) return "complete";
-  if (annotationOf(job, ANNOTATIONS.gaveUp) !== undefined) return "gave-up";
-  const failure = failureOf(job);
-  if (failure) {
-    if (failure.reason === "PodFailurePolicy") return "failed-fatal";
+export function jobLifecycle(job: JobFacts, evidence: DisruptionEvidence): JobLifecycle {
+  if (job.deleting) return "deleting";
+  if (job.complete) return "complete";
+  if (job.gaveUp) return "gave-up";
+  if (job.failed) {
+    if (job.failureReason === "PodFailurePolicy") return "failed-fatal";
     if (evidence.disruptionTarget) return "failed-disrupted";
-    if (failure.reason === "BackoffLimitExceeded" && evidence.podDeletionObserved) return "failed-disrupted";
+    if (job.failureReason === "BackoffLimitExceeded" && evidence.podDeletionObserved) return "failed-disrupted";
     return "failed-other";
   }
-  if (job.spec?.suspend === true) {
-    return annotationOf(job, HEALER_ANNOTATIONS.replacementPending) !== undefined ? "pending-replacement" : "suspended";
-  }
+  if (job.suspended) return job.replacementPending ? "pending-replacement" : "suspended";
   return "active";
 }
 

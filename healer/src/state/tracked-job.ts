@@ -3,8 +3,7 @@
  * own monotonic clock) and the detector reads, and the open detection episode.
  */
 import type { DetectionThresholds } from "../runtime/config.ts";
-import type { DisruptionEvidence, JobLifecycle } from "./job-facts.ts";
-import type { JobJson } from "../kube/kube-types.ts";
+import { type DisruptionEvidence, type JobFacts, type JobLifecycle, NO_DISRUPTION } from "./job-facts.ts";
 
 export const DETECTION_REASONS = ["STOP", "STALL", "REWIND", "FAULT", "DISRUPTED"] as const;
 export type DetectionReason = (typeof DETECTION_REASONS)[number];
@@ -35,9 +34,11 @@ export interface TrackedJob extends LivenessState {
   attempt: number;
   /** UID of the Job this one replaced (set on the healer's replacements). */
   replacesUid?: string;
-  job: JobJson;
+  /** All the healer keeps of the Job object (shared with the Job informer's cache). */
+  job: JobFacts;
+  /** Shared by every Job without threshold overrides: never mutate it. */
   thresholds: DetectionThresholds;
-  overrideRejections: string[];
+  overrideRejections: readonly string[];
   trackedSinceMs: number;
   lastSeq?: number;
   disruption: DisruptionEvidence;
@@ -51,3 +52,36 @@ export interface TrackedJob extends LivenessState {
   suppressionReported: boolean;
 }
 
+/**
+ * A Job's record as tracking starts. Every field is present from the start, optional ones as undefined,
+ * so all 10,000 records share one shape and keep their fields inside the object (a field added later
+ * would give each record a separate property store).
+ */
+export function newTrackedJob(job: JobFacts, thresholds: DetectionThresholds, overrideRejections: readonly string[], nowMs: number): TrackedJob {
+  return {
+    uid: job.uid,
+    name: job.name,
+    namespace: job.namespace,
+    taskId: job.taskId,
+    attempt: job.attempt,
+    replacesUid: job.replacesUid,
+    job,
+    thresholds,
+    overrideRejections,
+    trackedSinceMs: nowMs,
+    lifecycle: "active",
+    hasReadyPod: false,
+    graceStartMs: nowMs,
+    lastEventMs: undefined,
+    lastProgress: undefined,
+    progressChangedMs: undefined,
+    idle: false,
+    completedByEvent: false,
+    fault: undefined,
+    rewind: undefined,
+    lastSeq: undefined,
+    disruption: NO_DISRUPTION,
+    episode: undefined,
+    suppressionReported: false,
+  };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ANNOTATIONS } from "../../../workloads/queue-events/contract.ts";
-import { HEALER_ANNOTATIONS } from "./job-facts.ts";
+import { HEALER_ANNOTATIONS, jobFactsOf, podFactsOf } from "./job-facts.ts";
 import type { JobJson, PodJson } from "../kube/kube-types.ts";
 import { JobTracker } from "./tracker.ts";
 import { loaderJob, testConfig, workerEvent } from "../testing/fixtures.ts";
@@ -41,19 +41,19 @@ describe("JobTracker", () => {
   it("tracks by UID and starts grace when a pod becomes Ready", () => {
     const tracker = newTracker();
     const job = tracked("loader-1", "uid-1");
-    tracker.upsertJob(job, 1_000);
+    tracker.upsertJob(jobFactsOf(job), 1_000);
     expect(tracker.get("uid-1")).toMatchObject({ taskId: "loader-1", attempt: 0, lifecycle: "active", hasReadyPod: false, graceStartMs: 1_000 });
-    tracker.upsertPod(podOf(job, "p1"), 4_000);
+    tracker.upsertPod(podFactsOf(podOf(job, "p1"))!, 4_000);
     expect(tracker.get("uid-1")).toMatchObject({ hasReadyPod: true, graceStartMs: 4_000 });
     // An unchanged Ready pod (relist, status update) does not restart grace.
-    tracker.upsertPod(podOf(job, "p1"), 9_000);
+    tracker.upsertPod(podFactsOf(podOf(job, "p1"))!, 9_000);
     expect(tracker.get("uid-1")?.graceStartMs).toBe(4_000);
   });
 
   it("measures liveness on receipt time, updates progress, and latches FAULT and REWIND", () => {
     const tracker = newTracker();
     const job = tracked("loader-1", "uid-1");
-    tracker.upsertJob(job, 0);
+    tracker.upsertJob(jobFactsOf(job), 0);
     expect(tracker.ingest(workerEvent(job, "started", 0, { progress: 0 }), 100)).toMatchObject({ kind: "live" });
     tracker.ingest(workerEvent(job, "progress", 1, { progress: 50, ts: 1 }), 200);
     expect(tracker.get("uid-1")).toMatchObject({ lastEventMs: 200, lastProgress: 50, progressChangedMs: 200, lastSeq: 1 });
@@ -67,14 +67,14 @@ describe("JobTracker", () => {
   it("a non-critical error is not a fault", () => {
     const tracker = newTracker();
     const job = tracked("loader-1", "uid-1");
-    tracker.upsertJob(job, 0);
+    tracker.upsertJob(jobFactsOf(job), 0);
     expect(tracker.ingest(workerEvent(job, "error", 0, { severity: "error" }), 1)).toEqual(expect.objectContaining({ becameFaulty: undefined }));
   });
 
   it("a duplicate seq (producer retry) is not liveness and not a rewind", () => {
     const tracker = newTracker();
     const job = tracked("loader-1", "uid-1");
-    tracker.upsertJob(job, 0);
+    tracker.upsertJob(jobFactsOf(job), 0);
     tracker.ingest(workerEvent(job, "heartbeat", 4), 100);
     expect(tracker.ingest(workerEvent(job, "heartbeat", 4), 900)).toEqual({ kind: "duplicate" });
     expect(tracker.get("uid-1")?.lastEventMs).toBe(100);
@@ -84,7 +84,7 @@ describe("JobTracker", () => {
   it("a restarted process (started, seq from 0) is not a rewind", () => {
     const tracker = newTracker();
     const job = tracked("loader-1", "uid-1");
-    tracker.upsertJob(job, 0);
+    tracker.upsertJob(jobFactsOf(job), 0);
     tracker.ingest(workerEvent(job, "heartbeat", 40, { progress: 900 }), 100);
     expect(tracker.ingest(workerEvent(job, "started", 0, { progress: 0 }), 200)).toMatchObject({ kind: "live", becameFaulty: undefined });
     tracker.ingest(workerEvent(job, "heartbeat", 1, { progress: 10 }), 300);
@@ -95,7 +95,7 @@ describe("JobTracker", () => {
   it("idle suspends STALL until progress advances again", () => {
     const tracker = newTracker();
     const job = tracked("loader-1", "uid-1");
-    tracker.upsertJob(job, 0);
+    tracker.upsertJob(jobFactsOf(job), 0);
     tracker.ingest(workerEvent(job, "progress", 0, { progress: 10 }), 100);
     tracker.ingest(workerEvent(job, "idle", 1, { progress: 10 }), 200);
     expect(tracker.get("uid-1")?.idle).toBe(true);
@@ -114,9 +114,9 @@ describe("JobTracker", () => {
     it("events of a replaced (deleted) attempt are zombies and never liveness of the new attempt", () => {
       const tracker = newTracker();
       const old = tracked("loader-1", "uid-old");
-      tracker.upsertJob(old, 0);
+      tracker.upsertJob(jobFactsOf(old), 0);
       const replacement = tracked("loader-1-r1", "uid-new", { taskId: "loader-1", attempt: 1, annotations: { [ANNOTATIONS.replacesUid]: "uid-old" } });
-      tracker.upsertJob(replacement, 10);
+      tracker.upsertJob(jobFactsOf(replacement), 10);
       tracker.removeJob("uid-old", 20);
       const outcome = tracker.ingest(workerEvent(old, "heartbeat", 99), 30);
       expect(outcome).toMatchObject({ kind: "zombie", taskId: "loader-1", currentJob: { uid: "uid-new" } });
@@ -126,9 +126,9 @@ describe("JobTracker", () => {
     it("events of an attempt whose replacement already exists are zombies before the old Job is even gone", () => {
       const tracker = newTracker();
       const old = tracked("loader-1", "uid-old");
-      tracker.upsertJob(old, 0);
+      tracker.upsertJob(jobFactsOf(old), 0);
       tracker.upsertJob(
-        tracked("loader-1-r1", "uid-new", { taskId: "loader-1", attempt: 1, suspend: true, annotations: { [ANNOTATIONS.replacesUid]: "uid-old", [HEALER_ANNOTATIONS.replacementPending]: "true" } }),
+        jobFactsOf(tracked("loader-1-r1", "uid-new", { taskId: "loader-1", attempt: 1, suspend: true, annotations: { [ANNOTATIONS.replacesUid]: "uid-old", [HEALER_ANNOTATIONS.replacementPending]: "true" } })),
         10,
       );
       expect(tracker.ingest(workerEvent(old, "heartbeat", 1), 20)).toMatchObject({ kind: "zombie" });
@@ -136,7 +136,7 @@ describe("JobTracker", () => {
 
     it("an older attempt number for a tracked task is a zombie even when its UID was never seen", () => {
       const tracker = newTracker();
-      tracker.upsertJob(tracked("loader-1-r2", "uid-r2", { taskId: "loader-1", attempt: 2 }), 0);
+      tracker.upsertJob(jobFactsOf(tracked("loader-1-r2", "uid-r2", { taskId: "loader-1", attempt: 2 })), 0);
       const stranger = tracked("loader-1-r1", "uid-r1", { taskId: "loader-1", attempt: 1 });
       expect(tracker.ingest(workerEvent(stranger, "heartbeat", 5), 10)).toMatchObject({ kind: "zombie", currentJob: { uid: "uid-r2" } });
     });
@@ -145,7 +145,7 @@ describe("JobTracker", () => {
       const tracker = newTracker();
       const job = tracked("loader-1", "uid-1");
       job.metadata.deletionTimestamp = "2025-01-01T00:00:00Z";
-      tracker.upsertJob(job, 0);
+      tracker.upsertJob(jobFactsOf(job), 0);
       expect(tracker.ingest(workerEvent(job, "heartbeat", 5), 10)).toMatchObject({ kind: "zombie" });
     });
   });
@@ -155,8 +155,8 @@ describe("JobTracker", () => {
       const tracker = newTracker();
       const job = tracked("loader-1", "uid-1");
       job.status = { failed: 1, conditions: [{ type: "Failed", status: "True", reason: "PodFailurePolicy" }] };
-      tracker.upsertJob(job, 0);
-      tracker.upsertPod(podOf(job, "p1", { phase: "Failed", ready: false }), 0);
+      tracker.upsertJob(jobFactsOf(job), 0);
+      tracker.upsertPod(podFactsOf(podOf(job, "p1", { phase: "Failed", ready: false }))!, 0);
       tracker.markPodsSynced();
       expect(tracker.get("uid-1")?.lifecycle).toBe("failed-fatal");
     });
@@ -164,11 +164,11 @@ describe("JobTracker", () => {
     it("a pod with DisruptionTarget makes a failed Job disrupted", () => {
       const tracker = newTracker();
       const job = tracked("loader-1", "uid-1");
-      tracker.upsertJob(job, 0);
-      tracker.upsertPod(podOf(job, "p1", { disruption: true, phase: "Failed", ready: false }), 1);
+      tracker.upsertJob(jobFactsOf(job), 0);
+      tracker.upsertPod(podFactsOf(podOf(job, "p1", { disruption: true, phase: "Failed", ready: false }))!, 1);
       job.status = { failed: 1, conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded" }] };
       job.metadata.resourceVersion = "2";
-      tracker.upsertJob(job, 2);
+      tracker.upsertJob(jobFactsOf(job), 2);
       expect(tracker.get("uid-1")?.lifecycle).toBe("failed-disrupted");
     });
 
@@ -176,16 +176,16 @@ describe("JobTracker", () => {
       const tracker = newTracker();
       const deleted = tracked("loader-1", "uid-1");
       const crashed = tracked("loader-2", "uid-2");
-      tracker.upsertJob(deleted, 0);
-      tracker.upsertJob(crashed, 0);
-      tracker.upsertPod(podOf(deleted, "p1"), 1);
-      tracker.upsertPod(podOf(crashed, "p2"), 1);
+      tracker.upsertJob(jobFactsOf(deleted), 0);
+      tracker.upsertJob(jobFactsOf(crashed), 0);
+      tracker.upsertPod(podFactsOf(podOf(deleted, "p1"))!, 1);
+      tracker.upsertPod(podFactsOf(podOf(crashed, "p2"))!, 1);
       tracker.markPodsSynced();
-      tracker.upsertPod(podOf(deleted, "p1", { deleting: true }), 2);
-      tracker.upsertPod(podOf(crashed, "p2", { phase: "Failed", ready: false }), 2);
+      tracker.upsertPod(podFactsOf(podOf(deleted, "p1", { deleting: true }))!, 2);
+      tracker.upsertPod(podFactsOf(podOf(crashed, "p2", { phase: "Failed", ready: false }))!, 2);
       for (const job of [deleted, crashed]) {
         job.status = { failed: 1, conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded" }] };
-        tracker.upsertJob(job, 3);
+        tracker.upsertJob(jobFactsOf(job), 3);
       }
       expect(tracker.get("uid-1")?.lifecycle).toBe("failed-disrupted");
       expect(tracker.get("uid-2")?.lifecycle).toBe("failed-other");
@@ -195,7 +195,7 @@ describe("JobTracker", () => {
       const tracker = newTracker();
       const job = tracked("loader-1", "uid-1");
       job.status = { failed: 1, conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded" }] };
-      tracker.upsertJob(job, 0);
+      tracker.upsertJob(jobFactsOf(job), 0);
       // Before the pod informer listed, nothing is inferred (absence of pods proves nothing yet).
       expect(tracker.get("uid-1")?.lifecycle).toBe("failed-other");
       tracker.markPodsSynced();
@@ -204,22 +204,22 @@ describe("JobTracker", () => {
 
     it("suspended, complete, gave-up and pending replacements are recognised", () => {
       const tracker = newTracker();
-      tracker.upsertJob(tracked("a", "u-a", { suspend: true }), 0);
+      tracker.upsertJob(jobFactsOf(tracked("a", "u-a", { suspend: true })), 0);
       const complete = tracked("b", "u-b");
       complete.status = { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] };
-      tracker.upsertJob(complete, 0);
-      tracker.upsertJob(tracked("c", "u-c", { annotations: { [ANNOTATIONS.gaveUp]: "2025-01-01T00:00:00Z" } }), 0);
-      tracker.upsertJob(tracked("d", "u-d", { suspend: true, annotations: { [HEALER_ANNOTATIONS.replacementPending]: "true" } }), 0);
+      tracker.upsertJob(jobFactsOf(complete), 0);
+      tracker.upsertJob(jobFactsOf(tracked("c", "u-c", { annotations: { [ANNOTATIONS.gaveUp]: "2025-01-01T00:00:00Z" } })), 0);
+      tracker.upsertJob(jobFactsOf(tracked("d", "u-d", { suspend: true, annotations: { [HEALER_ANNOTATIONS.replacementPending]: "true" } })), 0);
       expect(["u-a", "u-b", "u-c", "u-d"].map((uid) => tracker.get(uid)?.lifecycle)).toEqual(["suspended", "complete", "gave-up", "pending-replacement"]);
     });
 
     it("an activated replacement gets a fresh grace period", () => {
       const tracker = newTracker();
       const job = tracked("loader-1-r1", "uid-new", { suspend: true, annotations: { [HEALER_ANNOTATIONS.replacementPending]: "true" } });
-      tracker.upsertJob(job, 0);
+      tracker.upsertJob(jobFactsOf(job), 0);
       job.spec!.suspend = false;
       delete job.metadata.annotations![HEALER_ANNOTATIONS.replacementPending];
-      tracker.upsertJob(job, 7_000);
+      tracker.upsertJob(jobFactsOf(job), 7_000);
       expect(tracker.get("uid-new")).toMatchObject({ lifecycle: "active", graceStartMs: 7_000 });
     });
   });
@@ -227,15 +227,15 @@ describe("JobTracker", () => {
   it("reports override rejections once, when they first appear", () => {
     const tracker = newTracker();
     const job = tracked("loader-1", "uid-1", { annotations: { [ANNOTATIONS.silenceThreshold]: "1s" } });
-    expect(tracker.upsertJob(job, 0)?.newRejections).toHaveLength(1);
+    expect(tracker.upsertJob(jobFactsOf(job), 0)?.newRejections).toHaveLength(1);
     job.metadata.resourceVersion = "2";
-    expect(tracker.upsertJob(job, 1)?.newRejections).toHaveLength(0);
+    expect(tracker.upsertJob(jobFactsOf(job), 1)?.newRejections).toHaveLength(0);
   });
 
   it("resetEventState forgets what the stream said and re-graces everyone", () => {
     const tracker = newTracker();
     const job = tracked("loader-1", "uid-1");
-    tracker.upsertJob(job, 0);
+    tracker.upsertJob(jobFactsOf(job), 0);
     tracker.ingest(workerEvent(job, "error", 9, { severity: "critical" }), 10);
     tracker.resetEventState(500);
     expect(tracker.get("uid-1")).toMatchObject({ fault: undefined, lastSeq: undefined, lastEventMs: undefined, graceStartMs: 500 });
@@ -246,8 +246,8 @@ describe("JobTracker.takeChanged (what detection must judge at once)", () => {
   it("reports informer changes and events that can bring a deadline nearer, not heartbeats", () => {
     const tracker = newTracker();
     const job = tracked("loader-a", "uid-1");
-    tracker.upsertJob(job, 0);
-    tracker.upsertPod(podOf(job, "p1"), 0);
+    tracker.upsertJob(jobFactsOf(job), 0);
+    tracker.upsertPod(podFactsOf(podOf(job, "p1"))!, 0);
     expect(tracker.takeChanged()).toEqual(["uid-1"]);
     expect(tracker.takeChanged()).toEqual([]);
 

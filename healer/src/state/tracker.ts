@@ -4,32 +4,11 @@
  * informer and the queue-events stream — and read by the detector. All times are the healer's own
  * monotonic receipt times; the producer's `ts` never enters here.
  */
-import { ANNOTATIONS, type QueueEvent } from "../../../workloads/queue-events/contract.ts";
+import type { QueueEvent } from "../../../workloads/queue-events/contract.ts";
 import type { DetectionThresholds } from "../runtime/config.ts";
-import type { TrackedJob } from "./tracked-job.ts";
-import {
-  attemptOf,
-  conditionOf,
-  type DisruptionEvidence,
-  failedPodsUnaccounted,
-  failureOf,
-  isPodReady,
-  isPodTerminal,
-  type JobLifecycle,
-  jobLifecycle,
-  jobUidOfPod,
-  taskIdOf,
-} from "./job-facts.ts";
-import type { JobJson, PodJson } from "../kube/kube-types.ts";
-import { resolveThresholds } from "./thresholds.ts";
-
-interface PodFacts {
-  failed: boolean;
-  ready: boolean;
-  deleting: boolean;
-  terminal: boolean;
-  disruptionTarget: boolean;
-}
+import { newTrackedJob, type TrackedJob } from "./tracked-job.ts";
+import { type DisruptionEvidence, failedPodsUnaccounted, type JobFacts, type JobLifecycle, jobLifecycle, type PodFacts, withEvidence } from "./job-facts.ts";
+import { type ResolvedThresholds, resolveThresholds } from "./thresholds.ts";
 
 interface RetiredJob {
   taskId: string;
@@ -52,10 +31,17 @@ export interface TrackerOptions {
   maxRetired?: number;
 }
 
+/** Ready and not being deleted: the pod serves (grace starts when one becomes so). */
+const isServing = (pod: PodFacts | undefined): boolean => pod !== undefined && pod.ready && !pod.deleting;
+
 export class JobTracker {
   private readonly jobs = new Map<string, TrackedJob>();
-  private readonly byTask = new Map<string, Set<string>>();
-  private readonly podsByJob = new Map<string, Map<string, PodFacts>>();
+  /** Live attempts per task id; an array, since a task has one Job but while it is being replaced. */
+  private readonly byTask = new Map<string, TrackedJob[]>();
+  /** The pods (their facts, shared with the pod informer's cache) per Job UID; an array, as a Job has one or a few. */
+  private readonly podsByJob = new Map<string, PodFacts[]>();
+  /** Thresholds of every Job without override annotations: resolved once, one object shared by all. */
+  private readonly defaultThresholds: ResolvedThresholds;
   private readonly retired = new Map<string, RetiredJob>();
   private readonly retiredTtlMs: number;
   private readonly maxRetired: number;
@@ -66,6 +52,7 @@ export class JobTracker {
   constructor(private readonly options: TrackerOptions) {
     this.retiredTtlMs = options.retiredTtlMs ?? 3_600_000;
     this.maxRetired = options.maxRetired ?? 50_000;
+    this.defaultThresholds = resolveThresholds(undefined, options.defaults, options.canaryTimeoutMs);
   }
 
   get size(): number {
@@ -82,9 +69,7 @@ export class JobTracker {
 
   /** Live (non-retired) tracked Jobs of a task. */
   jobsOfTask(taskId: string): TrackedJob[] {
-    const uids = this.byTask.get(taskId);
-    if (!uids) return [];
-    return [...uids].map((uid) => this.jobs.get(uid)).filter((job): job is TrackedJob => job !== undefined);
+    return [...(this.byTask.get(taskId) ?? [])];
   }
 
   /** The tracked Job that replaces `uid` (the healer's replacement carries its predecessor's UID). */
@@ -109,50 +94,34 @@ export class JobTracker {
   }
 
   /** Job informer add/update. Returns the entry and the rejected overrides that are new with this update. */
-  upsertJob(job: JobJson, nowMs: number): { job: TrackedJob; newRejections: string[] } | undefined {
-    const uid = job.metadata.uid;
-    if (!uid) return undefined;
+  upsertJob(job: JobFacts, nowMs: number): { job: TrackedJob; newRejections: readonly string[] } {
+    const { uid } = job;
     const existing = this.jobs.get(uid);
-    const { thresholds, rejected } = resolveThresholds(job.metadata.annotations, this.options.defaults, this.options.canaryTimeoutMs);
+    const { thresholds, rejected } =
+      job.thresholdAnnotations === undefined
+        ? this.defaultThresholds
+        : resolveThresholds(job.thresholdAnnotations, this.options.defaults, this.options.canaryTimeoutMs);
     if (!existing) {
-      const entry: TrackedJob = {
-        uid,
-        name: job.metadata.name ?? "",
-        namespace: job.metadata.namespace ?? "",
-        taskId: taskIdOf(job),
-        attempt: attemptOf(job),
-        replacesUid: job.metadata.annotations?.[ANNOTATIONS.replacesUid],
-        job,
-        thresholds,
-        overrideRejections: rejected,
-        trackedSinceMs: nowMs,
-        lifecycle: "active",
-        hasReadyPod: false,
-        graceStartMs: nowMs,
-        idle: false,
-        completedByEvent: false,
-        disruption: { disruptionTarget: false, podDeletionObserved: false },
-        suppressionReported: false,
-      };
+      const entry = newTrackedJob(job, thresholds, rejected, nowMs);
       this.applyPods(entry, nowMs, false);
       entry.lifecycle = jobLifecycle(job, this.evidenceFor(entry));
       this.jobs.set(uid, entry);
-      this.indexTask(entry.taskId, uid);
+      this.indexTask(entry);
       this.retired.delete(uid);
       this.changedUids.add(uid);
       return { job: entry, newRejections: rejected };
     }
     const previousLifecycle = existing.lifecycle;
     const newRejections = rejected.filter((line) => !existing.overrideRejections.includes(line));
-    if (existing.taskId !== taskIdOf(job)) {
-      this.unindexTask(existing.taskId, uid);
-      existing.taskId = taskIdOf(job);
-      this.indexTask(existing.taskId, uid);
+    if (existing.taskId !== job.taskId) {
+      this.unindexTask(existing);
+      existing.taskId = job.taskId;
+      this.indexTask(existing);
     }
     existing.job = job;
-    existing.name = job.metadata.name ?? existing.name;
-    existing.attempt = attemptOf(job);
-    existing.replacesUid = job.metadata.annotations?.[ANNOTATIONS.replacesUid];
+    existing.name = job.name || existing.name;
+    existing.attempt = job.attempt;
+    existing.replacesUid = job.replacesUid;
     existing.thresholds = thresholds;
     existing.overrideRejections = rejected;
     existing.lifecycle = jobLifecycle(job, this.evidenceFor(existing));
@@ -170,7 +139,7 @@ export class JobTracker {
     if (!entry) return undefined;
     this.jobs.delete(uid);
     this.changedUids.add(uid);
-    this.unindexTask(entry.taskId, uid);
+    this.unindexTask(entry);
     this.retired.set(uid, { taskId: entry.taskId, attempt: entry.attempt, retiredAtMs: nowMs });
     this.pruneRetired(nowMs);
     return entry;
@@ -193,43 +162,32 @@ export class JobTracker {
     this.retired.set(uid, { taskId, attempt, retiredAtMs: nowMs });
   }
 
-  upsertPod(pod: PodJson, nowMs: number): void {
-    const jobUid = jobUidOfPod(pod);
-    const podUid = pod.metadata.uid;
-    if (!jobUid || !podUid) return;
-    let pods = this.podsByJob.get(jobUid);
-    if (!pods) {
-      pods = new Map();
-      this.podsByJob.set(jobUid, pods);
-    }
-    const previous = pods.get(podUid);
-    const facts: PodFacts = {
-      failed: pod.status?.phase === "Failed",
-      ready: isPodReady(pod) && !pod.metadata.deletionTimestamp,
-      deleting: pod.metadata.deletionTimestamp !== undefined,
-      terminal: isPodTerminal(pod),
-      disruptionTarget: conditionOf(pod.status?.conditions, "DisruptionTarget") !== undefined,
-    };
-    pods.set(podUid, facts);
+  upsertPod(pod: PodFacts, nowMs: number): void {
+    const { jobUid } = pod;
+    const pods = this.podsByJob.get(jobUid);
+    const index = pods ? pods.findIndex((known) => known.uid === pod.uid) : -1;
+    const previous = pods && index >= 0 ? pods[index] : undefined;
+    if (!pods) this.podsByJob.set(jobUid, [pod]); // a literal: room for exactly the one pod (push would reserve 16)
+    else if (index < 0) pods.push(pod);
+    else pods[index] = pod;
     const entry = this.jobs.get(jobUid);
     if (!entry) return;
-    const becameReady = facts.ready && !(previous?.ready ?? false);
+    const becameReady = isServing(pod) && !isServing(previous);
     this.applyPods(entry, nowMs, becameReady);
-    if (facts.deleting && !(previous?.deleting ?? false) && entry.lifecycle === "active" && !facts.terminal) {
-      entry.disruption.podDeletionObserved = true;
+    if (pod.deleting && !(previous?.deleting ?? false) && entry.lifecycle === "active" && !pod.terminal) {
+      entry.disruption = withEvidence(entry.disruption, "podDeletionObserved");
     }
-    if (facts.disruptionTarget) entry.disruption.disruptionTarget = true;
+    if (pod.disruptionTarget) entry.disruption = withEvidence(entry.disruption, "disruptionTarget");
     entry.lifecycle = jobLifecycle(entry.job, this.evidenceFor(entry));
     this.changedUids.add(jobUid);
   }
 
-  removePod(pod: PodJson, nowMs: number): void {
-    const jobUid = jobUidOfPod(pod);
-    const podUid = pod.metadata.uid;
-    if (!jobUid || !podUid) return;
+  removePod(pod: PodFacts, nowMs: number): void {
+    const { jobUid } = pod;
     const pods = this.podsByJob.get(jobUid);
-    pods?.delete(podUid);
-    if (pods && pods.size === 0) this.podsByJob.delete(jobUid);
+    const index = pods ? pods.findIndex((known) => known.uid === pod.uid) : -1;
+    if (pods && index >= 0) pods.splice(index, 1);
+    if (pods && pods.length === 0) this.podsByJob.delete(jobUid);
     const entry = this.jobs.get(jobUid);
     if (entry) {
       this.applyPods(entry, nowMs, false);
@@ -322,9 +280,8 @@ export class JobTracker {
   /** The task's newest live attempt, if any. */
   currentAttempt(taskId: string): TrackedJob | undefined {
     let newest: TrackedJob | undefined;
-    for (const uid of this.byTask.get(taskId) ?? []) {
-      const entry = this.jobs.get(uid);
-      if (!entry || entry.lifecycle === "deleting") continue;
+    for (const entry of this.byTask.get(taskId) ?? []) {
+      if (entry.lifecycle === "deleting") continue;
       if (!newest || entry.attempt > newest.attempt) newest = entry;
     }
     return newest;
@@ -336,13 +293,13 @@ export class JobTracker {
 
   failureReasonOf(uid: string): string | undefined {
     const entry = this.jobs.get(uid);
-    return entry ? failureOf(entry.job)?.reason : undefined;
+    return entry?.job.failureReason;
   }
 
   private evidenceFor(entry: TrackedJob): DisruptionEvidence {
     if (entry.disruption.podDeletionObserved || !this.podsSynced) return entry.disruption;
     let failedPresent = 0;
-    for (const pod of this.podsByJob.get(entry.uid)?.values() ?? []) if (pod.failed && !pod.deleting) failedPresent++;
+    for (const pod of this.podsByJob.get(entry.uid) ?? []) if (pod.failed && !pod.deleting) failedPresent++;
     return {
       disruptionTarget: entry.disruption.disruptionTarget,
       podDeletionObserved: failedPodsUnaccounted(entry.job, failedPresent),
@@ -350,21 +307,16 @@ export class JobTracker {
   }
 
   private hasNewerAttempt(entry: TrackedJob): boolean { // every event asks: no arrays built
-    for (const uid of this.byTask.get(entry.taskId) ?? []) {
-      const other = this.jobs.get(uid);
-      if (other && other.uid !== entry.uid && other.attempt > entry.attempt && other.replacesUid === entry.uid) return true;
+    for (const other of this.byTask.get(entry.taskId) ?? []) {
+      if (other !== entry && other.attempt > entry.attempt && other.replacesUid === entry.uid) return true;
     }
     return false;
   }
 
   private applyPods(entry: TrackedJob, nowMs: number, becameReady: boolean): void {
-    const pods = this.podsByJob.get(entry.uid);
-    entry.hasReadyPod = pods ? [...pods.values()].some((pod) => pod.ready) : false;
-    if (pods) {
-      for (const pod of pods.values()) {
-        if (pod.disruptionTarget) entry.disruption.disruptionTarget = true;
-      }
-    }
+    const pods = this.podsByJob.get(entry.uid) ?? [];
+    entry.hasReadyPod = pods.some(isServing);
+    if (pods.some((pod) => pod.disruptionTarget)) entry.disruption = withEvidence(entry.disruption, "disruptionTarget");
     if (becameReady) {
       // A new pod is a new process: its grace starts now, and what the previous process reported
       // (sequence, a critical error) no longer describes the Job.
@@ -376,19 +328,18 @@ export class JobTracker {
     }
   }
 
-  private indexTask(taskId: string, uid: string): void {
-    let uids = this.byTask.get(taskId);
-    if (!uids) {
-      uids = new Set();
-      this.byTask.set(taskId, uids);
-    }
-    uids.add(uid);
+  private indexTask(entry: TrackedJob): void {
+    const attempts = this.byTask.get(entry.taskId);
+    if (!attempts) this.byTask.set(entry.taskId, [entry]);
+    else if (!attempts.includes(entry)) attempts.push(entry);
   }
 
-  private unindexTask(taskId: string, uid: string): void {
-    const uids = this.byTask.get(taskId);
-    uids?.delete(uid);
-    if (uids && uids.size === 0) this.byTask.delete(taskId);
+  private unindexTask(entry: TrackedJob): void {
+    const attempts = this.byTask.get(entry.taskId);
+    if (!attempts) return;
+    const index = attempts.indexOf(entry);
+    if (index >= 0) attempts.splice(index, 1);
+    if (attempts.length === 0) this.byTask.delete(entry.taskId);
   }
 
   private pruneRetired(nowMs: number): void {

@@ -9,8 +9,8 @@ import { ManualClock } from "./manual-clock.ts";
 import type { FaultPoint, HealerConfig } from "../runtime/config.ts";
 import { DecisionLog } from "../outputs/decision-log.ts";
 import { EventRecorder } from "../outputs/events-recorder.ts";
-import { HEALER_ANNOTATIONS } from "../state/job-facts.ts";
-import type { JobJson, PodJson } from "../kube/kube-types.ts";
+import { HEALER_ANNOTATIONS, jobFactsOf, type PodFacts, podFactsOf } from "../state/job-facts.ts";
+import type { JobJson } from "../kube/kube-types.ts";
 import { createMetrics, type HealerMetrics } from "../outputs/metrics.ts";
 import { TokenBucket } from "../remediation/rate-limiter.ts";
 import { Reconciler } from "../remediation/reconciler.ts";
@@ -71,19 +71,20 @@ export function newProcess(world: World, options: { faultAt?: FaultPoint; leader
   const config = options.config ?? world.config;
   const tracker = new JobTracker({ defaults: config.thresholds, canaryTimeoutMs: config.kafka.canaryTimeoutMs });
   const published: HealerProcess["published"] = [];
-  const seenPods = new Map<string, PodJson>();
+  const seenPods = new Map<string, PodFacts>();
   const sync = () => {
     const now = world.clock.monotonicMs();
     const jobs = world.kube.jobs(NAMESPACE).filter((job) => job.metadata.labels?.[LABELS.managed] === "true");
-    for (const job of jobs) tracker.upsertJob(job, now);
+    for (const job of jobs) tracker.upsertJob(jobFactsOf(job), now);
     for (const entry of [...tracker.all()]) if (!jobs.some((job) => job.metadata.uid === entry.uid)) tracker.removeJob(entry.uid, now);
-    const pods = world.kube.pods(NAMESPACE);
+    // As the pod informer keeps them: their facts (a pod of no Job is not kept).
+    const pods = world.kube.pods(NAMESPACE).flatMap((pod) => podFactsOf(pod) ?? []);
     for (const pod of pods) {
       tracker.upsertPod(pod, now);
-      seenPods.set(pod.metadata.uid ?? "", pod);
+      seenPods.set(pod.uid, pod);
     }
     for (const [uid, pod] of seenPods) {
-      if (!pods.some((current) => current.metadata.uid === uid)) {
+      if (!pods.some((current) => current.uid === uid)) {
         tracker.removePod(pod, now);
         seenPods.delete(uid);
       }
