@@ -14,6 +14,8 @@ const FIGURES: AllFigures = {
     downSeconds: { runs: [3.1, 3.3, 3.2], median: 3.2 },
     residentMemoryMiB: { totalMiB: 2200, byComponent: { apiserver: 460, "kafka-1": 300, kwok: 40 } },
     peer: { what: "kwokctl", runs: [3.2, 3.0, 3.4], median: 3.2, labUpOverPeer: 3.69 },
+    apiServerSeconds: { runs: [3.1, 2.9, 3.0], median: 3.0 },
+    controlPlaneSeconds: { runs: [3.9, 3.7, 4.0], median: 3.9 },
   },
   healer: { eventsPerSec: 104_673, bareConsumerEventsPerSec: 269_707, ingestLagP99Ms: 113, detectionOverThresholdP99Ms: 550, remediationP95Ms: 170, trackedJobs: 10_000, rssMiB: 311 },
   suite: { measuredAt: "x", suiteSeconds: 406, commandSeconds: 430, targetSuiteSeconds: 180, scenarios: { "broker-crash": { seconds: 55, verdict: "passed" }, "canary-rollback": { seconds: 29, verdict: "failed" } } },
@@ -26,6 +28,7 @@ describe("the Measured table", () => {
     expect(table).toContain("437 s: kube 335 s, kwok 81 s, toxiproxy 21 s (kube dominates)");
     expect(table).toContain("median 11.8 s (runs: 11.3 s, 12.1 s, 11.8 s); target ≤ 8 s");
     expect(table).toContain("median 3.2 s (runs: 3.2 s, 3 s, 3.4 s); `lab up` takes 3.69× of it");
+    expect(table).toContain("median 3 s (runs: 3.1 s, 2.9 s, 3 s), 0.94× of kwokctl's; with controller-manager and scheduler healthy: median 3.9 s (runs: 3.9 s, 3.7 s, 4 s), 1.22× of kwokctl's");
     expect(table).toContain("104,673 events/s against 269,707 for a bare kafkajs consumer in the same run: 0.39× (target ≥ 0.8×)");
     expect(table).toContain("311 MiB RSS with 10,000 tracked Jobs");
     const rounds = [0.7, 0.39, 0.5].map((pair) => ({ bareEventsPerSec: 100, healerEventsPerSec: pair * 100, ratio: pair }));
@@ -35,7 +38,7 @@ describe("the Measured table", () => {
     expect(table).toContain("406 s first start → last end (target ≤ 180 s: 2.26× of it)");
     expect(table).toContain("canary-rollback 29 s (failed)");
     expect(table).toContain("| air-gapped kind: `lab up` (create → Ready, images loaded, Kafka, Argo) | 72 s |");
-    expect(table.split("\n")).toHaveLength(2 + 5 + 3 + 1 + 4);
+    expect(table.split("\n")).toHaveLength(2 + 6 + 3 + 1 + 4);
   });
 
   it("names the command that measures what is missing", () => {

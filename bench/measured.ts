@@ -22,6 +22,10 @@ export interface LabFigures {
   coldBuildSeconds: Record<string, number>;
   coldBuildTotalSeconds: number;
   warmUpSeconds: { runs: number[]; median: number };
+  /** Inside each warm `lab up`: what kwokctl's --wait calls ready (every control-plane process running, the API server ready). */
+  apiServerSeconds?: { runs: number[]; median: number };
+  /** … and the controller-manager's and scheduler's own health checks passing too. */
+  controlPlaneSeconds?: { runs: number[]; median: number };
   downSeconds: { runs: number[]; median: number };
   residentMemoryMiB: { totalMiB: number; byComponent: Record<string, number> };
   /** `kwokctl create cluster --wait` on the lab's binaries, alternating with `lab up` (bench/kwokctl-peer.ts). */
@@ -75,6 +79,7 @@ function labRows(lab: LabFigures | undefined): Row[] {
     ],
     ["warm `lab up` until every component is ready", `median ${s(lab.warmUpSeconds.median)} (runs: ${lab.warmUpSeconds.runs.map(s).join(", ")}); target ≤ 8 s`, "`make bench-lab`"],
     peerRow(lab),
+    controlPlaneRow(lab),
     ["`lab down`", `median ${s(lab.downSeconds.median)}`, "`make bench-lab`"],
     ["resident memory of the idle lab", `${lab.residentMemoryMiB.totalMiB} MiB (${memory.map(([name, mib]) => `${name} ${mib} MiB`).join(", ")})`, "`make bench-lab`"],
   ];
@@ -85,6 +90,18 @@ function peerRow(lab: LabFigures): Row {
   if (!lab.peer) return notMeasured(what, "make bench-lab");
   if (lab.peer.median === undefined) return [what, `failed: ${lab.peer.error ?? "no run"}`, "`make bench-lab`"];
   return [what, `median ${s(lab.peer.median)} (runs: ${lab.peer.runs.map(s).join(", ")}); \`lab up\` takes ${ratio(lab.warmUpSeconds.median, lab.peer.median)} of it`, "`make bench-lab`"];
+}
+
+function controlPlaneRow(lab: LabFigures): Row {
+  const what = "the control plane inside warm `lab up`, beside Kafka, Argo and the daemons starting";
+  if (!lab.apiServerSeconds || !lab.controlPlaneSeconds) return notMeasured(what, "make bench-lab");
+  const ofPeer = (seconds: number) => (lab.peer?.median === undefined ? "" : `, ${ratio(seconds, lab.peer.median)} of kwokctl's`);
+  return [
+    what,
+    `ready as kwokctl's --wait counts it (processes running, API server ready): median ${s(lab.apiServerSeconds.median)} (runs: ${lab.apiServerSeconds.runs.map(s).join(", ")})${ofPeer(lab.apiServerSeconds.median)}; ` +
+      `with controller-manager and scheduler healthy: median ${s(lab.controlPlaneSeconds.median)} (runs: ${lab.controlPlaneSeconds.runs.map(s).join(", ")})${ofPeer(lab.controlPlaneSeconds.median)}`,
+    "`make bench-lab`",
+  ];
 }
 
 /** ", the median of N alternating pairs (a×, b×, c×)" where the bench ran several. */

@@ -264,9 +264,17 @@ export interface StartedLab {
   down(options?: { keepData?: boolean }): Promise<void>;
 }
 
+export type LabMilestone = "apiServer" | "controlPlane";
+
 export interface UpOptions {
   /** Progress lines for humans (stderr by default). */
   log?: (line: string) => void;
+  /**
+   * Seconds from the start of `up()` to a named moment, for benchmarks. `apiServer`: what
+   * `kwokctl create cluster --wait` calls ready — every control-plane process running and the API server
+   * ready; `controlPlane`: the controller-manager's and scheduler's own health checks pass too.
+   */
+  milestones?: (name: LabMilestone, seconds: number) => void;
 }
 
 export interface ClusterProvider {

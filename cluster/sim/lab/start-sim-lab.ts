@@ -26,6 +26,7 @@ import { elapsed, httpOk, httpsGet } from "./http-probes.ts";
 import { bootstrapKubernetes, waitForNodesReady } from "./kubernetes-bootstrap.ts";
 import { attachSimLab, SimLab } from "./sim-lab.ts";
 import { stopSimLab } from "./stop-sim-lab.ts";
+import { withLowSessionWeight } from "./session-cpu-weight.ts";
 
 export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -72,12 +73,21 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
         args: ["-host", LOOPBACK, "-port", String(PORTS.toxiproxyApi)],
       }),
     ]);
-    // The JVMs take the longest to warm up: start them before the control plane.
-    for (const nodeId of KAFKA_NODE_IDS) await supervisor.start(kafkaNodeSpec(kafkaLayout, nodeId));
+    // The JVMs take the longest to warm up: start them before the control plane, but in sessions that
+    // weigh least until Kafka listens, so the control plane is not slowed by them (session-cpu-weight.ts).
+    const kafkaPids: number[] = [];
+    for (const nodeId of KAFKA_NODE_IDS) kafkaPids.push((await supervisor.start(kafkaNodeSpec(kafkaLayout, nodeId))).pid);
     log(`[lab] Kafka nodes ${KAFKA_NODE_IDS.join(", ")} starting (${elapsed(started)})`);
+    // Like kwokctl, the control plane starts at once: the API server dials etcd until it answers and
+    // initialises while etcd elects itself; the controller-manager and scheduler wait for the API server.
+    await supervisor.start(apiServerSpec(inputs));
+    const kubeComponents = [controllerManagerSpec(inputs), schedulerSpec(inputs), kwokSpec(inputs)];
+    for (const spec of kubeComponents) await supervisor.start(spec);
+    // Neither waits for the API server; both are awaited below (handled now, so a failure is not unhandled meanwhile).
+    const toxiproxyReady = settleLater(startToxiproxyProxies(supervisor, log, started));
+    const kafkaReady = settleLater(withLowSessionWeight(kafkaPids, () => waitForKafka(supervisor, log, started), log));
     await waitUntil(supervisor, "etcd", "healthy", () => httpOk(`http://${LOOPBACK}:${PORTS.etcdClient}/health`), 30_000);
     log(`[lab] etcd ready (${elapsed(started)})`);
-    await supervisor.start(apiServerSpec(inputs));
     await waitUntil(
       supervisor,
       "kube-apiserver",
@@ -86,26 +96,29 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
       60_000,
     );
     log(`[lab] kube-apiserver ready at ${apiServer} (${elapsed(started)})`);
-    for (const spec of [controllerManagerSpec(inputs), schedulerSpec(inputs), kwokSpec(inputs), argoRolloutsSpec(inputs)]) {
-      await supervisor.start(spec);
-    }
+    // The controller-manager gives up after waiting 10 s for the API server; on a busy machine it may have.
+    for (const spec of kubeComponents) if (!(await supervisor.isRunning(spec.name))) await supervisor.start(spec);
+    // What `kwokctl create cluster --wait` waits for (pkg/kwokctl/runtime/binary/cluster_status.go): every
+    // component process running and the API server healthy (here /readyz, which is stricter than /healthz).
+    options.milestones?.("apiServer", (Date.now() - started) / 1000);
+    await supervisor.start(argoRolloutsSpec(inputs));
     for (const spec of await daemons) await supervisor.start(spec);
     const kubeConfig = loadKubeConfig(paths.kubeconfig);
-    const toxiproxy = new ToxiproxyApi(`http://${LOOPBACK}:${PORTS.toxiproxyApi}`);
     await Promise.all([
       bootstrapKubernetes(kubeConfig, dirs.kube!, log, started),
+      toxiproxyReady,
+      kafkaReady,
       (async () => {
-        await waitUntil(supervisor, "toxiproxy", "answering", () => toxiproxy.version().then(() => true), 20_000);
-        for (const nodeId of KAFKA_NODE_IDS) {
-          await toxiproxy.ensureProxy(kafkaProxyName(nodeId), `${LOOPBACK}:${PORTS.kafkaAppsProxy(nodeId)}`, `${LOOPBACK}:${PORTS.kafkaApps(nodeId)}`);
-        }
-        log(`[lab] Toxiproxy proxies in front of the workloads' Kafka listeners (${elapsed(started)})`);
+        await Promise.all([
+          waitUntil(supervisor, "kube-controller-manager", "healthy", async () => (await httpsGet(`https://${LOOPBACK}:${PORTS.controllerManager}/healthz`)).status === 200, 60_000),
+          waitUntil(supervisor, "kube-scheduler", "healthy", async () => (await httpsGet(`https://${LOOPBACK}:${PORTS.scheduler}/healthz`)).status === 200, 60_000),
+        ]);
+        const seconds = (Date.now() - started) / 1000;
+        options.milestones?.("controlPlane", seconds);
+        log(`[lab] control plane ready: etcd, kube-apiserver, kube-controller-manager, kube-scheduler (${elapsed(started)})`);
       })(),
-      waitForKafka(supervisor, log, started),
     ]);
     await Promise.all([
-      waitUntil(supervisor, "kube-controller-manager", "healthy", async () => (await httpsGet(`https://${LOOPBACK}:${PORTS.controllerManager}/healthz`)).status === 200, 60_000),
-      waitUntil(supervisor, "kube-scheduler", "healthy", async () => (await httpsGet(`https://${LOOPBACK}:${PORTS.scheduler}/healthz`)).status === 200, 60_000),
       waitUntil(supervisor, "argo-rollouts", "healthy", () => httpOk(`http://${LOOPBACK}:${PORTS.argoHealthz}/healthz`), 60_000),
       waitUntil(supervisor, "process-runtime", "healthy", () => httpOk(`http://${LOOPBACK}:${PORTS.processRuntimeHealth}/healthz`), 60_000),
       waitUntil(supervisor, "service-proxy", "healthy", () => httpOk(`http://${LOOPBACK}:${PORTS.serviceProxyHealth}/healthz`), 60_000),
@@ -131,6 +144,21 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
     await stopSimLab(root, { keepData: true, log: () => {} });
     throw error;
   }
+}
+
+/** The promise, with its rejection marked handled until it is awaited (where it still throws). */
+function settleLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+async function startToxiproxyProxies(supervisor: Supervisor, log: (line: string) => void, started: number) {
+  const toxiproxy = new ToxiproxyApi(`http://${LOOPBACK}:${PORTS.toxiproxyApi}`);
+  await waitUntil(supervisor, "toxiproxy", "answering", () => toxiproxy.version().then(() => true), 20_000);
+  for (const nodeId of KAFKA_NODE_IDS) {
+    await toxiproxy.ensureProxy(kafkaProxyName(nodeId), `${LOOPBACK}:${PORTS.kafkaAppsProxy(nodeId)}`, `${LOOPBACK}:${PORTS.kafkaApps(nodeId)}`);
+  }
+  log(`[lab] Toxiproxy proxies in front of the workloads' Kafka listeners (${elapsed(started)})`);
 }
 
 async function waitForKafka(supervisor: Supervisor, log: (line: string) => void, started: number) {
