@@ -37,6 +37,11 @@ describe("the Measured table", () => {
     );
     expect(table).toContain("406 s first start → last end (target ≤ 180 s: 2.26× of it)");
     expect(table).toContain("canary-rollback 29 s (failed)");
+    expect(table).not.toContain("Where it goes");
+    const phases = { alone: { scenarios: ["broker-crash", "kafka-latency"], seconds: 183 }, concurrent: { scenarios: ["a", "b"], seconds: 77, peak: 2 } };
+    expect(renderMeasuredTable({ suite: { ...FIGURES.suite!, phases } })).toContain(
+      "the whole command 430 s. Where it goes: 2 scenarios one at a time (lab-wide faults) 183 s (broker-crash, kafka-latency); 2 side by side (at most 2 at once) 77 s. Per scenario:",
+    );
     expect(table).toContain("| air-gapped kind: `lab up` (create → Ready, images loaded, Kafka, Argo) | 72 s |");
     expect(table.split("\n")).toHaveLength(2 + 6 + 3 + 1 + 4);
   });

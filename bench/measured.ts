@@ -9,6 +9,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { KIND_FIGURES_FILE, type KindFigures } from "../cluster/testing/kind-figures.ts";
+import type { SuitePhases } from "./suite-phases.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BENCH_DIR = path.join(REPO, "reports", "out", "bench");
@@ -49,6 +50,8 @@ export interface SuiteFigures {
   suiteSeconds: number;
   commandSeconds: number;
   targetSuiteSeconds: number;
+  /** bench/suite-phases.ts; absent in figures written before it existed. */
+  phases?: SuitePhases;
   scenarios: Record<string, { seconds: number; verdict: string }>;
 }
 
@@ -129,6 +132,16 @@ function scenarioList(scenarios: Record<string, { seconds: number; verdict: stri
     .join(", ");
 }
 
+/** " Where it goes: ..." — the lab-wide part adds up scenario by scenario, the rest costs its span. */
+function phaseSplit(phases: SuitePhases | undefined): string {
+  if (!phases) return "";
+  const { alone, concurrent } = phases;
+  return (
+    ` Where it goes: ${alone.scenarios.length} scenarios one at a time (lab-wide faults) ${s(alone.seconds)} (${alone.scenarios.join(", ") || "none"}); ` +
+    `${concurrent.scenarios.length} side by side (at most ${concurrent.peak} at once) ${s(concurrent.seconds)}.`
+  );
+}
+
 function suiteRows(suite: SuiteFigures | undefined): Row[] {
   if (!suite) return [notMeasured("resilience suite on the sim", "make bench-suite")];
   const count = Object.keys(suite.scenarios).length;
@@ -136,7 +149,7 @@ function suiteRows(suite: SuiteFigures | undefined): Row[] {
   return [
     [
       `resilience suite on the sim (${count} scenarios, ${passed} passed)`,
-      `${s(suite.suiteSeconds)} first start → last end (target ≤ ${s(suite.targetSuiteSeconds)}: ${ratio(suite.suiteSeconds, suite.targetSuiteSeconds)} of it); the whole command ${s(suite.commandSeconds)}. Per scenario: ${scenarioList(suite.scenarios)}`,
+      `${s(suite.suiteSeconds)} first start → last end (target ≤ ${s(suite.targetSuiteSeconds)}: ${ratio(suite.suiteSeconds, suite.targetSuiteSeconds)} of it); the whole command ${s(suite.commandSeconds)}.${phaseSplit(suite.phases)} Per scenario: ${scenarioList(suite.scenarios)}`,
       "`make bench-suite`",
     ],
   ];

@@ -11,6 +11,7 @@ import path from "node:path";
 import { REPO_ROOT } from "../cluster/images.ts";
 import { SUMMARY_FILE } from "../reports/summary.ts";
 import { BENCH_DIR } from "./measured.ts";
+import { suitePhases } from "./suite-phases.ts";
 
 const OUT = path.join(BENCH_DIR, "suite.json");
 
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
     /** The whole command, lab already up or not, workloads deployed, summary written. */
     commandSeconds: round1(run.seconds),
     targetSuiteSeconds: 180,
+    /** Lab-wide faults one at a time (their durations add up) vs the rest side by side (their span). */
+    phases: suitePhases(summary.scenarios.map((scenario) => ({ name: scenario.name, startedAtMs: Date.parse(scenario.startedAt), finishedAtMs: Date.parse(scenario.finishedAt) }))),
     scenarios: Object.fromEntries(summary.scenarios.map((scenario) => [scenario.name, { seconds: round1(scenario.durationMs / 1000), verdict: scenario.verdict }])),
   };
   await fs.mkdir(path.dirname(OUT), { recursive: true });
