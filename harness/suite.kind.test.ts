@@ -69,8 +69,19 @@ async function runScenarioText(lab: StartedLab, labDescription: LabDescription, 
   }
 }
 
+/**
+ * Why a run did not pass, on one line and the failing parts first: CI shows only the tail of the log, and
+ * a pretty-printed result was cut there before it said which fault or expectation failed.
+ */
 const explain = (result: ScenarioResult) =>
-  JSON.stringify({ verdict: result.verdict, reasons: result.reasons, expectations: result.expectations.map(({ kind, verdict, message }) => ({ kind, verdict, message })) }, null, 2);
+  JSON.stringify({
+    verdict: result.verdict,
+    reasons: result.reasons,
+    setupErrors: result.setup.filter((entry) => entry.error).map(({ kind, error }) => ({ kind, error })),
+    faults: result.faults.map(({ name, verdict, message, evidence }) => ({ name, verdict, message, evidence: evidence?.summary })),
+    expectations: result.expectations.filter((entry) => entry.verdict !== "passed").map(({ kind, verdict, message }) => ({ kind, verdict, message })),
+    leaks: result.leaks,
+  });
 
 describe("the suite on kind (air-gapped images)", () => {
   let lab: StartedLab;
