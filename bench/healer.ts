@@ -37,8 +37,11 @@ const OUT = path.join("reports", "out", "bench", "healer.json");
 const LIVE_HEARTBEAT_MS = 2_000;
 const LIVE_MS = 40_000;
 const SILENCED = 100;
-/** Alternating bare/healer throughput pairs; the median pair's figures are the reported ones. */
-const THROUGHPUT_ROUNDS = 3;
+/**
+ * Alternating bare/healer throughput pairs; the median pair's figures are the reported ones. Five, not
+ * three: on 2 cores shared with three Kafka JVMs single pairs still differ by a tenth or more.
+ */
+const THROUGHPUT_ROUNDS = 5;
 const log = (line: string) => process.stderr.write(`[bench-healer] ${line}\n`);
 
 function percentile(values: number[], p: number): number {
