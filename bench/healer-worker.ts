@@ -19,13 +19,13 @@ import { encodeQueueEvent, LABELS } from "../workloads/queue-events/contract.ts"
 
 export const JOBS = 10_000;
 /**
- * 800,000 events: the timed part (after WARMUP_EVENTS) lasts ~5 s for the bare consumer. With 400,000
+ * 800,000 events: the timed part (after WARMUP_EVENTS) lasts ~4 s for the bare consumer. With 400,000
  * (~2 s) one GC pause or one slow fetch from a broker sharing the CPUs swung a pair's ratio 0.65-0.99.
  */
 export const BACKLOG = 800_000;
 /**
  * Throughput is timed from this many events on (both workers): the first fetches and JIT warm-up take
- * a few hundred ms that would otherwise weigh on a 2-4 s measurement and mostly on the healer, which
+ * a few hundred ms that would otherwise weigh on a 4-5 s measurement and mostly on the healer, which
  * has more code to compile.
  */
 export const WARMUP_EVENTS = 50_000;

@@ -17,7 +17,8 @@ export interface SuitePhases {
   concurrent: { scenarios: string[]; seconds: number; peak: number };
 }
 
-const round1 = (value: number) => Math.round(value * 10) / 10;
+/** Seconds as the bench files hold them: one decimal. */
+export const round1 = (value: number) => Math.round(value * 10) / 10;
 const overlaps = (a: TimedScenario, b: TimedScenario) => a.startedAtMs < b.finishedAtMs && b.startedAtMs < a.finishedAtMs;
 
 export function suitePhases(scenarios: readonly TimedScenario[]): SuitePhases {

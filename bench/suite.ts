@@ -11,7 +11,7 @@ import path from "node:path";
 import { REPO_ROOT } from "../cluster/images.ts";
 import { SUMMARY_FILE } from "../reports/summary.ts";
 import { BENCH_DIR } from "./measured.ts";
-import { suitePhases } from "./suite-phases.ts";
+import { round1, suitePhases } from "./suite-phases.ts";
 
 const OUT = path.join(BENCH_DIR, "suite.json");
 
@@ -33,8 +33,6 @@ async function runChaos(): Promise<{ exitCode: number; seconds: number }> {
   const exitCode = await new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
   return { exitCode, seconds: (Date.now() - started) / 1000 };
 }
-
-const round1 = (value: number) => Math.round(value * 10) / 10;
 
 async function main(): Promise<void> {
   const run = await runChaos();
