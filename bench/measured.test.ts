@@ -42,6 +42,12 @@ describe("the Measured table", () => {
     expect(renderMeasuredTable({ suite: { ...FIGURES.suite!, phases } })).toContain(
       "the whole command 430 s. Where it goes: 2 scenarios one at a time (lab-wide faults) 183 s (broker-crash, kafka-latency); 2 side by side (at most 2 at once) 77 s. Per scenario:",
     );
+    const targetSet = { names: ["broker-crash"], suiteSeconds: 150, commandSeconds: 160, targetSuiteSeconds: 180, scenarios: { "broker-crash": { seconds: 44, verdict: "passed" } } };
+    const withTargetSet = renderMeasuredTable({ suite: { ...FIGURES.suite!, parallel: 4, targetSet } });
+    expect(withTargetSet).toContain("| resilience suite on the sim, the whole suite, up to 4 side by side (2 scenarios, 1 passed) | 406 s first start");
+    expect(withTargetSet).toContain(
+      "| resilience suite on the sim, the 9 scenarios the 3-minute target was set for, up to 4 side by side (1 scenarios, 1 passed) | 150 s first start → last end (target ≤ 180 s: 0.83× of it); the whole command 160 s. Per scenario: broker-crash 44 s |",
+    );
     expect(table).toContain("| air-gapped kind: `lab up` (create → Ready, images loaded, Kafka, Argo) | 72 s |");
     expect(table.split("\n")).toHaveLength(2 + 6 + 3 + 1 + 4);
   });

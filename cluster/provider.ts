@@ -105,6 +105,8 @@ export interface ToxicRef {
   /** Broker whose workload path carries the toxic. */
   nodeId: number;
   name: string;
+  /** The Kafka lane of that path; absent: the shared path (see KafkaNetworkHandles.lanes). */
+  lane?: number;
 }
 
 export interface HostAddress {
@@ -139,6 +141,17 @@ export interface KafkaNetworkHandles {
   listToxics(): Promise<ToxicRef[]>;
   /** Per broker, addresses this machine can dial on each path (published ports, not in-cluster names). */
   brokerPaths(): Promise<BrokerPaths[]>;
+  /**
+   * Kafka lanes, where the provider has them (the sim): workloads' paths besides the shared one, each
+   * behind its own proxies, numbered 1..n. A run that shares the lab takes one (`onLane`), its loaders
+   * bootstrap on it, and its toxics go on that lane only. Absent: one shared path, so a toxic touches
+   * every workload and its scenario runs alone.
+   */
+  readonly lanes?: readonly number[];
+  /** The same handles bound to one lane: toxics added, listed and removed there, paths of that lane. */
+  onLane?(lane: number): KafkaNetworkHandles;
+  /** Set on handles bound to a lane. */
+  readonly lane?: number;
 }
 
 /** A pod as process handles address it: by namespace and name, and only while its UID is this one. */
@@ -262,6 +275,16 @@ export interface StartedLab {
   readonly processes?: PodProcessHandles;
   status(): Promise<Record<string, ComponentHealth>>;
   down(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/**
+ * The lab as one run on a Kafka lane sees it: everything the same, except the network handles bound to
+ * that lane. A view, not a copy (the lab's methods still run on the lab).
+ */
+export function labOnLane(lab: StartedLab, lane: number): StartedLab {
+  const network = lab.network.onLane?.(lane);
+  if (!network) throw new Error(`the ${lab.description.provider} lab has no Kafka lanes (asked for lane ${lane})`);
+  return Object.create(lab, { network: { value: network, enumerable: true } }) as StartedLab;
 }
 
 export type LabMilestone = "apiServer" | "controlPlane";

@@ -8,9 +8,10 @@ interface Request {
 }
 
 /** An in-memory Toxiproxy API: proxies kafka-broker-1..3, toxics by name, 409 on duplicates. */
-function fakeToxiproxy(options: { failOn?: string } = {}) {
+function fakeToxiproxy(options: { failOn?: string; lanes?: number[] } = {}) {
   const requests: Request[] = [];
-  const toxics = new Map<string, Map<string, unknown>>([1, 2, 3].map((id) => [`kafka-broker-${id}`, new Map()]));
+  const names = [1, 2, 3].flatMap((id) => [`kafka-broker-${id}`, ...(options.lanes ?? []).map((lane) => `kafka-broker-${id}-lane-${lane}`)]);
+  const toxics = new Map<string, Map<string, unknown>>(names.map((name) => [name, new Map()]));
   const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = String(input);
     const method = init?.method ?? "GET";
@@ -111,5 +112,57 @@ describe("Toxiproxy network handles", () => {
       throw new TypeError("fetch failed");
     }) as typeof fetch);
     await expect(down.listToxics()).rejects.toThrow(`list Toxiproxy proxies: Toxiproxy API ${API}/proxies did not answer (fetch failed).`);
+  });
+
+  describe("Kafka lanes", () => {
+    const LANES = [1, 2];
+    const lanes = {
+      lanes: LANES,
+      proxyNames: (lane: number) => new Map([1, 2, 3].map((id) => [id, `kafka-broker-${id}-lane-${lane}`])),
+      paths: async (lane: number) => [{ nodeId: 1, workloads: { host: "127.0.0.1", port: 1000 + lane }, direct: { host: "127.0.0.1", port: 999 } }],
+    };
+    const latency = { kind: "latency", latencyMs: 200, jitterMs: 0, direction: "downstream" } as const;
+
+    it("handles on a lane add, list and remove toxics on that lane's proxies only, and give its paths", async () => {
+      const api = fakeToxiproxy({ lanes: LANES });
+      const shared = new ToxiproxyNetworkHandles(API, proxyNames, noPaths, api.fetchImpl, lanes);
+      expect(shared.lanes).toEqual([1, 2]);
+      const lane2 = shared.onLane(2);
+      expect(lane2.lane).toBe(2);
+      expect(lane2.lanes).toBeUndefined();
+      const refs = await lane2.addToxic([1, 3], "slow", latency);
+      expect(refs).toEqual([
+        { nodeId: 1, name: "slow", lane: 2 },
+        { nodeId: 3, name: "slow", lane: 2 },
+      ]);
+      expect(api.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+        `POST ${API}/proxies/kafka-broker-1-lane-2/toxics`,
+        `POST ${API}/proxies/kafka-broker-3-lane-2/toxics`,
+      ]);
+      expect(await lane2.brokerPaths()).toEqual([{ nodeId: 1, workloads: { host: "127.0.0.1", port: 1002 }, direct: { host: "127.0.0.1", port: 999 } }]);
+      // Another run's toxic on the shared path or on lane 1 is not this lane's (its audit must not see it).
+      await shared.addToxic([2], "other-shared", latency);
+      await shared.onLane(1).addToxic([2], "other-lane", latency);
+      expect(await lane2.listToxics()).toEqual(refs);
+      expect(await shared.onLane(1).listToxics()).toEqual([{ nodeId: 2, name: "other-lane", lane: 1 }]);
+      // The lab-wide handles (`chaoslab cleanup`, a run alone) see every lane's, each with its lane.
+      expect(await shared.listToxics()).toEqual(expect.arrayContaining([...refs, { nodeId: 2, name: "other-shared" }, { nodeId: 2, name: "other-lane", lane: 1 }]));
+      expect(await shared.listToxics()).toHaveLength(4);
+      // ...and remove one by its ref alone, lane included (a journal replayed in a fresh process).
+      await shared.removeToxic({ nodeId: 3, name: "slow", lane: 2 });
+      expect(await lane2.listToxics()).toEqual([{ nodeId: 1, name: "slow", lane: 2 }]);
+      await lane2.removeToxic({ nodeId: 1, name: "slow", lane: 2 });
+      expect(api.toxics.get("kafka-broker-1-lane-2")!.size).toBe(0);
+    });
+
+    it("refuses a lane the lab does not have, and handles without lanes have none", async () => {
+      const api = fakeToxiproxy({ lanes: LANES });
+      expect(() => new ToxiproxyNetworkHandles(API, proxyNames, noPaths, api.fetchImpl, lanes).onLane(3)).toThrow("no Kafka lane 3 here (lanes: 1, 2)");
+      expect(() => new ToxiproxyNetworkHandles(API, proxyNames, noPaths, api.fetchImpl, lanes).onLane(1).onLane!(2)).toThrow("already on lane 1");
+      const plain = new ToxiproxyNetworkHandles(API, proxyNames, noPaths, api.fetchImpl);
+      expect(plain.lanes).toBeUndefined();
+      expect(() => plain.onLane(1)).toThrow("no Kafka lane 1 here (lanes: none)");
+      await expect(plain.removeToxic({ nodeId: 1, name: "x", lane: 1 })).rejects.toThrow("no Kafka lane 1 on this lab");
+    });
   });
 });

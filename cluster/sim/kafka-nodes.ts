@@ -6,13 +6,16 @@
  *  - DIRECT: inter-broker traffic, the healer and the harness's instruments (never behind a fault);
  *  - APPS: what workloads use; bound on kafkaApps(id) but *advertised* as Toxiproxy's listener
  *    kafkaAppsProxy(id), so every produce/fetch of a workload crosses the proxy of that broker;
+ *  - APPS_LANE_<n>, one per Kafka lane (layout.ts KAFKA_LANES): the same, each behind its own proxies.
+ *    Kafka answers metadata with the addresses of the listener a client connected on, so a loader that
+ *    bootstraps on a lane stays on it, and a toxic on that lane's proxies touches only its run;
  *  - CONTROLLER: the KRaft quorum.
  */
 import fsSync from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { $ } from "zx";
-import { KAFKA_NODE_IDS, LOOPBACK, PORTS } from "./layout.ts";
+import { KAFKA_LANES, KAFKA_NODE_IDS, LOOPBACK, PORTS } from "./layout.ts";
 import { classArchivePath, ensureClassArchive, KAFKA_JVM_FLAGS, restoreFormattedStorage, saveFormattedStorage, type TrainingBroker } from "./kafka-startup.ts";
 import type { ProcessSpec } from "./supervisor.ts";
 
@@ -22,19 +25,24 @@ export function bootstrapDirect(): string[] {
   return KAFKA_NODE_IDS.map((id) => `${LOOPBACK}:${PORTS.kafkaDirect(id)}`);
 }
 
-export function bootstrapWorkloads(): string[] {
-  return KAFKA_NODE_IDS.map((id) => `${LOOPBACK}:${PORTS.kafkaAppsProxy(id)}`);
+/** What workloads bootstrap on: the shared lane (0), or one of the Kafka lanes. */
+export function bootstrapWorkloads(lane = 0): string[] {
+  return KAFKA_NODE_IDS.map((id) => `${LOOPBACK}:${PORTS.kafkaAppsProxy(id, lane)}`);
 }
+
+const appsListener = (lane: number) => (lane === 0 ? "APPS" : `APPS_LANE_${lane}`);
 
 function nodeProperties(nodeId: number, dataDir: string, voterIds: readonly number[] = KAFKA_NODE_IDS): string {
   const voters = voterIds.map((id) => `${id}@${LOOPBACK}:${PORTS.kafkaController(id)}`).join(",");
+  const lanes = [0, ...KAFKA_LANES];
+  const apps = (port: (nodeId: number, lane: number) => number) => lanes.map((lane) => `${appsListener(lane)}://${LOOPBACK}:${port(nodeId, lane)}`);
   return [
     "process.roles=broker,controller",
     `node.id=${nodeId}`,
     `controller.quorum.voters=${voters}`,
-    `listeners=DIRECT://${LOOPBACK}:${PORTS.kafkaDirect(nodeId)},APPS://${LOOPBACK}:${PORTS.kafkaApps(nodeId)},CONTROLLER://${LOOPBACK}:${PORTS.kafkaController(nodeId)}`,
-    `advertised.listeners=DIRECT://${LOOPBACK}:${PORTS.kafkaDirect(nodeId)},APPS://${LOOPBACK}:${PORTS.kafkaAppsProxy(nodeId)}`,
-    "listener.security.protocol.map=DIRECT:PLAINTEXT,APPS:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    `listeners=${[`DIRECT://${LOOPBACK}:${PORTS.kafkaDirect(nodeId)}`, ...apps(PORTS.kafkaApps), `CONTROLLER://${LOOPBACK}:${PORTS.kafkaController(nodeId)}`].join(",")}`,
+    `advertised.listeners=${[`DIRECT://${LOOPBACK}:${PORTS.kafkaDirect(nodeId)}`, ...apps(PORTS.kafkaAppsProxy)].join(",")}`,
+    `listener.security.protocol.map=${["DIRECT", ...lanes.map(appsListener), "CONTROLLER"].map((name) => `${name}:PLAINTEXT`).join(",")}`,
     "inter.broker.listener.name=DIRECT",
     "controller.listener.names=CONTROLLER",
     `log.dirs=${dataDir}`,

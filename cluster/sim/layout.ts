@@ -36,6 +36,13 @@ export function stateDir(): string {
 
 export const KAFKA_NODE_IDS = [1, 2, 3] as const;
 
+/**
+ * Kafka lanes: workloads' paths to the brokers besides the shared one (lane 0), each a listener per
+ * broker behind its own Toxiproxy proxies. Scenarios that run side by side each take one, so a latency
+ * or partition toxic slows only its own run's loaders. As many as `chaoslab run --parallel` uses (4).
+ */
+export const KAFKA_LANES = [1, 2, 3, 4] as const;
+
 export const PORTS = {
   etcdClient: 32379 + PORT_SHIFT,
   etcdPeer: 32380 + PORT_SHIFT,
@@ -49,10 +56,10 @@ export const PORTS = {
   serviceProxyHealth: 32302 + PORT_SHIFT,
   /** Direct listener: inter-broker traffic, the healer and the harness's instruments. */
   kafkaDirect: (nodeId: number) => 31090 + PORT_SHIFT + nodeId,
-  /** Listener the brokers bind for workloads; only Toxiproxy dials it. */
-  kafkaApps: (nodeId: number) => 31190 + PORT_SHIFT + nodeId,
-  /** Toxiproxy's listener in front of kafkaApps: what workloads' metadata advertises. */
-  kafkaAppsProxy: (nodeId: number) => 31290 + PORT_SHIFT + nodeId,
+  /** Listener the brokers bind for workloads on a lane (0: the shared one); only Toxiproxy dials it. */
+  kafkaApps: (nodeId: number, lane = 0) => 31190 + PORT_SHIFT + 10 * lane + nodeId,
+  /** Toxiproxy's listener in front of kafkaApps: what workloads' metadata advertises on that lane. */
+  kafkaAppsProxy: (nodeId: number, lane = 0) => 31290 + PORT_SHIFT + 10 * lane + nodeId,
   kafkaController: (nodeId: number) => 31390 + PORT_SHIFT + nodeId,
 } as const;
 
@@ -72,8 +79,7 @@ export function allLabPorts(): number[] {
   ];
   const kafka = KAFKA_NODE_IDS.flatMap((id) => [
     PORTS.kafkaDirect(id),
-    PORTS.kafkaApps(id),
-    PORTS.kafkaAppsProxy(id),
+    ...[0, ...KAFKA_LANES].flatMap((lane) => [PORTS.kafkaApps(id, lane), PORTS.kafkaAppsProxy(id, lane)]),
     PORTS.kafkaController(id),
   ]);
   const proxied = Array.from({ length: SIM_SERVICE_PORTS.last - SIM_SERVICE_PORTS.first + 1 }, (_, i) => simHostPort(SIM_SERVICE_PORTS.first + i));

@@ -79,11 +79,13 @@ export interface FaultType<Target = unknown, Params = unknown, Action = unknown>
   /** `required`: the runner reverts after `duration`; `none`: the fault is instantaneous or self-timed. */
   duration: "required" | "none";
   /**
-   * `lab`: the fault hits everything on the lab (a broker down, latency on every workload's path), so
-   * its scenario runs alone; `targets`: only the selected targets, so its scenario may share the lab
-   * with other such scenarios (`chaoslab chaos --parallel`). Default `lab`: the safe assumption.
+   * `lab`: the fault hits everything on the lab (a broker down), so its scenario runs alone; `targets`:
+   * only the selected targets, so its scenario may share the lab with other such scenarios
+   * (`chaoslab run --parallel`); `lane`: every workload on the run's path to Kafka — `targets` where the
+   * lab gives each run its own Kafka lane (KafkaNetworkHandles.lanes), `lab` where there is one shared
+   * path. Default `lab`: the safe assumption.
    */
-  scope?: "lab" | "targets" | ((target: Target) => "lab" | "targets");
+  scope?: FaultScope | ((target: Target) => FaultScope);
   revertAction: z.ZodType<Action>;
   create(spec: FaultSpec<Target, Params>): Fault<Action>;
   /** Idempotent: reverting something already reverted succeeds. */
@@ -92,10 +94,16 @@ export interface FaultType<Target = unknown, Params = unknown, Action = unknown>
   audit?(ctx: AuditContext): Promise<Leak[]>;
 }
 
-/** The scope of one fault entry: its type's, decided by the entry's target where the type says so. */
-export function scopeOf(type: Pick<FaultType, "scope">, target: unknown): "lab" | "targets" {
-  const scope = type.scope ?? "lab";
-  return typeof scope === "function" ? scope(target) : scope;
+export type FaultScope = "lab" | "targets" | "lane";
+
+/**
+ * The scope of one fault entry on a lab: its type's, decided by the entry's target where the type says
+ * so; `lane` is `targets` when every run sharing the lab gets a Kafka lane (`lanes`), else `lab`.
+ */
+export function scopeOf(type: Pick<FaultType, "scope">, target: unknown, lab: { lanes: boolean }): "lab" | "targets" {
+  const declared = type.scope ?? "lab";
+  const scope = typeof declared === "function" ? declared(target) : declared;
+  return scope === "lane" ? (lab.lanes ? "targets" : "lab") : scope;
 }
 
 /** Identity helper that keeps a module's types checked while the registry stores them erased. */

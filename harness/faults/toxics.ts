@@ -17,7 +17,7 @@ import { defineFault, NoEvidenceError, UnsupportedFaultError, type FaultContext,
 const WATCH_POLL_MS = 1_000;
 
 /** The journaled revert of one toxic: everything needed to remove it, nothing from the run's memory. */
-export const toxicRevertAction = z.object({ nodeId: z.number().int(), name: z.string().min(1) }).strict();
+export const toxicRevertAction = z.object({ nodeId: z.number().int(), name: z.string().min(1), lane: z.number().int().positive().optional() }).strict();
 export type ToxicRevertAction = z.output<typeof toxicRevertAction>;
 
 /** Unique per run, fault and direction; Toxiproxy refuses a second toxic of the same name on a proxy (409). */
@@ -126,11 +126,12 @@ export async function addToxics(
   toxics: { fault: string; nodeIds: number[]; directions: readonly ToxicDirection[]; spec(direction: ToxicDirection): ToxicSpec; note?(direction: ToxicDirection): string },
   refs: ToxicRef[],
 ): Promise<void> {
+  const lane = ctx.lab.network.lane;
   for (const direction of toxics.directions) {
     const name = toxicName(ctx.runId, toxics.fault, direction);
     const note = toxics.note ? ` (${toxics.note(direction)})` : "";
     for (const nodeId of toxics.nodeIds) {
-      await ctx.journal.record({ nodeId, name }, `remove toxic ${name}${note} from broker ${nodeId}'s workloads proxy`);
+      await ctx.journal.record({ nodeId, name, ...(lane === undefined ? {} : { lane }) }, `remove toxic ${name}${note} from ${proxyOf({ nodeId, lane })}`);
     }
     refs.push(...(await ctx.lab.network.addToxic(toxics.nodeIds, name, toxics.spec(direction))));
     if (refs.length > 0) ctx.markInjected(`toxic ${name} on broker(s) ${toxics.nodeIds.join(", ")}`);
@@ -183,20 +184,27 @@ export async function confirmWithin(ctx: Pick<FaultContext<unknown>, "clock" | "
 /** Idempotent: a toxic that is already gone (reverted before, removed by hand) is success. */
 export async function removeToxic(action: ToxicRevertAction, ctx: RevertContext): Promise<void> {
   const present = await ctx.lab.network.listToxics();
-  if (!present.some((ref) => ref.nodeId === action.nodeId && ref.name === action.name)) return;
+  if (!present.some((ref) => ref.nodeId === action.nodeId && ref.name === action.name && ref.lane === action.lane)) return;
   await ctx.lab.network.removeToxic(action);
+}
+
+/** "broker 2's workloads proxy", "broker 2's workloads proxy on Kafka lane 3". */
+function proxyOf(ref: Pick<ToxicRef, "nodeId" | "lane">): string {
+  return `broker ${ref.nodeId}'s workloads proxy${ref.lane === undefined ? "" : ` on Kafka lane ${ref.lane}`}`;
 }
 
 /**
  * Every toxic on the workloads' proxies is a leak after a scenario, whichever fault (or person) added it:
  * the lab's proxies carry none at rest. Each Toxiproxy fault type reports through this, so the leaks
- * read the same; the engine counts one leak once however many types saw it.
+ * read the same; the engine counts one leak once however many types saw it. A run on a Kafka lane
+ * audits its lane's proxies only (its lab's network handles are bound to the lane): the other lanes
+ * belong to runs still going.
  */
 export async function leftoverToxics(ctx: AuditContext): Promise<Leak[]> {
   const toxics = await ctx.lab.network.listToxics();
   return toxics.map((ref) => ({
-    what: `toxic ${ref.name} on broker ${ref.nodeId}'s workloads proxy`,
-    fix: `run \`chaoslab cleanup\`, or DELETE /proxies/<proxy of broker ${ref.nodeId}>/toxics/${ref.name} on the Toxiproxy API`,
+    what: `toxic ${ref.name} on ${proxyOf(ref)}`,
+    fix: `run \`chaoslab cleanup\`, or DELETE /proxies/<that proxy>/toxics/${ref.name} on the Toxiproxy API`,
   }));
 }
 
@@ -207,5 +215,6 @@ export async function leftoverToxics(ctx: AuditContext): Promise<Leak[]> {
 export function defineToxicFault<Params>(
   own: Pick<FaultType<BrokerTarget, Params, ToxicRevertAction>, "type" | "summary" | "params" | "create">,
 ): FaultType<BrokerTarget, Params, ToxicRevertAction> {
-  return defineFault({ ...own, target: brokerTargetSchema, duration: "required", revertAction: toxicRevertAction, revert: removeToxic, audit: leftoverToxics });
+  // `lane`: on a lab with Kafka lanes the toxics go on the run's lane only (KafkaNetworkHandles.lanes).
+  return defineFault({ ...own, target: brokerTargetSchema, duration: "required", scope: "lane", revertAction: toxicRevertAction, revert: removeToxic, audit: leftoverToxics });
 }

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
+import { HARNESS_FETCH_WAIT_MS } from "../lab/kafka-client.ts";
 import { parseQueueEvent, QUEUE_EVENTS_TOPIC } from "../../workloads/queue-events/contract.ts";
 import type { Recorder, RecorderContext } from "../core/recorder.ts";
 import { HealerDecisionFolder } from "./healer-decisions.ts";
@@ -24,7 +25,8 @@ export class QueueEventsRecorder implements Recorder {
 
   async start(ctx: RecorderContext): Promise<string[]> {
     const kafka = new Kafka({ clientId: "chaoslab-harness-timeline", brokers: this.brokers, logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: `chaoslab-timeline-${randomUUID()}`, sessionTimeout: 10_000 });
+    // A short long-poll: `stop` at the scenario's end waits for the fetch in flight (HARNESS_FETCH_WAIT_MS).
+    const consumer = kafka.consumer({ groupId: `chaoslab-timeline-${randomUUID()}`, sessionTimeout: 10_000, maxWaitTimeInMs: HARNESS_FETCH_WAIT_MS });
     this.consumer = consumer;
     const folder = new HealerDecisionFolder();
     const tasks = new TaskActivityFolder();

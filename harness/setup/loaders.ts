@@ -141,6 +141,8 @@ export const loadersSetup = defineSetupAction({
             // SCENARIO_NAME_LABEL lets a fault target one loader by its scenario name (`loader-1`).
             labels: { ...ctx.runLabels, [CHAOS_OPT_IN_LABEL.key]: CHAOS_OPT_IN_LABEL.value, [SCENARIO_NAME_LABEL]: name },
             backoffLimit: spec.backoffLimit,
+            // On the run's Kafka lane when it has one: its network faults then slow only these loaders.
+            kafkaLane: ctx.lab.network.lane,
           }) as unknown as KubeObject,
         );
         ctx.timeline.record({ kind: "note", level: "info", message: `created Job ${spec.namespace}/${jobName} (${name})${faults.length ? ` with fault profile ${faults.map((fault) => fault.kind).join(", ")}` : ""}` });

@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { LABELS, LOADER_FATAL_EXIT_CODE } from "../queue-events/contract.ts";
 import { loadLoaderConfig } from "../loader/config.ts";
-import { buildLoaderJob, LOADER_JOB_EXAMPLE, type EnvVar, type LoaderJob } from "./loader-job.ts";
+import { buildLoaderJob, KAFKA_CONFIGMAP, kafkaWorkloadsKey, LOADER_JOB_EXAMPLE, type EnvVar, type LoaderJob } from "./loader-job.ts";
 import { LOADER_JOB_EXAMPLE_FILE, loaderJobExampleYaml } from "./render-examples.ts";
 
 /** Resolves the env the way the kubelet (and the sim's process runtime) would for a pod of this Job. */
@@ -53,6 +53,17 @@ describe("buildLoaderJob", () => {
     expect(loadLoaderConfig(resolveEnv(always, { ...always.spec.template.metadata.labels, "batch.kubernetes.io/job-name": "loader-3-r1", "batch.kubernetes.io/controller-uid": "u-1", [LABELS.attempt]: "1" }, { workloads: "127.0.0.1:1" })).faults).toEqual([
       { kind: "crash", afterMs: 5000, exitCode: 3 },
     ]);
+  });
+
+  it("bootstraps on its run's Kafka lane when given one, else on the shared workloads path", () => {
+    const configMap = { workloads: "127.0.0.1:31291", "workloads-lane-2": "127.0.0.1:31311" };
+    const labels = (job: LoaderJob) => ({ ...job.spec.template.metadata.labels, "batch.kubernetes.io/job-name": "loader-1", "batch.kubernetes.io/controller-uid": "u-1" });
+    const onLane = buildLoaderJob({ name: "loader-1", messages: 1, ratePerSec: 1, kafkaLane: 2 });
+    const shared = buildLoaderJob({ name: "loader-1", messages: 1, ratePerSec: 1 });
+    expect(loadLoaderConfig(resolveEnv(onLane, labels(onLane), configMap)).brokers).toEqual(["127.0.0.1:31311"]);
+    expect(loadLoaderConfig(resolveEnv(shared, labels(shared), configMap)).brokers).toEqual(["127.0.0.1:31291"]);
+    expect(kafkaWorkloadsKey(2)).toBe("workloads-lane-2");
+    expect(kafkaWorkloadsKey(undefined)).toBe(KAFKA_CONFIGMAP.workloadsKey);
   });
 
   it("carries the healer's labels on Job and pods, and fails the Job on the fatal exit code only", () => {

@@ -25,6 +25,11 @@ export const LOADER_IMAGE = "chaoslab/loader:dev";
 export const LOADER_CONTAINER = "loader";
 /** ConfigMap with the Kafka addresses per audience (docs/CONVENTIONS.md). */
 export const KAFKA_CONFIGMAP = { name: "streamforge-kafka", workloadsKey: "workloads" } as const;
+/**
+ * The ConfigMap key a loader reads its bootstrap servers from: `workloads`, or on a lab with Kafka lanes
+ * (the sim) `workloads-lane-<n>` for a run on lane n, so its traffic crosses only that lane's proxies.
+ */
+export const kafkaWorkloadsKey = (lane?: number) => (lane ? `${KAFKA_CONFIGMAP.workloadsKey}-lane-${lane}` : KAFKA_CONFIGMAP.workloadsKey);
 /** Labels the Job controller sets on the pods it creates (Kubernetes ≥ 1.27). */
 export const JOB_POD_LABELS = { jobName: "batch.kubernetes.io/job-name", controllerUid: "batch.kubernetes.io/controller-uid" } as const;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
@@ -64,6 +69,8 @@ export interface LoaderJobSpec {
   payloadBytes?: number;
   dataTopic?: string;
   terminationGracePeriodSeconds?: number;
+  /** The Kafka lane the loader bootstraps on (kafkaWorkloadsKey); absent: the shared path. */
+  kafkaLane?: number;
 }
 
 export interface EnvVar {
@@ -136,7 +143,7 @@ export function buildLoaderJob(spec: LoaderJobSpec): LoaderJob {
 
   const fromLabel = (label: string) => ({ fieldRef: { fieldPath: `metadata.labels['${label}']` } });
   const env: EnvVar[] = [
-    { name: "KAFKA_BROKERS", valueFrom: { configMapKeyRef: { name: KAFKA_CONFIGMAP.name, key: KAFKA_CONFIGMAP.workloadsKey } } },
+    { name: "KAFKA_BROKERS", valueFrom: { configMapKeyRef: { name: KAFKA_CONFIGMAP.name, key: kafkaWorkloadsKey(spec.kafkaLane) } } },
     { name: "TASK_ID", valueFrom: fromLabel(LABELS.taskId) },
     { name: "ATTEMPT", valueFrom: fromLabel(LABELS.attempt) },
     { name: "JOB_NAME", valueFrom: fromLabel(JOB_POD_LABELS.jobName) },

@@ -18,5 +18,5 @@ export const SIM_COMPONENTS = [
   "service-proxy",
 ] as const;
 
-/** Toxiproxy's proxy in front of a node's workloads listener. */
-export const kafkaProxyName = (nodeId: number) => `kafka-${nodeId}-apps`;
+/** Toxiproxy's proxy in front of a node's workloads listener on a lane (0: the shared one). */
+export const kafkaProxyName = (nodeId: number, lane = 0) => (lane === 0 ? `kafka-${nodeId}-apps` : `kafka-${nodeId}-apps-lane-${lane}`);

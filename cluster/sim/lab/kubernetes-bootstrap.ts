@@ -7,10 +7,11 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { apiErrorCode, apiErrorMessage, applyObjects, readManifests } from "../../kube/apply.ts";
-import { FAKE_NODE_NAMES, NAMESPACES } from "../layout.ts";
+import { FAKE_NODE_NAMES, KAFKA_LANES, NAMESPACES } from "../layout.ts";
 import { bootstrapDirect, bootstrapWorkloads } from "../kafka-nodes.ts";
 import { type Supervisor, waitUntil } from "../supervisor.ts";
 import { STREAMFORGE_NAMESPACE } from "../../../workloads/queue-events/namespace.ts";
+import { kafkaWorkloadsKey } from "../../../workloads/manifests/loader-job.ts";
 import { elapsed } from "./http-probes.ts";
 
 export async function bootstrapKubernetes(config: k8s.KubeConfig, kubeDir: string, log: (line: string) => void, started: number) {
@@ -24,7 +25,11 @@ export async function bootstrapKubernetes(config: k8s.KubeConfig, kubeDir: strin
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: { name: "streamforge-kafka", namespace: STREAMFORGE_NAMESPACE },
-    data: { workloads: bootstrapWorkloads().join(","), instruments: bootstrapDirect().join(",") },
+    data: {
+      [kafkaWorkloadsKey()]: bootstrapWorkloads().join(","),
+      ...Object.fromEntries(KAFKA_LANES.map((lane) => [kafkaWorkloadsKey(lane), bootstrapWorkloads(lane).join(",")])),
+      instruments: bootstrapDirect().join(","),
+    },
   };
   const crdDir = path.join(kubeDir, "crds");
   // The folder also holds a kustomization.yaml: keep only the CRDs.

@@ -20,7 +20,7 @@ import type {
 } from "../../provider.ts";
 import { labDescriptionSchema } from "../../provider.ts";
 import { loadKubeConfig } from "../../kube/apply.ts";
-import { KAFKA_NODE_IDS, LOOPBACK, PORTS, stateDir, statePaths } from "../layout.ts";
+import { KAFKA_LANES, KAFKA_NODE_IDS, LOOPBACK, PORTS, stateDir, statePaths } from "../layout.ts";
 import { ensurePki, type Pki } from "../pki.ts";
 import { builtComponentDirs } from "../../build/provision.ts";
 import { isAlive, Supervisor, waitUntil } from "../supervisor.ts";
@@ -77,12 +77,9 @@ export class SimLab implements StartedLab {
     this.network = new ToxiproxyNetworkHandles(
       description.toxiproxy!.api,
       new Map(KAFKA_NODE_IDS.map((nodeId) => [nodeId, kafkaProxyName(nodeId)])),
-      async () =>
-        KAFKA_NODE_IDS.map((nodeId) => ({
-          nodeId,
-          workloads: { host: LOOPBACK, port: PORTS.kafkaAppsProxy(nodeId) },
-          direct: { host: LOOPBACK, port: PORTS.kafkaDirect(nodeId) },
-        })),
+      async () => brokerPaths(0),
+      fetch,
+      { lanes: KAFKA_LANES, proxyNames: (lane) => new Map(KAFKA_NODE_IDS.map((nodeId) => [nodeId, kafkaProxyName(nodeId, lane)])), paths: async (lane) => brokerPaths(lane) },
     );
     const kubeconfig = description.kubeconfig;
     let core: k8s.CoreV1Api | undefined;
@@ -173,4 +170,13 @@ export async function attachSimLab(root = stateDir()): Promise<SimLab | undefine
   const supervisor = new Supervisor(statePaths(root).pids, statePaths(root).logs);
   if (!(await supervisor.isRunning("kube-apiserver"))) return undefined;
   return new SimLab(description);
+}
+
+/** Where this machine reaches each broker: through a lane's proxies (0: the shared one) and directly. */
+function brokerPaths(lane: number) {
+  return KAFKA_NODE_IDS.map((nodeId) => ({
+    nodeId,
+    workloads: { host: LOOPBACK, port: PORTS.kafkaAppsProxy(nodeId, lane) },
+    direct: { host: LOOPBACK, port: PORTS.kafkaDirect(nodeId) },
+  }));
 }

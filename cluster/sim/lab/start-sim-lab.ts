@@ -10,7 +10,7 @@ import { labEntryBundles } from "../process-runtime/entry-bundles.ts";
 import { REPO_ROOT } from "../../images.ts";
 import type { LabDescription, UpOptions } from "../../provider.ts";
 import { loadKubeConfig } from "../../kube/apply.ts";
-import { allLabPorts, KAFKA_NODE_IDS, LOOPBACK, NAMESPACES, PORTS, stateDir, statePaths } from "../layout.ts";
+import { allLabPorts, KAFKA_LANES, KAFKA_NODE_IDS, LOOPBACK, NAMESPACES, PORTS, stateDir, statePaths } from "../layout.ts";
 import { ensurePki, writeKubeconfig } from "../pki.ts";
 import { builtComponentDirs, provision } from "../../build/provision.ts";
 import { Supervisor, waitUntil, type ProcessSpec } from "../supervisor.ts";
@@ -155,10 +155,12 @@ function settleLater<T>(promise: Promise<T>): Promise<T> {
 async function startToxiproxyProxies(supervisor: Supervisor, log: (line: string) => void, started: number) {
   const toxiproxy = new ToxiproxyApi(`http://${LOOPBACK}:${PORTS.toxiproxyApi}`);
   await waitUntil(supervisor, "toxiproxy", "answering", () => toxiproxy.version().then(() => true), 20_000);
-  for (const nodeId of KAFKA_NODE_IDS) {
-    await toxiproxy.ensureProxy(kafkaProxyName(nodeId), `${LOOPBACK}:${PORTS.kafkaAppsProxy(nodeId)}`, `${LOOPBACK}:${PORTS.kafkaApps(nodeId)}`);
+  for (const lane of [0, ...KAFKA_LANES]) {
+    for (const nodeId of KAFKA_NODE_IDS) {
+      await toxiproxy.ensureProxy(kafkaProxyName(nodeId, lane), `${LOOPBACK}:${PORTS.kafkaAppsProxy(nodeId, lane)}`, `${LOOPBACK}:${PORTS.kafkaApps(nodeId, lane)}`);
+    }
   }
-  log(`[lab] Toxiproxy proxies in front of the workloads' Kafka listeners (${elapsed(started)})`);
+  log(`[lab] Toxiproxy proxies in front of the workloads' Kafka listeners, shared and ${KAFKA_LANES.length} lanes (${elapsed(started)})`);
 }
 
 async function waitForKafka(supervisor: Supervisor, log: (line: string) => void, started: number) {

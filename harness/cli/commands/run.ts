@@ -5,7 +5,7 @@
  * at once and leaves the journal for `chaoslab cleanup`.
  */
 import path from "node:path";
-import type { StartedLab } from "../../../cluster/provider.ts";
+import { labOnLane, type StartedLab } from "../../../cluster/provider.ts";
 import { DEFAULT_CATALOG, type Catalog } from "../../catalog.ts";
 import { systemClock } from "../../core/clock.ts";
 import type { Log, RunPorts } from "../../core/context.ts";
@@ -57,20 +57,21 @@ export const runCommand: ScenarioCommand<{ seed?: number; parallel?: number }, R
 };
 
 /**
- * A scenario may share the lab only when every fault it injects touches just its own targets and every
- * setup action creates only its own run's objects.
+ * A scenario may share the lab only when every fault it injects touches just its own targets (or its
+ * run's Kafka lane, where runs get one: `lanes`) and every setup action creates only its own run's objects.
  */
-export function sharesTheLab(loaded: LoadedScenario, catalog: Catalog): boolean {
+export function sharesTheLab(loaded: LoadedScenario, catalog: Catalog, lab: { lanes: boolean }): boolean {
   return (
-    loaded.scenario.spec.faults.every((fault) => scopeOf(findFault(catalog, fault.type), fault.target) === "targets") &&
+    loaded.scenario.spec.faults.every((fault) => scopeOf(findFault(catalog, fault.type), fault.target, lab) === "targets") &&
     loaded.scenario.spec.setup.every((entry) => setupScopeOf(findSetupAction(catalog, entry.kind), entry.params) === "run")
   );
 }
 
 /**
- * Runs scenarios: those with lab-wide faults (a broker down, latency on every path) one at a time,
- * first; then the rest, up to `parallel` at once (their faults touch only their own targets, and their
- * probes only their own run's objects). Results come back in the order of `loaded`.
+ * Runs scenarios: those with lab-wide faults (a broker down; latency on the one shared path where the
+ * lab has no Kafka lanes) one at a time, first; then the rest, up to `parallel` at once, each on its
+ * slot's Kafka lane where the lab has one per slot (their faults touch only their own targets or lane,
+ * and their probes only their own run's objects). Results come back in the order of `loaded`.
  */
 export async function runScenarios(
   loaded: readonly LoadedScenario[],
@@ -80,7 +81,11 @@ export async function runScenarios(
 ): Promise<ScenarioResult[]> {
   const results = new Map<LoadedScenario, ScenarioResult>();
   const prefixed = options.parallel > 1;
-  const runOne = async (scenario: LoadedScenario) => {
+  // Each side-by-side slot gets its own Kafka lane where the lab has enough (the sim): network faults then
+  // touch only their run's loaders, and each run audits only its own lane's proxies.
+  const lanes = deps.lab.network.lanes ?? [];
+  const onLanes = options.parallel > 1 && lanes.length >= options.parallel;
+  const runOne = async (scenario: LoadedScenario, lane?: number) => {
     const name = scenario.scenario.metadata.name;
     if (deps.signal?.aborted) {
       io.err(`skipping ${name}: interrupted`);
@@ -94,7 +99,7 @@ export async function runScenarios(
       scenario,
       {
         catalog: deps.catalog,
-        lab: deps.lab,
+        lab: lane === undefined ? deps.lab : labOnLane(deps.lab, lane),
         ports: deps.ports,
         // Recorders hold per-run state: concurrent scenarios each need their own.
         recorders: typeof deps.recorders === "function" ? deps.recorders() : deps.recorders,
@@ -114,13 +119,13 @@ export async function runScenarios(
     results.set(scenario, result);
     io.out(renderResult(result));
   };
-  const alone = loaded.filter((scenario) => options.parallel <= 1 || !sharesTheLab(scenario, deps.catalog));
+  const alone = loaded.filter((scenario) => options.parallel <= 1 || !sharesTheLab(scenario, deps.catalog, { lanes: onLanes }));
   const shared = loaded.filter((scenario) => !alone.includes(scenario));
   for (const scenario of alone) await runOne(scenario);
   const queue = [...shared];
   await Promise.all(
-    Array.from({ length: Math.min(options.parallel, queue.length) }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await runOne(next);
+    Array.from({ length: Math.min(options.parallel, queue.length) }, async (_, slot) => {
+      for (let next = queue.shift(); next; next = queue.shift()) await runOne(next, onLanes ? lanes[slot] : undefined);
     }),
   );
   return loaded.flatMap((scenario) => results.get(scenario) ?? []);

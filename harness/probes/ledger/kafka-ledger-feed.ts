@@ -8,6 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel, type Consumer, type Admin } from "kafkajs";
+import { HARNESS_FETCH_WAIT_MS } from "../../lab/kafka-client.ts";
 import { DATA_TOPIC, parseDataRecord } from "../../../workloads/ledger/data-record.ts";
 import { LEDGER_TOPIC, parseLedgerRecord, type LedgerRecord } from "../../../workloads/ledger/ledger-record.ts";
 import { consumedRecord, type ConsumedRecord } from "../../../workloads/ledger/compute.ts";
@@ -19,7 +20,8 @@ const CLOCK_TOLERANCE_MS = 1_000;
 export async function createKafkaLedgerFeed(options: { brokers: string[]; runStartedAt: number; clientId?: string }): Promise<LedgerFeed> {
   const kafka = new Kafka({ clientId: options.clientId ?? "chaoslab-harness-ledger", brokers: options.brokers, logLevel: logLevel.NOTHING });
   const admin: Admin = kafka.admin();
-  const consumer: Consumer = kafka.consumer({ groupId: `chaoslab-ledger-${randomUUID()}`, sessionTimeout: 10_000 });
+  // A short long-poll: closing at the scenario's end waits for the fetch in flight (HARNESS_FETCH_WAIT_MS).
+  const consumer: Consumer = kafka.consumer({ groupId: `chaoslab-ledger-${randomUUID()}`, sessionTimeout: 10_000, maxWaitTimeInMs: HARNESS_FETCH_WAIT_MS });
   const records: LedgerRecord[] = [];
   const consumed: ConsumedRecord[] = [];
   const positions = new Map<string, bigint>();
