@@ -22,6 +22,7 @@ import type { CommandIo } from "./io.ts";
 import { progressLine, renderResult } from "./progress.ts";
 import { type ScenarioCommand, selectAndConnect } from "./scenario-files.ts";
 import { scopeOf } from "../../faults/fault.ts";
+import { lastDurations, longestFirst } from "./run-order.ts";
 import { setupScopeOf } from "../../setup/setup-action.ts";
 
 export interface RunDeps {
@@ -71,7 +72,7 @@ export function sharesTheLab(loaded: LoadedScenario, catalog: Catalog, lab: { la
  * Runs scenarios: those with lab-wide faults (a broker down; latency on the one shared path where the
  * lab has no Kafka lanes) one at a time, first; then the rest, up to `parallel` at once, each on its
  * slot's Kafka lane where the lab has one per slot (their faults touch only their own targets or lane,
- * and their probes only their own run's objects). Results come back in the order of `loaded`.
+ * and their probes only their own run's objects), longest first by their last run (run-order.ts). Results come back in the order of `loaded`.
  */
 export async function runScenarios(
   loaded: readonly LoadedScenario[],
@@ -122,7 +123,8 @@ export async function runScenarios(
   const alone = loaded.filter((scenario) => options.parallel <= 1 || !sharesTheLab(scenario, deps.catalog, { lanes: onLanes }));
   const shared = loaded.filter((scenario) => !alone.includes(scenario));
   for (const scenario of alone) await runOne(scenario);
-  const queue = [...shared];
+  const history = await lastDurations(deps.outDir ?? REPORTS_OUT, shared.map((scenario) => scenario.scenario.metadata.name));
+  const queue = longestFirst(shared, (scenario) => history.get(scenario.scenario.metadata.name));
   await Promise.all(
     Array.from({ length: Math.min(options.parallel, queue.length) }, async (_, slot) => {
       for (let next = queue.shift(); next; next = queue.shift()) await runOne(next, onLanes ? lanes[slot] : undefined);
