@@ -43,6 +43,8 @@ function nodeProperties(nodeId: number, dataDir: string, voterIds: readonly numb
     `listeners=${[`DIRECT://${LOOPBACK}:${PORTS.kafkaDirect(nodeId)}`, ...apps(PORTS.kafkaApps), `CONTROLLER://${LOOPBACK}:${PORTS.kafkaController(nodeId)}`].join(",")}`,
     `advertised.listeners=${[`DIRECT://${LOOPBACK}:${PORTS.kafkaDirect(nodeId)}`, ...apps(PORTS.kafkaAppsProxy)].join(",")}`,
     `listener.security.protocol.map=${["DIRECT", ...lanes.map(appsListener), "CONTROLLER"].map((name) => `${name}:PLAINTEXT`).join(",")}`,
+    // A lane carries one run's few loaders: one network thread each (KIP-788), not the default 3.
+    ...KAFKA_LANES.map((lane) => `listener.name.${appsListener(lane).toLowerCase()}.num.network.threads=1`),
     "inter.broker.listener.name=DIRECT",
     "controller.listener.names=CONTROLLER",
     `log.dirs=${dataDir}`,
