@@ -7,6 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
 import { labFixture, uniqueName } from "../testing/lab-fixture.ts";
+import { measureProduce } from "../testing/produce-latency.ts";
 import { bootstrapWorkloads } from "./kafka-nodes.ts";
 import { KAFKA_LANES } from "./layout.ts";
 import { KAFKA_CONFIGMAP, kafkaWorkloadsKey } from "../../workloads/manifests/loader-job.ts";
@@ -29,19 +30,7 @@ afterAll(async () => {
 });
 
 /** Median produce round trip (acks=all) over SAMPLES sequential sends, connections warmed first. */
-async function produceMedianMs(kafka: Kafka): Promise<number> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  await producer.send({ topic, acks: -1, messages: [{ value: "warm-up" }] });
-  const samples: number[] = [];
-  for (let index = 0; index < SAMPLES; index++) {
-    const started = performance.now();
-    await producer.send({ topic, acks: -1, messages: [{ key: String(index), value: String(index) }] });
-    samples.push(performance.now() - started);
-  }
-  await producer.disconnect();
-  return samples.sort((a, b) => a - b)[Math.floor(SAMPLES / 2)]!;
-}
+const produceMedianMs = async (kafka: Kafka) => (await measureProduce(kafka, topic, SAMPLES)).medianMs;
 
 describe("Kafka lanes on the sim", () => {
   it("the lab has lanes 1-4, and ConfigMap streamforge-kafka gives each lane's bootstrap servers", async () => {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Kafka } from "kafkajs";
 import { labFixture, uniqueName } from "../testing/lab-fixture.ts";
+import { measureProduce } from "../testing/produce-latency.ts";
 
 const fixture = labFixture();
 const topic = uniqueName("latency");
@@ -15,27 +16,7 @@ afterAll(async () => {
   await admin.disconnect();
 });
 
-interface ProduceLatency {
-  medianMs: number;
-  minMs: number;
-}
-
-/** Produce round trips (acks=all) over SAMPLES sequential sends. */
-async function measureProduce(kafka: Kafka): Promise<ProduceLatency> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  // Warm up metadata and connections so the samples measure round trips only.
-  await producer.send({ topic, acks: -1, messages: [{ value: "warm-up" }] });
-  const samples: number[] = [];
-  for (let index = 0; index < SAMPLES; index++) {
-    const started = performance.now();
-    await producer.send({ topic, acks: -1, messages: [{ key: String(index), value: String(index) }] });
-    samples.push(performance.now() - started);
-  }
-  await producer.disconnect();
-  samples.sort((a, b) => a - b);
-  return { medianMs: samples[Math.floor(samples.length / 2)]!, minMs: samples[0]! };
-}
+const measure = (kafka: Kafka) => measureProduce(kafka, topic, SAMPLES);
 
 describe("Toxiproxy on the workloads' path to Kafka", () => {
   it("a 200 ms latency toxic raises the workloads' produce latency by ≥ 200 ms while the direct path stays fast", async () => {
@@ -44,13 +25,13 @@ describe("Toxiproxy on the workloads' path to Kafka", () => {
     await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true });
     await admin.disconnect();
 
-    const baselineWorkloads = await measureProduce(fixture.kafkaWorkloads("latency-baseline"));
+    const baselineWorkloads = await measure(fixture.kafkaWorkloads("latency-baseline"));
     const refs = await fixture.lab.network.addToxic(fixture.description.kafka.nodeIds, toxicName, { kind: "latency", latencyMs: 200, jitterMs: 0, direction: "downstream" });
     expect(refs).toHaveLength(fixture.description.kafka.nodeIds.length);
-    const faultedWorkloads = await measureProduce(fixture.kafkaWorkloads("latency-faulted"));
-    const faultedDirect = await measureProduce(fixture.kafkaDirect("latency-direct"));
+    const faultedWorkloads = await measure(fixture.kafkaWorkloads("latency-faulted"));
+    const faultedDirect = await measure(fixture.kafkaDirect("latency-direct"));
     for (const ref of refs) await fixture.lab.network.removeToxic(ref);
-    const recoveredWorkloads = await measureProduce(fixture.kafkaWorkloads("latency-recovered"));
+    const recoveredWorkloads = await measure(fixture.kafkaWorkloads("latency-recovered"));
 
     const report = JSON.stringify({ baselineWorkloads, faultedWorkloads, faultedDirect, recoveredWorkloads });
     // The toxic adds exactly 200 ms to every response: every single faulted produce takes ≥ 200 ms …
