@@ -167,6 +167,7 @@ export async function waitUntil(
   what: string,
   check: () => Promise<boolean>,
   timeoutMs: number,
+  intervalMs = 150,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -174,7 +175,7 @@ export async function waitUntil(
     if (!(await supervisor.isRunning(name))) {
       throw new Error(`${name} exited while waiting for it to be ${what}. Last log lines (${supervisor.logFile(name)}):\n${await supervisor.tail(name)}`);
     }
-    await sleep(150);
+    await sleep(intervalMs);
   }
   throw new Error(`${name} was not ${what} within ${timeoutMs / 1000} s. Last log lines (${supervisor.logFile(name)}):\n${await supervisor.tail(name)}`);
 }

@@ -1,6 +1,7 @@
 /**
- * `lab up` for the sim: builds what is missing, then starts etcd, Toxiproxy, the Kafka nodes, the
- * control plane, kwok, Argo Rollouts and the lab's own daemons as supervised processes, bootstraps
+ * `lab up` for the sim: builds what is missing, then starts the control plane (etcd, kube-apiserver,
+ * controller-manager, scheduler, kwok), Toxiproxy, the Kafka nodes, Argo Rollouts and the lab's own
+ * daemons as supervised processes, bootstraps
  * Kubernetes, waits for each to be healthy and writes lab.json. A failed start stops what it started.
  */
 import fs from "node:fs/promises";
@@ -15,18 +16,19 @@ import { ensurePki, writeKubeconfig } from "../pki.ts";
 import { builtComponentDirs, provision } from "../../build/provision.ts";
 import { Supervisor, waitUntil, type ProcessSpec } from "../supervisor.ts";
 import { canConnect, loopbackPortsInUse } from "../../network/tcp-probe.ts";
-import { apiServerSpec, argoRolloutsSpec, controllerManagerSpec, etcdSpec, kwokSpec, schedulerSpec, type ControlPlaneInputs } from "../control-plane.ts";
+import { argoRolloutsSpec, type ControlPlaneInputs } from "../control-plane.ts";
 import { writeKwokConfig } from "../kwok-config.ts";
 import { bootstrapDirect, bootstrapWorkloads, kafkaNodeName, kafkaNodeSpec, prepareKafka, type KafkaLayout } from "../kafka-nodes.ts";
 import { ToxiproxyApi } from "../../network/toxiproxy-api.ts";
 import { LAB_TOPICS } from "../../topics.ts";
 import { ensureLabTopics } from "../../kafka/lab-topics.ts";
 import { kafkaProxyName } from "./components.ts";
-import { elapsed, httpOk, httpsGet } from "./http-probes.ts";
+import { elapsed, httpOk } from "./http-probes.ts";
 import { bootstrapKubernetes, waitForNodesReady } from "./kubernetes-bootstrap.ts";
 import { attachSimLab, SimLab } from "./sim-lab.ts";
 import { stopSimLab } from "./stop-sim-lab.ts";
 import { withLowSessionWeight } from "./session-cpu-weight.ts";
+import { ControlPlaneStart } from "./control-plane-start.ts";
 
 export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -49,6 +51,7 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
   const paths = statePaths(root);
   await fs.mkdir(root, { recursive: true });
   const supervisor = new Supervisor(paths.pids, paths.logs);
+  let controlPlane: ControlPlaneStart | undefined;
   try {
     const pki = await ensurePki(paths.pki);
     const apiServer = await writeKubeconfig(pki, paths.kubeconfig);
@@ -63,44 +66,30 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
     };
     const kafkaLayout: KafkaLayout = { libsDir: path.join(dirs.kafka!, "libs"), root: paths.kafka };
     const daemons = labDaemonSpecs(root, paths.kubeconfig);
-    log("[lab] formatting Kafka storage and starting etcd, Toxiproxy");
-    await Promise.all([
-      prepareKafka(kafkaLayout, log),
-      supervisor.start(etcdSpec(inputs)),
-      supervisor.start({
-        name: "toxiproxy",
-        command: path.join(dirs.toxiproxy!, "toxiproxy-server"),
-        args: ["-host", LOOPBACK, "-port", String(PORTS.toxiproxyApi)],
-      }),
-    ]);
-    // The JVMs take the longest to warm up: start them before the control plane, but in sessions that
-    // weigh least until Kafka listens, so the control plane is not slowed by them (session-cpu-weight.ts).
+    log("[lab] starting etcd, the control plane and Toxiproxy; formatting Kafka storage");
+    const kafkaPrepared = settleLater(prepareKafka(kafkaLayout, log));
+    // The control plane first: everything on the lab waits for the API server (control-plane-start.ts).
+    controlPlane = new ControlPlaneStart(supervisor, inputs);
+    await controlPlane.spawn();
+    await supervisor.start({
+      name: "toxiproxy",
+      command: path.join(dirs.toxiproxy!, "toxiproxy-server"),
+      args: ["-host", LOOPBACK, "-port", String(PORTS.toxiproxyApi)],
+    });
+    // The JVMs take the longest to warm up: they start now, beside the control plane, but in sessions
+    // that weigh least until Kafka listens, so the control plane is not slowed by them (session-cpu-weight.ts).
+    await kafkaPrepared;
     const kafkaPids: number[] = [];
     for (const nodeId of KAFKA_NODE_IDS) kafkaPids.push((await supervisor.start(kafkaNodeSpec(kafkaLayout, nodeId))).pid);
     log(`[lab] Kafka nodes ${KAFKA_NODE_IDS.join(", ")} starting (${elapsed(started)})`);
-    // Like kwokctl, the control plane starts at once: the API server dials etcd until it answers and
-    // initialises while etcd elects itself; the controller-manager and scheduler wait for the API server.
-    await supervisor.start(apiServerSpec(inputs));
-    const kubeComponents = [controllerManagerSpec(inputs), schedulerSpec(inputs), kwokSpec(inputs)];
-    for (const spec of kubeComponents) await supervisor.start(spec);
     // Neither waits for the API server; both are awaited below (handled now, so a failure is not unhandled meanwhile).
-    const toxiproxyReady = settleLater(startToxiproxyProxies(supervisor, log, started));
     const kafkaReady = settleLater(withLowSessionWeight(kafkaPids, () => waitForKafka(supervisor, log, started), log));
-    await waitUntil(supervisor, "etcd", "healthy", () => httpOk(`http://${LOOPBACK}:${PORTS.etcdClient}/health`), 30_000);
-    log(`[lab] etcd ready (${elapsed(started)})`);
-    await waitUntil(
-      supervisor,
-      "kube-apiserver",
-      "ready",
-      async () => (await httpsGet(`https://${LOOPBACK}:${PORTS.apiServer}/readyz`, pki)).status === 200,
-      60_000,
-    );
+    const toxiproxyReady = settleLater(startToxiproxyProxies(supervisor, log, started));
+    const apiServerReadyAt = await controlPlane.apiServerReady(log, () => elapsed(started));
     log(`[lab] kube-apiserver ready at ${apiServer} (${elapsed(started)})`);
-    // The controller-manager gives up after waiting 10 s for the API server; on a busy machine it may have.
-    for (const spec of kubeComponents) if (!(await supervisor.isRunning(spec.name))) await supervisor.start(spec);
     // What `kwokctl create cluster --wait` waits for (pkg/kwokctl/runtime/binary/cluster_status.go): every
     // component process running and the API server healthy (here /readyz, which is stricter than /healthz).
-    options.milestones?.("apiServer", (Date.now() - started) / 1000);
+    options.milestones?.("apiServer", (apiServerReadyAt - started) / 1000);
     await supervisor.start(argoRolloutsSpec(inputs));
     for (const spec of await daemons) await supervisor.start(spec);
     const kubeConfig = loadKubeConfig(paths.kubeconfig);
@@ -109,11 +98,7 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
       toxiproxyReady,
       kafkaReady,
       (async () => {
-        await Promise.all([
-          waitUntil(supervisor, "kube-controller-manager", "healthy", async () => (await httpsGet(`https://${LOOPBACK}:${PORTS.controllerManager}/healthz`)).status === 200, 60_000),
-          waitUntil(supervisor, "kube-scheduler", "healthy", async () => (await httpsGet(`https://${LOOPBACK}:${PORTS.scheduler}/healthz`)).status === 200, 60_000),
-        ]);
-        const seconds = (Date.now() - started) / 1000;
+        const seconds = ((await controlPlane.healthy()) - started) / 1000;
         options.milestones?.("controlPlane", seconds);
         log(`[lab] control plane ready: etcd, kube-apiserver, kube-controller-manager, kube-scheduler (${elapsed(started)})`);
       })(),
@@ -140,6 +125,7 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
     log(`[lab] the sim lab is up in ${elapsed(started)}; kubeconfig: ${paths.kubeconfig}`);
     return new SimLab(description);
   } catch (error) {
+    controlPlane?.stopWatching();
     log(`[lab] start failed; stopping what was started (logs are kept in ${paths.logs})`);
     await stopSimLab(root, { keepData: true, log: () => {} });
     throw error;
