@@ -74,4 +74,25 @@ describe("withLowSessionWeight", () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/process 9's session .*\(the lab only starts slower\)/);
   });
+
+  it("puts the weight back as soon as `until` settles, while the work still runs, and writes it once", async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "proc-"));
+    await fs.mkdir(path.join(root, "7"));
+    const file = path.join(root, "7", "autogroup");
+    await fs.writeFile(file, "");
+    let apiServerReady!: () => void;
+    const until = new Promise<void>((resolve) => (apiServerReady = resolve));
+    let kafkaListening!: () => void;
+    const work = withLowSessionWeight([7], () => new Promise<string>((resolve) => (kafkaListening = () => resolve("listening"))), () => undefined, root, until);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await fs.readFile(file, "utf8")).toBe("19");
+    apiServerReady();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await fs.readFile(file, "utf8")).slice(0, 1)).toBe("0");
+    // No second write when the work ends: "19" again would show that it lowered the weight anew.
+    await fs.writeFile(file, "marker");
+    kafkaListening();
+    expect(await work).toBe("listening");
+    expect(await fs.readFile(file, "utf8")).toBe("marker");
+  });
 });

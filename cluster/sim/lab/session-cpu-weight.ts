@@ -51,9 +51,16 @@ async function exists(file: string): Promise<boolean> {
 
 /**
  * Lowers the sessions of `pids` to nice 19 while `work` runs, then puts them back to 0 (also when `work`
- * fails). A failure to change the weight only costs speed: it is logged, never thrown.
+ * fails), or sooner when `until` settles: what the low weight made way for is done, and the rest of the
+ * work should get its fair share. A failure to change the weight only costs speed: it is logged, never thrown.
  */
-export async function withLowSessionWeight<T>(pids: number[], work: () => Promise<T>, log: (line: string) => void, procRoot = "/proc"): Promise<T> {
+export async function withLowSessionWeight<T>(
+  pids: number[],
+  work: () => Promise<T>,
+  log: (line: string) => void,
+  procRoot = "/proc",
+  until?: Promise<unknown>,
+): Promise<T> {
   const change = async (nice: number) => {
     for (const pid of pids) {
       try {
@@ -64,9 +71,12 @@ export async function withLowSessionWeight<T>(pids: number[], work: () => Promis
     }
   };
   await change(19);
+  let restored: Promise<void> | undefined;
+  const restore = () => (restored ??= change(0));
+  void until?.then(restore, restore);
   try {
     return await work();
   } finally {
-    await change(0);
+    await restore();
   }
 }

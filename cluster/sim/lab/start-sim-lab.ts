@@ -77,15 +77,18 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
       args: ["-host", LOOPBACK, "-port", String(PORTS.toxiproxyApi)],
     });
     // The JVMs take the longest to warm up: they start now, beside the control plane, but in sessions
-    // that weigh least until Kafka listens, so the control plane is not slowed by them (session-cpu-weight.ts).
+    // that weigh least until the API server is ready (or Kafka listens), so the control plane is not
+    // slowed by them (session-cpu-weight.ts). From then on Kafka is the longest path to a lab that is up,
+    // and competes at equal weight with Argo's, the daemons' and Kubernetes' bootstrap.
     await kafkaPrepared;
     const kafkaPids: number[] = [];
     for (const nodeId of KAFKA_NODE_IDS) kafkaPids.push((await supervisor.start(kafkaNodeSpec(kafkaLayout, nodeId))).pid);
     log(`[lab] Kafka nodes ${KAFKA_NODE_IDS.join(", ")} starting (${elapsed(started)})`);
-    // Neither waits for the API server; both are awaited below (handled now, so a failure is not unhandled meanwhile).
-    const kafkaReady = settleLater(withLowSessionWeight(kafkaPids, () => waitForKafka(supervisor, log, started), log));
+    // Awaited below (handled now, so a failure is not unhandled meanwhile); Kafka and Toxiproxy do not wait for it.
+    const apiServerReady = settleLater(controlPlane.apiServerReady(log, () => elapsed(started)));
+    const kafkaReady = settleLater(withLowSessionWeight(kafkaPids, () => waitForKafka(supervisor, log, started), log, undefined, apiServerReady));
     const toxiproxyReady = settleLater(startToxiproxyProxies(supervisor, log, started));
-    const apiServerReadyAt = await controlPlane.apiServerReady(log, () => elapsed(started));
+    const apiServerReadyAt = await apiServerReady;
     log(`[lab] kube-apiserver ready at ${apiServer} (${elapsed(started)})`);
     // What `kwokctl create cluster --wait` waits for (pkg/kwokctl/runtime/binary/cluster_status.go): every
     // component process running and the API server healthy (here /readyz, which is stricter than /healthz).
@@ -100,7 +103,8 @@ export async function startSimLab(options: UpOptions = {}): Promise<SimLab> {
       (async () => {
         const seconds = ((await controlPlane.healthy()) - started) / 1000;
         options.milestones?.("controlPlane", seconds);
-        log(`[lab] control plane ready: etcd, kube-apiserver, kube-controller-manager, kube-scheduler (${elapsed(started)})`);
+        // The moment the last of them was ready (first-healthy.ts), not when this line could be written.
+        log(`[lab] control plane ready: etcd, kube-apiserver, kube-controller-manager, kube-scheduler (${seconds.toFixed(1)} s)`);
       })(),
     ]);
     await Promise.all([
