@@ -226,7 +226,13 @@ export function metricValue(text: string, name: string, labels: Record<string, s
 
 /** The test's own record of the Jobs of a task over time (to check "never two running at once"). */
 export interface TaskObservation {
+  /** When the sample's last list (the pods') had answered. */
   atMs: number;
+  /**
+   * When its first list (the Jobs') was sent: a sample taken across a change mixes before and after, so
+   * "the task had no Job" only counts for samples whose Job list was sent after the Job was created.
+   */
+  listedFromMs: number;
   /** Jobs not being deleted, not finished, and not suspended. */
   live: string[];
   /** Pods not terminal, by Job name. */
@@ -240,6 +246,7 @@ export function watchTask(fixture: LabFixture, taskId: string, intervalMs = 250)
   const loop = (async () => {
     while (running) {
       try {
+        const listedFromMs = Date.now();
         const jobs = await jobsOfTask(fixture, taskId);
         const pods = (await fixture.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `${LABELS.taskId}=${taskId}` })).items;
         const runningPods: Record<string, number> = {};
@@ -250,6 +257,7 @@ export function watchTask(fixture: LabFixture, taskId: string, intervalMs = 250)
         }
         samples.push({
           atMs: Date.now(),
+          listedFromMs,
           jobs: jobs.map((job) => job.metadata!.name!),
           live: jobs
             .filter((job) => !job.metadata?.deletionTimestamp && !job.spec?.suspend && !condition(job, "Complete") && !condition(job, "Failed"))
