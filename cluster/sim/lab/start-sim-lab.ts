@@ -1,8 +1,8 @@
 /**
  * `lab up` for the sim: builds what is missing, then starts the control plane (etcd, kube-apiserver,
  * controller-manager, scheduler, kwok), Toxiproxy, the Kafka nodes, Argo Rollouts and the lab's own
- * daemons as supervised processes, bootstraps
- * Kubernetes, waits for each to be healthy and writes lab.json. A failed start stops what it started.
+ * daemons as supervised processes, bootstraps Kubernetes, waits for each to be healthy and writes
+ * lab.json. A failed start stops what it started.
  */
 import fs from "node:fs/promises";
 import path from "node:path";
